@@ -1,0 +1,5 @@
+"""Noise suppression: the component contract."""
+
+from .denoise import Denoise
+
+__all__ = ["Denoise"]

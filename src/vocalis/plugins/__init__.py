@@ -1,0 +1,1 @@
+"""Vocalis plugins layer."""
