@@ -1,0 +1,29 @@
+import threading
+
+from vocalis.utils.model_cache import loaded_models, shared_model, unload_model
+
+
+def test_loader_runs_once_across_threads():
+    calls = []
+    gate = threading.Barrier(8)
+
+    def loader():
+        calls.append(1)
+        return object()
+
+    results = []
+
+    def worker():
+        gate.wait()
+        results.append(shared_model("test-model", loader))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert all(r is results[0] for r in results)
+    assert "test-model" in loaded_models()
+    unload_model("test-model")
+    assert "test-model" not in loaded_models()
