@@ -144,6 +144,9 @@ class ProviderFailover(Generic[P]):
         for i, candidate in enumerate(self.providers):
             if candidate is provider:
                 return i
+        for i, candidate in enumerate(self.providers):
+            if candidate == provider:
+                return i
         raise ValueError(f"unknown {self.label}: {provider!r}")
 
     def _usable(self, index: int) -> bool:
