@@ -1,0 +1,91 @@
+"""The audio of the utterance being transcribed, gated and ended by signal energy.
+
+Audio before the first voiced block is kept only as a short pre-roll, so silence between turns
+is never decoded; trailing silence is measured so the STT can finalise on its own when nobody
+calls ``flush``. Positions are sample indexes since the stream started.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+_BLOCK = 0.02  # seconds per energy measurement
+
+
+def block_levels_db(samples: np.ndarray, block: int) -> np.ndarray:
+    """RMS level in dBFS of each ``block``-sample piece of int16 ``samples`` (last may be short)."""
+    x = samples.astype(np.float32) / 32768.0
+    pieces = [x[i : i + block] for i in range(0, len(x), block)]
+    rms = np.array([np.sqrt(np.mean(p * p)) if len(p) else 0.0 for p in pieces])
+    return 20.0 * np.log10(np.maximum(rms, 1e-10))
+
+
+class UtteranceBuffer:
+    """Collects one utterance of int16 audio at ``sample_rate``."""
+
+    def __init__(self, sample_rate: int, energy_threshold_db: float, pre_roll: float) -> None:
+        self.sample_rate = sample_rate
+        self.energy_threshold_db = energy_threshold_db
+        self._block = max(1, int(_BLOCK * sample_rate))
+        self._pre_roll_samples = int(pre_roll * sample_rate)
+        self._pre_roll: deque[np.ndarray] = deque()
+        self._pre_roll_len = 0
+        self._chunks: list[np.ndarray] = []
+        self.position = 0
+        self.start = 0
+        self.last_voiced = 0
+        self.utterance_id = 0
+        self.active = False
+
+    @property
+    def duration(self) -> float:
+        """Seconds of audio in the current utterance."""
+        return (self.position - self.start) / self.sample_rate if self.active else 0.0
+
+    @property
+    def trailing_silence(self) -> float:
+        """Seconds since the last voiced block of the current utterance."""
+        return (self.position - self.last_voiced) / self.sample_rate if self.active else 0.0
+
+    def push(self, samples: np.ndarray) -> None:
+        """Add int16 samples; an utterance opens at the first voiced block."""
+        levels = block_levels_db(samples, self._block)
+        voiced = np.flatnonzero(levels >= self.energy_threshold_db)
+        chunk_start = self.position
+        self.position += len(samples)
+        if voiced.size:
+            self.last_voiced = min(self.position, chunk_start + (int(voiced[-1]) + 1) * self._block)
+        if self.active:
+            self._chunks.append(samples)
+            return
+        if voiced.size:
+            self.active = True
+            self.utterance_id += 1
+            self.start = chunk_start - self._pre_roll_len
+            self._chunks = [*self._pre_roll, samples]
+            self._pre_roll.clear()
+            self._pre_roll_len = 0
+            return
+        self._pre_roll.append(samples)
+        self._pre_roll_len += len(samples)
+        while (
+            self._pre_roll and self._pre_roll_len - len(self._pre_roll[0]) >= self._pre_roll_samples
+        ):
+            self._pre_roll_len -= len(self._pre_roll.popleft())
+
+    def audio(self) -> np.ndarray:
+        """The current utterance as float32 in [-1, 1] (a copy)."""
+        if not self._chunks:
+            return np.zeros(0, dtype=np.float32)
+        return np.concatenate(self._chunks).astype(np.float32) / 32768.0
+
+    def take(self) -> tuple[np.ndarray, int, int] | None:
+        """Close the utterance: its audio, start sample and id; None if none is open."""
+        if not self.active:
+            return None
+        audio, start, uid = self.audio(), self.start, self.utterance_id
+        self._chunks = []
+        self.active = False
+        return audio, start, uid
