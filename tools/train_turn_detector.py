@@ -63,6 +63,8 @@ SLOTS: dict[str, list[str]] = {
     "zip": ["90210", "1 0 0 0 1", "SW1A 1AA", "six oh six one four"],
     "amount": ["500 dollars", "two hundred euros", "$1,200", "fifty pounds", "a thousand dollars"],
     "subject": ["biology", "the French revolution", "algebra", "climate change", "Shakespeare"],
+    "spelled": ["R O S S I", "L I", "S M I T H", "P A T E L", "G A R C I A", "O K A F O R", "C H E N", "K L E I N"],
+    "spelled2": ["J O H N", "M A R I A", "L I", "E M M A"],
     "city": ["Paris", "Tokyo", "New York", "Berlin", "Lagos", "Sydney", "Toronto"],
     "city2": ["Rome", "Madrid", "Osaka", "Boston"],
 }
@@ -70,12 +72,21 @@ NAME_SLOT = re.compile(r"\{(\w+)\}")
 
 #: Words after which a turn is (almost) never finished; a source cut here is unfinished.
 CUT_CLASSES = {"art", "det", "prep", "conj", "aux", "subjaux", "filler"}
-CUT_WORDS = {"my", "i", "we", "dot", "um", "uh", "is", "your", "the", "and", "to"}
+CUT_WORDS = {"my", "i", "we", "dot", "um", "uh", "is", "your", "the", "and", "to", "next", "very",
+             "same", "quite", "several", "whose", "whether", "keep", "keeps", "kept", "trying",
+             "supposed", "able", "wants", "wanted", "planning", "hoping", "wondering"}
 AMBIGUOUS_ENDS = {"like", "that", "it", "this", "these", "those", "one", "so", "well", "there",
-                  "as", "also", "right", "one", "do", "did", "can", "is", "are", "am"}
+                  "as", "also", "right", "do", "did", "can", "is", "are", "am"}
+#: Words that make a cut after the next subject pronoun or "that" unfinished ("do you", "is that").
+OPENS_CLAUSE = {"do", "does", "did", "can", "could", "would", "will", "should", "are", "is", "was",
+                "were", "have", "has", "what", "where", "when", "why", "how", "which", "if",
+                "think", "said", "know", "heard", "so", "sure", "told", "say"}
 TRAILERS = ["and", "and um", "but", "so", "because", "um", "uh", "and also", "or", "and then",
-            "but I", "and I", "and my", "so I", "which", "and the"]
-THINKING = ["let me think", "hmm let me see", "one second", "hold on", "let me check",
+            "but I", "and I", "and my", "so I", "which", "and the", "so basically", "and the thing is",
+            "but the problem is that", "and I was wondering if", "and could you", "also", "plus",
+            "and what about", "oh and", "and do you", "actually", "wait", "so like"]
+THINKING = ["let me think", "hmm let me think", "wait let me see", "one second", "hmm",
+            "hang on a moment", "hold on let me", "let me just", "um give me a moment", "hold on", "let me check",
             "wait a moment", "um let me find it", "give me a second", "just a sec", "hang on",
             "let me look", "um", "uh", "hmm", "so um", "well um", "I mean", "you know what"]
 OPENERS = [None, None, "How can I help you?", "Hello, how can I help you today?", "Sure."]
@@ -122,7 +133,13 @@ def _cut_points(ws: list[str]) -> list[int]:
     """Word counts at which the sentence may be cut to give an unfinished prefix."""
     points = []
     for i in range(1, len(ws)):
-        w = ws[i - 1]
+        w, before = ws[i - 1], ws[i - 2] if i > 1 else ""
+        if w in ("you", "i", "we", "they", "that", "it", "he", "she") and before in OPENS_CLAUSE:
+            points.append(i)
+            continue
+        if w == "please" and before in ("you", "i"):
+            points.append(i)
+            continue
         if w in AMBIGUOUS_ENDS and w not in CUT_WORDS:
             continue
         if WORD_CLASS.get(w) in CUT_CLASSES or w in CUT_WORDS:
@@ -145,6 +162,8 @@ def _prefix(text: str, n_words: int) -> str:
 def _render(text: str, label: int, rng: random.Random) -> list[str]:
     """The example as written (punctuation varied for unfinished ones) and as plain STT text."""
     plain = " ".join(words(text))
+    if text.endswith("\x00"):
+        return [text[:-1]]
     if label == 1:
         written = text if rng.random() < 0.8 else text.rstrip(".?!")
     else:
@@ -168,6 +187,9 @@ def generate(rng: random.Random) -> tuple[list[dict], list[dict]]:
             points = _cut_points(ws)
             for point in rng.sample(points, min(3, len(points))):
                 examples.append((_prefix(text, point), 0))
+            commas = [m.start() for m in re.finditer(",", text)]
+            if commas and rng.random() < 0.6:
+                examples.append((text[: rng.choice(commas) + 1] + "\x00", 0))
             if rng.random() < 0.35:
                 examples.append((text.rstrip(".!?") + rng.choice([", ", " "]) + rng.choice(TRAILERS), 0))
             target = evaluation if domain in HELD_OUT_DOMAINS else train
@@ -228,7 +250,21 @@ def _scores(probs, labels, threshold: float) -> dict:
             "n": len(labels)}
 
 
-def cmd_train(c: float) -> None:
+def choose_c(x, y, groups) -> float:
+    """Inverse regularisation strength with the best accuracy when whole domains are held out."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold, cross_val_score
+
+    best = (0.0, 1.0)
+    for c in (0.1, 0.3, 1.0, 3.0, 10.0):
+        clf = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
+        score = cross_val_score(clf, x, y, groups=groups, cv=GroupKFold(n_splits=5)).mean()
+        print(json.dumps({"C": c, "cv_accuracy": round(float(score), 4)}))
+        best = max(best, (float(score), c))
+    return best[1]
+
+
+def cmd_train(c: float | None) -> None:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -236,6 +272,8 @@ def cmd_train(c: float) -> None:
     vec = DictVectorizer()
     x = vec.fit_transform([dict.fromkeys(extract(r["text"], r["context"]), 1) for r in train])
     y = [r["label"] for r in train]
+    if c is None:
+        c = choose_c(x, y, [r["source"] for r in train])
     clf = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
     clf.fit(x, y)
     weights = {
@@ -262,7 +300,8 @@ def cmd_train(c: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs="?", choices=["generate", "train", "all"], default="all")
-    parser.add_argument("--c", type=float, default=1.0, help="inverse L2 strength")
+    parser.add_argument("--c", type=float, default=None,
+                        help="inverse L2 strength (default: chosen by cross-validation over domains)")
     args = parser.parse_args()
     if args.command in ("generate", "all"):
         cmd_generate()

@@ -7,6 +7,7 @@ to a weight. Pure Python: a transcript gives a few dozen features in microsecond
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -34,7 +35,7 @@ _CLASSES: dict[str, tuple[str, ...]] = {
     ),
     "aux": (
         "is", "are", "was", "were", "am", "be", "been", "being", "have", "has", "had", "do",
-        "does", "did", "can", "could", "would", "will", "should", "shall", "may", "might",
+        "does", "did", "can", "could", "would", "will", "should", "shall", "might",
         "must", "gonna", "wanna", "gotta", "want", "need", "like", "let", "get", "go",
     ),
     "subjaux": (
@@ -58,9 +59,20 @@ _CLASSES: dict[str, tuple[str, ...]] = {
         "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy",
         "eighty", "ninety", "hundred", "thousand", "million", "double", "triple",
     ),
+    "mod": (
+        "next", "very", "same", "quite", "several", "extra", "whole", "entire", "following",
+        "previous", "really", "pretty",
+    ),
+    "cat": (
+        "keep", "keeps", "kept", "trying", "supposed", "able", "wants", "needs", "wanted",
+        "planning", "hoping", "started", "starting", "tried", "wondering", "thinking",
+    ),
     "spell": ("dot", "dash", "underscore", "slash", "hyphen"),
 }
 WORD_CLASS: dict[str, str] = {w: c for c, words in _CLASSES.items() for w in words}
+
+
+_SO_PROFORM = ("think", "guess", "hope", "say", "suppose", "believe", "expect", "afraid", "said")
 
 
 def words(text: str) -> list[str]:
@@ -77,7 +89,7 @@ def word_class(word: str) -> str:
         return "digit"
     if any(ch.isdigit() for ch in word):
         return "alnum"
-    if len(word) == 1:
+    if len(word) == 1 or word == "<l>":
         return "letter"
     if word.endswith("ing"):
         return "ing"
@@ -114,7 +126,7 @@ def _context_kind(context: str | None) -> str:
     clipped = context.strip()[-MAX_CHARS:]
     if not clipped.endswith("?") and not clipped.lower().startswith(("press", "please say")):
         return "stmt"
-    sentence = re.split(r"(?<=[.!?])\s+", clipped)[-1]
+    sentence = next((c for c in reversed(re.split(r"[.!?,;:]+", clipped)) if c.strip()), "")
     ws = words(sentence)
     if not ws:
         return "q"
@@ -138,7 +150,7 @@ def extract(text: str, context: str | None = None) -> list[str]:
     """The features of a user transcript ``text`` said after assistant message ``context``."""
     head = text[:MAX_CHARS]
     tail = text[-MAX_CHARS:]
-    ws = words(tail)
+    ws = _mark_spelling(words(tail))
     feats = [f"term={terminal(text)}", f"ctx={_context_kind(context)}"]
     if not ws:
         return [*feats, "empty"]
@@ -168,12 +180,14 @@ def extract(text: str, context: str | None = None) -> list[str]:
         f"ctx_lc={ctx} {lc}",
         f"ctx_fc={ctx} {word_class(first)}",
     ]
+    if last == "so" and prev in _SO_PROFORM:
+        feats.append("so_proform")
     if punctuated and term == "none":
         feats.append("punct_no_term")
     front = head_words[:6]
-    if lc == "prep" and any(WORD_CLASS.get(w) == "wh" or w in ("which", "what's") for w in front):
+    if lc == "prep" and any(w in ("what", "who", "whom", "which", "what's", "who's") for w in front):
         feats.append("wh_stranded_prep")
-    if lc in ("aux", "subj", "subjaux") and WORD_CLASS.get(first) in ("yesno", "neg"):
+    if lc in ("aux", "subj", "subjaux", "neg") and WORD_CLASS.get(first) in ("yesno", "neg"):
         feats.append("yesno_aux_end")
     if n <= 3 and all(word_class(w) in ("num", "digit", "letter") for w in ws):
         feats.append(f"short_code ctx={ctx}")
@@ -181,8 +195,19 @@ def extract(text: str, context: str | None = None) -> list[str]:
     return feats
 
 
+def _mark_spelling(ws: list[str]) -> list[str]:
+    """Replace letters spelled out one by one ("k o w a l s k i") by "<l>" so that a spelled
+    "a" or "i" is not read as an article or a pronoun."""
+    single = [len(w) == 1 and w.isalpha() for w in ws]
+    out = list(ws)
+    for i, is_single in enumerate(single):
+        if is_single and ((i > 0 and single[i - 1]) or (i + 1 < len(ws) and single[i + 1])):
+            out[i] = "<l>"
+    return out
+
+
 def _ngrams(window: Iterable[str]) -> list[str]:
     ws = list(window)
     grams = [f"u={w}" for w in ws]
-    grams += [f"b={a} {b}" for a, b in zip(ws, ws[1:], strict=False)]
+    grams += [f"b={a} {b}" for a, b in itertools.pairwise(ws)]
     return grams
