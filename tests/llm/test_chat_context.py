@@ -105,7 +105,8 @@ def test_queries() -> None:
     first = ctx.items[1]
     assert ctx.get_by_id(first.id) is first
     assert ctx.get_by_id("missing") is None
-    assert len(ctx) == 5
+    assert len(ctx.items) == 5
+    assert ChatContext(), "an empty context is still a context (truthy), not a falsy container"
 
 
 def test_estimated_tokens_follows_the_reference_heuristic() -> None:

@@ -402,9 +402,6 @@ class ChatContext:
             self.items, thought_signatures=thought_signatures
         )
 
-    def __len__(self) -> int:
-        return len(self.items)
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.items)} items)"
 
