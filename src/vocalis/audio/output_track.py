@@ -41,6 +41,9 @@ AudioOutCallback = Callable[[AudioFrame, float], None]
 AUDIBLE_DBFS = -55.0
 """A speech frame quieter than this does not count as the first audible frame of an utterance."""
 
+_TIME_EPSILON = 1e-9
+"""Slack for float error when comparing loop times (virtual time adds 0.02 s steps)."""
+
 THINKING_LAYER = "thinking"
 BACKGROUND_LAYER = "background"
 
@@ -338,7 +341,10 @@ class OutputTrack:
                 self._samples_played += self.samples
                 self._is_speaking = True
                 self._last_speaking_time = t
-            elif self._is_speaking and t - self._last_speaking_time >= self.speaking_grace_period:
+            elif (
+                self._is_speaking
+                and t - self._last_speaking_time >= self.speaking_grace_period - _TIME_EPSILON
+            ):
                 self._on_speech_ended()
         pcm = self._mixer.mix(speech) if self._mixer.active else speech
         frame = AudioFrame(
