@@ -1,1 +1,20 @@
-"""Vocalis text layer."""
+"""Text for speech: sentence chunking and clean-up of LLM text before TTS."""
+
+from .abbreviations import ABBREVIATIONS_BY_LANG, ABBREVIATIONS_EN
+from .chunk_stream import BufferedSentenceChunkStream, SentenceChunkStream
+from .chunker import BasicSentenceChunker, SentenceChunker
+from .scripts import detect_script, normalize_lang_code
+from .terminators import STRONG_TERMINATORS, WEAK_TERMINATORS
+
+__all__ = [
+    "ABBREVIATIONS_BY_LANG",
+    "ABBREVIATIONS_EN",
+    "STRONG_TERMINATORS",
+    "WEAK_TERMINATORS",
+    "BasicSentenceChunker",
+    "BufferedSentenceChunkStream",
+    "SentenceChunkStream",
+    "SentenceChunker",
+    "detect_script",
+    "normalize_lang_code",
+]
