@@ -32,6 +32,7 @@ from .mixer import AudioMixer
 from .output_track import OutputTrack, TrackEndedError
 from .pacing import FramePacer
 from .resampler import StreamResampler, resample_pcm
+from .tee import TeeOutputTrack
 
 __all__ = [
     "FRAME_MS",
@@ -47,6 +48,7 @@ __all__ = [
     "FramePacer",
     "OutputTrack",
     "StreamResampler",
+    "TeeOutputTrack",
     "TrackEndedError",
     "apply_fade_out",
     "array_to_pcm",
