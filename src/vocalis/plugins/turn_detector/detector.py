@@ -76,27 +76,26 @@ def _role(item: Any) -> str:
 
 
 def last_exchange(chat_context: ChatContext) -> tuple[str, str | None]:
-    """The user's text since the assistant last spoke, and that assistant message.
+    """The user's last turn and the assistant message just before it.
 
-    Consecutive trailing user messages (one turn split across several transcripts) are
-    joined; system, developer and tool items are skipped.
+    Consecutive user messages (one turn split across several transcripts) are joined;
+    assistant messages after the last user message, and system, developer and tool items,
+    are skipped.
     """
     user_parts: list[str] = []
-    assistant: str | None = None
     for item in reversed(list(getattr(chat_context, "items", []))):
         if not _is_message(item):
             continue
         role = _role(item)
         if role == "user":
-            if assistant is None:
-                user_parts.append(item.text_content)
-        elif role == "assistant":
-            if user_parts:
-                assistant = item.text_content
-                break
-            if assistant is None and not user_parts:
-                continue
-    return " ".join(reversed([p for p in user_parts if p])), assistant
+            user_parts.append(item.text_content)
+        elif role == "assistant" and user_parts:
+            return _join(user_parts), item.text_content
+    return _join(user_parts), None
+
+
+def _join(parts_newest_first: list[str]) -> str:
+    return " ".join(p for p in reversed(parts_newest_first) if p)
 
 
 class TurnDetector(EOU):
