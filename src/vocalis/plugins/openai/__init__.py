@@ -1,0 +1,8 @@
+"""OpenAI plugin: ``OpenAILLM`` (HTTP chat completions or the Responses WebSocket),
+``OpenAISTT``, ``OpenAITTS`` and ``OpenAIRealtime``."""
+
+from .auth import LOCAL_PLACEHOLDER_KEY, MissingAPIKeyError
+from .llm import OpenAILLM
+from .tts import OpenAITTS
+
+__all__ = ["LOCAL_PLACEHOLDER_KEY", "MissingAPIKeyError", "OpenAILLM", "OpenAITTS"]
