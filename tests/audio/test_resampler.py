@@ -50,9 +50,11 @@ def test_flush_readies_the_resampler_for_a_new_stream():
     assert first == second
 
 
-def test_downsampling_removes_content_above_the_new_nyquist():
+@pytest.mark.parametrize("quality", ["LQ", "HQ"])
+def test_downsampling_removes_content_above_the_new_nyquist(quality):
     tone = sine_pcm(11000, 48000, 0.5)
-    out = np.frombuffer(resample_pcm(tone, 48000, 16000), "<i2").astype(np.float64)
+    out = StreamResampler(48000, 16000, quality=quality).resample(tone)
+    out = np.frombuffer(out, "<i2").astype(np.float64)
     assert np.sqrt(np.mean(out[200:-200] ** 2)) < 0.01 * 32767
 
 
