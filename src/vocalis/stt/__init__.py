@@ -1,5 +1,6 @@
 """Speech-to-text: the component contract and provider fallback."""
 
+from .fallback import FallbackSTT
 from .stt import STT, SpeechData, SpeechEventType, STTError, STTResponse
 
-__all__ = ["STT", "STTError", "STTResponse", "SpeechData", "SpeechEventType"]
+__all__ = ["STT", "FallbackSTT", "STTError", "STTResponse", "SpeechData", "SpeechEventType"]
