@@ -16,3 +16,11 @@ def _no_openai_env(monkeypatch: pytest.MonkeyPatch) -> None:
 async def http_fake():
     async with FakeOpenAIHTTP() as fake:
         yield fake
+
+
+@pytest.fixture
+async def ws_fake():
+    from tests.fakes.openai_ws import FakeOpenAIWS
+
+    async with FakeOpenAIWS() as fake:
+        yield fake

@@ -132,7 +132,7 @@ def responses_create_event(
                 "name": s["name"],
                 "description": s.get("description", ""),
                 "parameters": s.get("parameters") or {"type": "object", "properties": {}},
-                **({"strict": s["strict"]} if "strict" in s else {}),
+                "strict": bool(s.get("strict", False)),
             }
             for s in schemas
         ]
