@@ -1,5 +1,6 @@
 """Text-to-speech: the component contract, provider fallback and the phrase cache."""
 
+from .fallback import FallbackTTS
 from .tts import TTS, FlushMarker, TTSError
 
-__all__ = ["TTS", "FlushMarker", "TTSError"]
+__all__ = ["TTS", "FallbackTTS", "FlushMarker", "TTSError"]
