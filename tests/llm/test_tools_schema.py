@@ -213,3 +213,27 @@ def test_gemini_declaration_built_with_google_genai():
         """Ping."""
 
     assert build_gemini_schema(ping).parameters is None
+
+
+def test_gemini_schema_is_a_plain_dict_without_google_genai(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "google.genai", None)
+    decl = build_gemini_schema(get_weather)
+    assert decl["name"] == "get_weather"
+    assert decl["parameters"]["required"] == ["city"]
+    assert "additionalProperties" not in json.dumps(decl)
+
+
+def test_context_marked_by_attribute_and_unannotated_parameters():
+    class Session:
+        __vocalis_tool_context__ = True
+
+    @function_tool
+    def remember(session: Session, fact, times: int = 1) -> None:
+        """Remember a fact."""
+
+    params = _params(remember)
+    assert set(params["properties"]) == {"fact", "times"}
+    assert params["required"] == ["fact"]
+    assert "type" not in params["properties"]["fact"]
