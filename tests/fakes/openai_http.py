@@ -174,7 +174,7 @@ class FakeOpenAIHTTP:
         steps = self.speech_replies.pop(0) if self.speech_replies else [b"\x01\x00" * 2400]
         try:
             return await self._play(request, steps, content_type="application/octet-stream")
-        except (ConnectionResetError, asyncio.CancelledError):
+        except ConnectionResetError:
             self.speech_cancelled.set()
             raise
 
@@ -199,7 +199,8 @@ class FakeOpenAIHTTP:
         await response.prepare(request)
         for step in steps:
             if isinstance(step, Sleep):
-                await asyncio.sleep(step.seconds)
+                if not await _sleep_unless_disconnected(request, step.seconds):
+                    raise ConnectionResetError("client went away")
             elif isinstance(step, Drop):
                 assert request.transport is not None
                 request.transport.abort()
@@ -213,3 +214,14 @@ class FakeOpenAIHTTP:
                 await response.write(f"data: {line}\n\n".encode() if sse else line.encode())
         await response.write_eof()
         return response
+
+
+async def _sleep_unless_disconnected(request: web.Request, seconds: float) -> bool:
+    """Sleep; False as soon as the client closes the connection."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while loop.time() < end:
+        if request.transport is None or request.transport.is_closing():
+            return False
+        await asyncio.sleep(min(0.01, end - loop.time()))
+    return True

@@ -128,8 +128,9 @@ class OpenAITTS(TTS):
         parts: list[str] = []
         async for piece in text:
             if isinstance(piece, FlushMarker):
-                if self.chunked_synthesis and "".join(parts).strip():
-                    yield "".join(parts)
+                if self.chunked_synthesis:
+                    if "".join(parts).strip():
+                        yield "".join(parts)
                     parts = []
                 continue
             parts.append(piece)
@@ -174,7 +175,7 @@ class OpenAITTS(TTS):
                     for start in range(0, cut, FRAME_BYTES):
                         await self._emit_audio(pending[start : start + FRAME_BYTES])
                     pending = pending[cut:]
-        except openai.OpenAIError as exc:
+        except (openai.OpenAIError, httpx.HTTPError) as exc:
             error = wrap_sdk_error(exc, TTSError, "OpenAITTS")
             self.emit("error", error)
             raise error from exc
