@@ -5,6 +5,7 @@ from .chunk_stream import BufferedSentenceChunkStream, SentenceChunkStream
 from .chunker import BasicSentenceChunker, SentenceChunker
 from .scripts import detect_script, normalize_lang_code
 from .terminators import STRONG_TERMINATORS, WEAK_TERMINATORS
+from .text_filter import BasicTextFilter, TextFilter
 
 __all__ = [
     "ABBREVIATIONS_BY_LANG",
@@ -12,9 +13,11 @@ __all__ = [
     "STRONG_TERMINATORS",
     "WEAK_TERMINATORS",
     "BasicSentenceChunker",
+    "BasicTextFilter",
     "BufferedSentenceChunkStream",
     "SentenceChunkStream",
     "SentenceChunker",
+    "TextFilter",
     "detect_script",
     "normalize_lang_code",
 ]

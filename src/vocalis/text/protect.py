@@ -8,7 +8,7 @@ touches a URL or an address, then puts them back.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from .abbreviations import SENTENCE_FINAL_ABBREVIATIONS
@@ -74,6 +74,12 @@ class Placeholders:
         for pattern in patterns:
             text = pattern.sub(self._hold, text)
         return text
+
+    def protect_where(
+        self, text: str, pattern: re.Pattern[str], keep: Callable[[str], bool]
+    ) -> str:
+        """Replace the matches of ``pattern`` for which ``keep`` is true."""
+        return pattern.sub(lambda m: self._hold(m) if keep(m.group()) else m.group(), text)
 
     def _hold(self, match: re.Match[str]) -> str:
         code = PLACEHOLDER_BASE + len(self._originals)
