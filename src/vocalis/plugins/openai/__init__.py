@@ -3,6 +3,23 @@
 
 from .auth import LOCAL_PLACEHOLDER_KEY, MissingAPIKeyError
 from .llm import OpenAILLM
+from .realtime import (
+    InputAudioTranscription,
+    OpenAIRealtime,
+    OpenAIRealtimeConfig,
+    OpenAIRealtimeError,
+    TurnDetection,
+)
 from .tts import OpenAITTS
 
-__all__ = ["LOCAL_PLACEHOLDER_KEY", "MissingAPIKeyError", "OpenAILLM", "OpenAITTS"]
+__all__ = [
+    "LOCAL_PLACEHOLDER_KEY",
+    "InputAudioTranscription",
+    "MissingAPIKeyError",
+    "OpenAILLM",
+    "OpenAIRealtime",
+    "OpenAIRealtimeConfig",
+    "OpenAIRealtimeError",
+    "OpenAITTS",
+    "TurnDetection",
+]
