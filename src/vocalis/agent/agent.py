@@ -1,0 +1,142 @@
+"""``Agent``: what the voice agent is (instructions and tools) and does on entry and exit.
+
+Subclass it, write ``instructions``, decorate methods with ``@function_tool``, and override
+``on_enter`` (often a greeting) and ``on_exit``. A tool that returns another ``Agent`` hands
+the conversation over to it; with ``inherit_context=True`` the new agent keeps the history.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from ..llm.chat_context import ChatContext
+from ..llm.items import ChatRole
+from ..llm.tools import get_tool_info, is_function_tool
+from ..utils.events import EventEmitter
+
+if TYPE_CHECKING:
+    from ..session.session import AgentSession
+
+BASE_VOICE_INSTRUCTIONS = (
+    "You are a voice assistant. Your replies are spoken aloud, so keep them short and "
+    "conversational: plain sentences, no lists, no Markdown, no emojis. Ask one question at a "
+    "time. Say numbers, dates and symbols the way a person would say them."
+)
+
+
+class ToolList(list):  # type: ignore[type-arg]
+    """The agent's tools, with lookup by name."""
+
+    def get(self, name: str) -> Any | None:
+        for tool in self:
+            if get_tool_info(tool).name == name:
+                return tool
+        return None
+
+    @property
+    def names(self) -> list[str]:
+        return [get_tool_info(t).name for t in self]
+
+
+class Agent(EventEmitter[str]):
+    """Base class of voice agents."""
+
+    def __init__(
+        self,
+        instructions: str,
+        tools: list[Any] | None = None,
+        agent_id: str | None = None,
+        mcp_servers: list[Any] | None = None,
+        inherit_context: bool = False,
+        knowledge_base: Any = None,
+        use_base_instructions: bool = False,
+        name: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.chat_context = ChatContext.empty()
+        self._use_base_instructions = use_base_instructions
+        self._instructions = ""
+        self.instructions = instructions
+        self._extra_tools = list(tools or [])
+        self._mcp_servers = list(mcp_servers or [])
+        self.id = agent_id or str(uuid.uuid4())
+        self.name = name or type(self).__name__
+        self.inherit_context = inherit_context
+        self.knowledge_base = knowledge_base
+        self.session: AgentSession | None = None
+        self._tools: ToolList = ToolList()
+        self._register_tools()
+
+    # ---- instructions and tools ------------------------------------------------------------
+
+    @property
+    def instructions(self) -> str:
+        if self._use_base_instructions:
+            return f"{BASE_VOICE_INSTRUCTIONS}\n\n{self._instructions}"
+        return self._instructions
+
+    @instructions.setter
+    def instructions(self, value: str) -> None:
+        """Change the instructions; the system message in the history is replaced."""
+        self._instructions = value
+        self.chat_context.add_message(ChatRole.SYSTEM, self.instructions, replace=True)
+
+    @property
+    def tools(self) -> ToolList:
+        return self._tools
+
+    def update_tools(self, tools: list[Any]) -> None:
+        """Replace the tools given at construction; decorated methods stay."""
+        self._extra_tools = list(tools)
+        self._register_tools()
+
+    def _register_tools(self) -> None:
+        found: ToolList = ToolList()
+        seen: set[str] = set()
+        for _, member in inspect.getmembers(self, predicate=inspect.ismethod):
+            if is_function_tool(member):
+                found.append(member)
+        for tool in self._extra_tools:
+            if not is_function_tool(tool):
+                raise ValueError(f"Tool {getattr(tool, '__name__', tool)!r} is not a valid FunctionTool")
+            found.append(tool)
+        unique: ToolList = ToolList()
+        for tool in found:
+            name = get_tool_info(tool).name
+            if name not in seen:
+                seen.add(name)
+                unique.append(tool)
+        self._tools = unique
+
+    def add_tools(self, tools: list[Any]) -> None:
+        """Add tools (MCP servers use this once their tools are discovered)."""
+        self._extra_tools.extend(tools)
+        self._register_tools()
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    async def on_enter(self) -> None:
+        """Called when the agent takes over the conversation (override to greet)."""
+
+    async def on_exit(self) -> None:
+        """Called when the agent leaves the conversation."""
+
+    async def on_agent_speech_ended(self, data: dict[str, Any]) -> None:
+        """Called after the agent finished speaking an utterance (realtime mode)."""
+
+    async def hangup(self) -> None:
+        """End the call (from a tool, typically)."""
+        if self.session is not None:
+            await self.session.hangup()
+
+    async def cleanup(self) -> None:
+        """Release what the agent holds (MCP connections, tools)."""
+        for server in self._mcp_servers:
+            close = getattr(server, "aclose", None)
+            if close is not None:
+                await close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"

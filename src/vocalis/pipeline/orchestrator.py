@@ -1,0 +1,713 @@
+"""The turn state machine: the one place that decides who speaks.
+
+The orchestrator listens to the understanding stage (VAD and STT events), decides when the
+user's turn ends (``EndOfTurnDelay``), starts the agent's reply (thinking + speaking), and owns
+interruption semantics (``InterruptionPolicy``): what a barge-in cancels (LLM stream, TTS,
+queued audio), what survives it (tool calls and their results), and what is recorded (only
+what the user heard). False interruptions pause the agent and resume it; backchannels do
+nothing; preflight transcripts start the LLM early.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from ..eou import EOU
+from ..llm.items import ChatRole
+from ..metrics import SessionMetrics, ToolTiming, TurnMetrics
+from ..stt import SpeechEventType, STTResponse
+from ..utils.clock import now
+from ..utils.events import EventEmitter
+from ..utils.tasks import TaskGroup
+from ..vad import VADEventType, VADResponse
+from .active_reply import ActiveReply
+from .components import Components
+from .config import EOUConfig, InterruptConfig
+from .hooks import PipelineHooks
+from .preemptive import PreemptiveGeneration
+from .reply import DEFAULT_MAX_TOOL_STEPS, ReplyStats, generate_reply
+from .speech import Speech, SpeechError
+from .speech_output import SpeechAudioWriter
+from .states import AgentState, UserState
+from .tool_runner import ToolOutcome, ToolRunner
+from .turn_taking import (
+    EndOfTurnDelay,
+    InterruptDecision,
+    InterruptionPolicy,
+    count_words,
+    is_backchannel,
+)
+from .understanding import SpeechUnderstanding
+from .utterance import UtteranceHandle
+
+logger = logging.getLogger("vocalis.pipeline.orchestrator")
+
+HandoffCallback = Callable[[Any, Any], Awaitable[None]]
+
+
+def new_utterance_id() -> str:
+    return f"utt_{uuid.uuid4().hex[:8]}"
+
+
+class PipelineOrchestrator(EventEmitter[str]):
+    """Runs one conversation for one agent over the given components.
+
+    Events: ``agent_state`` (AgentState), ``user_state`` (UserState), ``user_transcript``
+    ({"text", "is_final"}), ``transcript_ready`` ({"text"}), ``agent_text`` ({"text"}),
+    ``content_generated`` ({"text"}), ``synthesis_complete`` ({}), ``interrupted`` ({}),
+    ``false_interruption`` ({}), ``backchannel`` ({"text"}), ``metrics`` (TurnMetrics),
+    ``function_tools_executed`` (ToolOutcome), ``error`` ({"source", "error"}),
+    ``activity`` ({}) for the wake-up timer.
+    """
+
+    def __init__(
+        self,
+        components: Components,
+        *,
+        eou_config: EOUConfig,
+        interrupt_config: InterruptConfig,
+        hooks: PipelineHooks,
+        context_window: Any = None,
+        max_tool_steps: int = DEFAULT_MAX_TOOL_STEPS,
+        preemptive_generation: bool = True,
+    ) -> None:
+        super().__init__()
+        self.c = components
+        self.eou_config = eou_config
+        self.interrupt_config = interrupt_config
+        self.hooks = hooks
+        self.context_window = context_window
+        self.max_tool_steps = max_tool_steps
+        self.preemptive_generation = preemptive_generation
+        self.metrics = SessionMetrics()
+        self.agent: Any = None
+        self.track: Any = None
+        self.on_handoff: HandoffCallback | None = None
+        self.is_agent: Callable[[Any], bool] = lambda v: False
+
+        self._tasks = TaskGroup("vocalis.orchestrator")
+        self._tools = ToolRunner(
+            self._tasks, on_outcome=self._on_tool_outcome, is_agent=lambda v: self.is_agent(v)
+        )
+        self._writer: SpeechAudioWriter | None = None
+        self._understanding = SpeechUnderstanding(
+            stt=self.c.stt,
+            vad=self.c.vad,
+            denoise=self.c.denoise,
+            on_vad=self._on_vad,
+            on_transcript=self._on_transcript,
+            on_error=self.report_error,
+        )
+        self._configure_policies()
+        self._agent_state: AgentState | None = None
+        self._user_state: UserState | None = None
+        self._current: ActiveReply | None = None
+        self.last_reply: ActiveReply | None = None
+        self._user_speaking = False
+        self._speech_started_at: float | None = None
+        self._speech_end_at: float | None = None
+        self._vad_end_at: float | None = None
+        self._parts: list[str] = []
+        self._confidence: list[float] = []
+        self._stt_final_at: float | None = None
+        self._interim = ""
+        self._commit_task: asyncio.Task[None] | None = None
+        self._barge_in_task: asyncio.Task[None] | None = None
+        self._resume_task: asyncio.Task[None] | None = None
+        self._preemptive: PreemptiveGeneration | None = None
+        self._turn_seq = 0
+        self._closed = False
+
+    # ---- wiring ----------------------------------------------------------------------------
+
+    def _configure_policies(self) -> None:
+        threshold = self.c.turn_detector.threshold if self.c.turn_detector is not None else 0.7
+        self._end_of_turn = EndOfTurnDelay(self.eou_config, threshold)
+        self._policy = InterruptionPolicy(
+            self.interrupt_config, has_stt=self.c.stt is not None, has_vad=self.c.vad is not None
+        )
+
+    def set_agent(self, agent: Any) -> None:
+        self.agent = agent
+
+    def set_audio_track(self, track: Any) -> None:
+        """Attach the output track: TTS writes through a resampling writer, first-audio-out
+        moments feed the latency figures."""
+        if self.track is not None and hasattr(self.track, "remove_audio_out_callback"):
+            self.track.remove_audio_out_callback(self._on_first_audio_out)
+        self.track = track
+        if hasattr(track, "on_first_audio_out"):
+            track.on_first_audio_out(self._on_first_audio_out)
+        self._attach_tts()
+
+    def _attach_tts(self) -> None:
+        tts = self.c.tts
+        if tts is None or self.track is None:
+            self._writer = None
+            return
+        self._writer = SpeechAudioWriter(self.track, tts.sample_rate)
+        tts.audio_track = self._writer
+        tts.loop = asyncio.get_event_loop()
+        tts.on_first_audio_byte(self._on_tts_first_byte)
+
+    def update_components(self, **changes: Any) -> None:
+        """Swap components in place (``change_component``)."""
+        for name, value in changes.items():
+            setattr(self.c, name, value)
+        self._understanding.replace(stt=self.c.stt, vad=self.c.vad, denoise=self.c.denoise)
+        self._configure_policies()
+        self._attach_tts()
+
+    @property
+    def agent_state(self) -> AgentState | None:
+        return self._agent_state
+
+    @property
+    def user_state(self) -> UserState | None:
+        return self._user_state
+
+    @property
+    def current_reply(self) -> ActiveReply | None:
+        return self._current
+
+    @property
+    def is_executing_tool(self) -> bool:
+        return self._tools.running
+
+    def set_agent_state(self, state: AgentState) -> None:
+        if state is not self._agent_state:
+            self._agent_state = state
+            self.emit("agent_state", state)
+
+    def _set_user_state(self, state: UserState) -> None:
+        if state is not self._user_state:
+            self._user_state = state
+            self.emit("user_state", state)
+
+    def report_error(self, source: str, error: BaseException | str) -> None:
+        """A component failed: log it, count it, tell listeners; the session goes on."""
+        message = str(error) or type(error).__name__
+        logger.warning("%s error: %s", source, message)
+        self.metrics.errors.append({"source": source, "error": message})
+        self.emit("error", {"source": source, "error": message})
+
+    # ---- input -----------------------------------------------------------------------------
+
+    async def process_audio(self, pcm: bytes, sample_rate: int) -> None:
+        await self._understanding.push_audio(pcm, sample_rate)
+
+    async def process_text(self, text: str) -> UtteranceHandle | None:
+        """A typed user turn: committed at once, answered like a spoken one."""
+        text = text.strip()
+        if not text:
+            return None
+        self._emit_activity()
+        if self._current is not None:
+            await self._interrupt_current(force=False)
+        self._parts = [text]
+        self._speech_end_at = now()
+        return await self._commit_turn()
+
+    # ---- VAD -------------------------------------------------------------------------------
+
+    async def _on_vad(self, response: VADResponse) -> None:
+        if response.event_type is VADEventType.START_OF_SPEECH:
+            await self._on_user_speech_start(response)
+        elif response.event_type is VADEventType.END_OF_SPEECH:
+            await self._on_user_speech_end(response)
+
+    async def _on_user_speech_start(self, response: VADResponse) -> None:
+        self._user_speaking = True
+        self._speech_started_at = now()
+        self._set_user_state(UserState.SPEAKING)
+        self._emit_activity()
+        _cancel(self._commit_task)
+        _cancel(self._resume_task)
+        await self.hooks.notify("user_turn_start", {"text": ""})
+        reply = self._current
+        if reply is not None and reply.interruptible:
+            self._barge_in_task = self._tasks.spawn(self._watch_barge_in(reply))
+        elif reply is None or reply.finished:
+            self.set_agent_state(AgentState.LISTENING)
+
+    async def _watch_barge_in(self, reply: ActiveReply) -> None:
+        """While the user keeps speaking over the agent, ask the policy what it means."""
+        await asyncio.sleep(self.interrupt_config.interrupt_min_duration)
+        if not self._user_speaking or self._current is not reply:
+            return
+        decision = self._policy.on_speech_duration(now() - (self._speech_started_at or now()))
+        await self._apply_decision(reply, decision)
+
+    async def _on_user_speech_end(self, response: VADResponse) -> None:
+        self._user_speaking = False
+        self._vad_end_at = now()
+        end = response.data.speech_end_time
+        if end is not None:
+            self._speech_end_at = min(self._understanding.loop_time_of(end), self._vad_end_at)
+        else:
+            silence = self.c.vad.min_silence_duration if self.c.vad is not None else 0.0
+            self._speech_end_at = self._vad_end_at - silence
+        _cancel(self._barge_in_task)
+        self._set_user_state(UserState.LISTENING)
+        reply = self._current
+        if reply is not None and reply.speech is not None and reply.speech.paused:
+            self._resume_task = self._tasks.spawn(self._resume_after_pause(reply))
+        await self._understanding.flush_stt()
+        self._schedule_commit()
+
+    # ---- STT -------------------------------------------------------------------------------
+
+    async def _on_transcript(self, response: STTResponse) -> None:
+        kind = response.event_type
+        data = response.data
+        if kind is SpeechEventType.START:
+            self._emit_activity()
+            return
+        if kind is SpeechEventType.END:
+            return
+        text = (data.text or "").strip()
+        if kind is SpeechEventType.INTERIM:
+            self._interim = text
+            self.emit("user_transcript", {"text": text, "is_final": False})
+            await self._check_words_over_agent(text, data.confidence, final=False)
+            return
+        if kind is SpeechEventType.PREFLIGHT:
+            await self._on_preflight(text)
+            return
+        if kind is SpeechEventType.FINAL:
+            await self._on_final(text, data.confidence)
+
+    async def _on_final(self, text: str, confidence: float) -> None:
+        text = await self.hooks.transform_text("stt", text)
+        self._stt_final_at = now()
+        self._interim = ""
+        if not text:
+            await self._maybe_resume_early()
+            return
+        self.emit("user_transcript", {"text": text, "is_final": True})
+        reply = self._current
+        if reply is not None and not reply.finished:
+            handled = await self._check_words_over_agent(text, confidence, final=True)
+            if not handled:
+                return
+        self._parts.append(text)
+        self._confidence.append(confidence)
+        self._schedule_commit()
+
+    async def _check_words_over_agent(self, text: str, confidence: float, *, final: bool) -> bool:
+        """Words heard while the agent has the floor. Returns True when they start a user turn."""
+        reply = self._current
+        if reply is None or reply.finished:
+            return True
+        if not reply.interruptible:
+            return False
+        paused = reply.speech is not None and reply.speech.paused
+        if is_backchannel(text):
+            if final:
+                self.metrics.backchannels += 1
+                self.emit("backchannel", {"text": text})
+                await self._maybe_resume_early()
+            return False
+        decision = self._policy.on_transcript(text, confidence)
+        if paused and count_words(text) > 0 and confidence >= self._policy.config.interrupt_min_confidence:
+            decision = InterruptDecision.INTERRUPT
+        if decision is InterruptDecision.INTERRUPT:
+            await self._apply_decision(reply, decision)
+            return True
+        return False
+
+    async def _on_preflight(self, text: str) -> None:
+        if not self.preemptive_generation or not text or self.c.llm is None:
+            return
+        if self._current is not None and not self._current.finished:
+            return
+        candidate = " ".join([*self._parts, text]).strip()
+        if self._preemptive is not None:
+            if self._preemptive.matches(candidate):
+                return
+            await self._preemptive.cancel()
+        self._preemptive = PreemptiveGeneration(
+            self.c.llm, self.agent.chat_context, candidate, list(self.agent.tools)
+        )
+
+    # ---- interruption ------------------------------------------------------------------------
+
+    async def _apply_decision(self, reply: ActiveReply, decision: InterruptDecision) -> None:
+        if decision is InterruptDecision.NONE or self._current is not reply:
+            return
+        if decision is InterruptDecision.PAUSE:
+            if reply.speech is not None and reply.speech.has_audio:
+                reply.speech.pause()
+                return
+            decision = InterruptDecision.INTERRUPT
+        await self._interrupt_current(force=False)
+
+    async def _resume_after_pause(self, reply: ActiveReply) -> None:
+        """False interruption: nothing real was said over the paused agent; carry on."""
+        await asyncio.sleep(self.interrupt_config.false_interrupt_pause_duration)
+        self._resume(reply)
+
+    async def _maybe_resume_early(self) -> None:
+        reply = self._current
+        speech = reply.speech if reply is not None else None
+        if speech is not None and speech.paused and not self._user_speaking:
+            _cancel(self._resume_task)
+            self._resume(reply)  # type: ignore[arg-type]
+
+    def _resume(self, reply: ActiveReply) -> None:
+        if self._current is reply and reply.speech is not None and reply.speech.paused:
+            reply.speech.resume()
+            self.metrics.false_interruptions += 1
+            self.emit("false_interruption", {})
+
+    async def interrupt(self, *, force: bool = False) -> bool:
+        """Stop the agent now (``session.interrupt``); returns whether anything was stopped."""
+        return await self._interrupt_current(force=force)
+
+    async def _interrupt_current(self, *, force: bool) -> bool:
+        reply = self._current
+        if reply is None or reply.finished:
+            return False
+        if not force and not reply.handle.is_interruptible:
+            return False
+        _cancel(self._resume_task)
+        reply.handle._mark_interrupted()
+        reply.metrics.interrupted = True
+        if reply.speech is not None:
+            await reply.speech.interrupt()
+        if reply.task is not None and not reply.task.done():
+            reply.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reply.task
+        self._finish_reply(reply)
+        self.metrics.interruptions += 1
+        self.emit("interrupted", {})
+        return True
+
+    # ---- end of turn -------------------------------------------------------------------------
+
+    def _schedule_commit(self) -> None:
+        _cancel(self._commit_task)
+        if self._user_speaking or not self._parts:
+            return
+        self._commit_task = self._tasks.spawn(self._commit_when_ready(), name="vocalis.eou")
+
+    async def _commit_when_ready(self) -> None:
+        probability = await self._eou_probability()
+        delay = self._end_of_turn.delay(probability)
+        speech_end = self._speech_end_at if self._speech_end_at is not None else now()
+        wait = speech_end + delay - now()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if self._user_speaking or not self._parts:
+            return
+        self._commit_task = None
+        await self._commit_turn(eou_delay=delay, eou_probability=probability)
+
+    async def _eou_probability(self) -> float | None:
+        detector: EOU | None = self.c.turn_detector
+        if detector is None or self.agent is None:
+            return None
+        ctx = self.agent.chat_context.copy()
+        ctx.add_message(ChatRole.USER, " ".join(self._parts))
+        try:
+            return float(await asyncio.to_thread(detector.get_eou_probability, ctx))
+        except Exception as exc:
+            self.report_error("turn_detector", exc)
+            return None
+
+    async def _commit_turn(
+        self, *, eou_delay: float | None = None, eou_probability: float | None = None
+    ) -> UtteranceHandle | None:
+        text = " ".join(self._parts).strip()
+        confidence = sum(self._confidence) / len(self._confidence) if self._confidence else None
+        self._parts, self._confidence = [], []
+        if not text or self.agent is None:
+            return None
+        self._turn_seq += 1
+        metrics = TurnMetrics(
+            turn_id=self._turn_seq,
+            user_text=text,
+            user_speech_end=self._speech_end_at,
+            vad_end_at=self._vad_end_at,
+            stt_final_at=self._stt_final_at,
+            committed_at=now(),
+            eou_delay_s=eou_delay,
+            eou_probability=eou_probability,
+        )
+        self._stt_final_at = None
+        if self._current is not None and not self._current.finished:
+            await self._interrupt_current(force=False)
+        self.agent.chat_context.add_message(
+            ChatRole.USER, text, agent_id=getattr(self.agent, "id", None)
+        ).confidence = confidence
+        self.emit("transcript_ready", {"text": text})
+        await self.hooks.notify("user_turn_end", {"text": text})
+        preemptive = self._take_preemptive(text)
+        if self.c.llm is None:
+            return None
+        handle = UtteranceHandle(new_utterance_id())
+        await self.start_reply(handle, metrics=metrics, preemptive=preemptive)
+        return handle
+
+    def _take_preemptive(self, text: str) -> PreemptiveGeneration | None:
+        preemptive, self._preemptive = self._preemptive, None
+        if preemptive is None:
+            return None
+        if preemptive.matches(text):
+            return preemptive
+        self._tasks.spawn(preemptive.cancel())
+        return None
+
+    # ---- replies -----------------------------------------------------------------------------
+
+    async def start_reply(
+        self,
+        handle: UtteranceHandle,
+        *,
+        metrics: TurnMetrics | None = None,
+        preemptive: PreemptiveGeneration | None = None,
+        instructions: str | None = None,
+    ) -> ActiveReply:
+        """Generate and speak a reply to the chat context as it stands."""
+        reply = await self._new_reply(handle, metrics, kind="reply")
+        reply.task = self._tasks.spawn(
+            self._run_llm_reply(reply, preemptive, instructions), name="vocalis.reply"
+        )
+        return reply
+
+    async def start_say(
+        self,
+        handle: UtteranceHandle,
+        text: str,
+        *,
+        audio: AsyncIterator[bytes] | None = None,
+        add_to_chat_context: bool = True,
+    ) -> ActiveReply:
+        """Speak fixed text (or pre-rendered audio) as an utterance."""
+        reply = await self._new_reply(handle, None, kind="say")
+        reply.add_to_chat_context = add_to_chat_context
+        reply.metrics.agent_text = text
+        reply.task = self._tasks.spawn(self._run_say(reply, text, audio), name="vocalis.say")
+        return reply
+
+    def inject_say(self, handle: UtteranceHandle, text: str) -> bool:
+        """Speak ``text`` inside the current reply (a tool saying "one moment") without
+        cutting the reply off; returns False when there is no reply to join."""
+        reply = self._current
+        if reply is None or reply.finished or reply.speech is None:
+            return False
+        return reply.speech.inject(text, handle)
+
+    async def _new_reply(
+        self, handle: UtteranceHandle, metrics: TurnMetrics | None, kind: str
+    ) -> ActiveReply:
+        if metrics is None:
+            self._turn_seq += 1
+            metrics = TurnMetrics(turn_id=self._turn_seq, committed_at=now())
+        reply = ActiveReply(
+            handle=handle, metrics=metrics, kind=kind, agent_id=getattr(self.agent, "id", None)
+        )
+        previous = self._current
+        if previous is not None and not previous.finished:
+            await self._interrupt_reply(previous)
+        self._current = reply
+        self.last_reply = reply
+        reply.speech = self._new_speech(reply)
+        self._understanding.muted = not handle.is_interruptible
+        return reply
+
+    async def _interrupt_reply(self, reply: ActiveReply) -> None:
+        reply.handle._mark_interrupted()
+        reply.metrics.interrupted = True
+        if reply.speech is not None:
+            await reply.speech.interrupt()
+        if reply.task is not None and not reply.task.done():
+            reply.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reply.task
+        self._finish_reply(reply)
+
+    def _new_speech(self, reply: ActiveReply) -> Speech:
+        def first_audio(at: float) -> None:
+            reply.metrics.tts_first_audio_at = reply.metrics.tts_first_audio_at or at
+            if self._current is reply:
+                reply.audio_started = True
+                self.set_agent_state(AgentState.SPEAKING)
+
+        return Speech(
+            reply.handle,
+            tts=self.c.tts,
+            writer=self._writer,
+            track=self.track if self._writer is not None else None,
+            chunker=self.c.chunker,
+            text_filter=self.c.text_filter,
+            hooks=self.hooks,
+            on_first_audio=first_audio,
+            on_text=lambda text: self.emit("agent_text", {"text": text}),
+        )
+
+    async def _run_llm_reply(
+        self,
+        reply: ActiveReply,
+        preemptive: PreemptiveGeneration | None,
+        instructions: str | None,
+    ) -> None:
+        assert self.c.llm is not None and reply.speech is not None
+        self.set_agent_state(AgentState.THINKING)
+        stats = ReplyStats()
+        try:
+            await self._tools.wait_pending()
+            if self.context_window is not None:
+                await self.context_window.manage(self.agent.chat_context, self.c.llm)
+            reply.metrics.llm_started_at = now()
+            if preemptive is not None:
+                reply.metrics.preemptive = True
+                reply.metrics.llm_started_at = preemptive.started_at
+            await self.hooks.notify("agent_turn_start", {})
+            stream = generate_reply(
+                self.c.llm,
+                self.agent.chat_context,
+                tools=list(self.agent.tools),
+                runner=self._tools,
+                stats=stats,
+                agent_id=reply.agent_id,
+                max_tool_steps=self.max_tool_steps,
+                is_agent=self.is_agent,
+                on_tools_running=lambda running: self._on_tools_running(reply, running),
+                first_step=preemptive.replay() if preemptive is not None else None,
+                extra_instructions=instructions,
+            )
+            result = await reply.speech.play_text(stream)
+            reply.metrics.llm_first_token_at = stats.first_token_at
+            reply.metrics.usage = stats.usage
+            self._record_reply_text(reply, result.heard_step_texts, result.interrupted)
+            self.emit("content_generated", {"text": result.text})
+        except asyncio.CancelledError:
+            reply.metrics.llm_first_token_at = stats.first_token_at
+            raise
+        except SpeechError as exc:
+            self.report_error("tts", exc)
+        except Exception as exc:
+            self.report_error("llm", exc)
+        finally:
+            if preemptive is not None:
+                await preemptive.cancel()
+            reply.metrics.llm_first_token_at = stats.first_token_at
+            reply.metrics.tts_request_at = reply.speech.tts_request_at
+            self._finish_reply(reply)
+        if stats.handoff_to is not None and self.on_handoff is not None:
+            await self.on_handoff(self.agent, stats.handoff_to)
+
+    async def _run_say(
+        self, reply: ActiveReply, text: str, audio: AsyncIterator[bytes] | None
+    ) -> None:
+        assert reply.speech is not None
+        try:
+            await self.hooks.notify("agent_turn_start", {})
+            if audio is not None:
+                result = await reply.speech.play_audio(audio, text)
+            else:
+                result = await reply.speech.play_text(_once(text))
+            reply.metrics.tts_request_at = reply.speech.tts_request_at
+            if reply.add_to_chat_context:
+                self._record_reply_text(reply, [result.heard_text], result.interrupted)
+        except SpeechError as exc:
+            self.report_error("tts", exc)
+        finally:
+            self._finish_reply(reply)
+
+    def _record_reply_text(self, reply: ActiveReply, step_texts: list[str], interrupted: bool) -> None:
+        """Record the final step's words: only what the user heard when interrupted."""
+        if not reply.add_to_chat_context or self.agent is None or reply.recorded:
+            return
+        reply.recorded = True
+        final = step_texts[-1].strip() if step_texts else ""
+        reply.metrics.agent_text = final
+        if not final:
+            return
+        message = self.agent.chat_context.add_message(
+            ChatRole.ASSISTANT, final, agent_id=reply.agent_id
+        )
+        message.interrupted = interrupted
+
+    def _finish_reply(self, reply: ActiveReply) -> None:
+        if reply.finished:
+            return
+        reply.finished = True
+        if reply.speech is not None and reply.speech.interrupted and reply.add_to_chat_context:
+            result = reply.speech.partial_result()
+            if reply.kind == "reply":
+                self._record_reply_text(reply, result.heard_step_texts, True)
+            else:
+                self._record_reply_text(reply, [result.heard_text], True)
+        reply.handle._mark_done()
+        for _, handle in reply.injected:
+            handle._mark_done()
+        if self._current is reply:
+            self._current = None
+            self._understanding.muted = False
+            self.set_agent_state(
+                AgentState.LISTENING if self._user_speaking else AgentState.IDLE
+            )
+            self.emit("synthesis_complete", {})
+        self._tasks.spawn(self.hooks.notify("agent_turn_end", {"interrupted": reply.handle.interrupted}))
+        if reply.metrics.user_text or reply.kind == "reply":
+            self.metrics.turns.append(reply.metrics)
+        self.emit("metrics", reply.metrics)
+        self._emit_activity()
+
+    def _on_tools_running(self, reply: ActiveReply, running: bool) -> None:
+        reply.tools_running = running
+        if running and self._current is reply:
+            self.set_agent_state(AgentState.THINKING)
+
+    def _on_tool_outcome(self, outcome: ToolOutcome) -> None:
+        reply = self._current
+        if reply is not None:
+            reply.metrics.tools.append(
+                ToolTiming(outcome.call.name, round(outcome.duration * 1000, 3), outcome.is_error)
+            )
+        self.emit("function_tools_executed", outcome)
+
+    # ---- output timing -----------------------------------------------------------------------
+
+    def _on_first_audio_out(self, frame: Any, at: float) -> None:
+        reply = self._current
+        if reply is not None and reply.metrics.first_audio_out_at is None:
+            reply.metrics.first_audio_out_at = at
+
+    async def _on_tts_first_byte(self) -> None:
+        reply = self._current
+        if reply is not None and reply.metrics.tts_first_audio_at is None:
+            reply.metrics.tts_first_audio_at = now()
+
+    def _emit_activity(self) -> None:
+        self.emit("activity", {})
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._current is not None:
+            await self._interrupt_current(force=True)
+        if self._preemptive is not None:
+            await self._preemptive.cancel()
+        await self._tasks.aclose()
+
+
+async def _once(text: str) -> AsyncIterator[str]:
+    yield text
+
+
+def _cancel(task: asyncio.Task[Any] | None) -> None:
+    if task is not None and not task.done() and task is not asyncio.current_task():
+        task.cancel()
+

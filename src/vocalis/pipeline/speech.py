@@ -1,0 +1,404 @@
+"""One agent utterance on its way out: text → filter → sentences → TTS → output track.
+
+``Speech`` owns the speaking stage for one utterance. It streams text into the TTS sentence by
+sentence, so the first sentence is synthesized while the LLM is still writing, and it knows
+which sentence each pushed audio sample belongs to, so after an interruption it can say exactly
+what the user heard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..tts import TTS, FlushMarker
+from ..utils.clock import now
+from .hooks import PipelineHooks
+from .speech_output import SpeechAudioWriter
+from .utterance import UtteranceHandle
+
+if TYPE_CHECKING:
+    from ..text import SentenceChunker, TextFilter
+
+logger = logging.getLogger("vocalis.pipeline.speech")
+
+
+class StepEnd:
+    """Marker in a reply's text stream: the LLM step ended (tools run next); flush sentences."""
+
+    __slots__ = ()
+
+
+STEP_END = StepEnd()
+INJECTED_STEP = -1
+"""Step number of text spoken inside an utterance by ``inject`` (recorded by its caller)."""
+
+
+@dataclass
+class _Sentence:
+    text: str
+    step: int
+    start_sample: int
+    end_sample: int | None = None
+
+
+@dataclass
+class SpeechResult:
+    """What an utterance produced and what of it the user heard."""
+
+    handle: UtteranceHandle
+    text: str
+    heard_text: str
+    interrupted: bool
+    step_texts: list[str] = field(default_factory=list)
+    heard_step_texts: list[str] = field(default_factory=list)
+
+
+class Speech:
+    """Speaks one utterance; at most one ``Speech`` is audible at a time."""
+
+    def __init__(
+        self,
+        handle: UtteranceHandle,
+        *,
+        tts: TTS | None,
+        writer: SpeechAudioWriter | None,
+        track: Any,
+        chunker: SentenceChunker | None,
+        text_filter: TextFilter | None,
+        hooks: PipelineHooks,
+        on_first_audio: Callable[[float], None] | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> None:
+        self.handle = handle
+        self._tts = tts
+        self._writer = writer
+        self._track = track
+        self._chunker = chunker
+        self._filter = text_filter
+        self._hooks = hooks
+        self._on_first_audio = on_first_audio
+        self._on_text = on_text
+        self._sentences: list[_Sentence] = []
+        self._interrupted = False
+        self._played_at_interrupt: int | None = None
+        self._playout_done = asyncio.get_running_loop().create_future()
+        self._paused = False
+        self._generation: int | None = None
+        self._queue: asyncio.Queue[tuple[str, int, UtteranceHandle | None] | None] | None = None
+        self.tts_request_at: float | None = None
+        self.first_audio_at: float | None = None
+        self.started_at = now()
+
+    @property
+    def interrupted(self) -> bool:
+        return self._interrupted
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def has_audio(self) -> bool:
+        return self._tts is not None and self._track is not None
+
+    # ---- playing -------------------------------------------------------------------------
+
+    async def play_text(self, stream: AsyncIterator[str | StepEnd]) -> SpeechResult:
+        """Speak a stream of text deltas (with ``STEP_END`` markers) until it ends."""
+        if not self.has_audio:
+            await self._consume_without_audio(stream)
+            return self._result()
+        self._open_output()
+        sentences: asyncio.Queue[tuple[str, int, UtteranceHandle | None] | None] = asyncio.Queue()
+        self._queue = sentences
+        pump = asyncio.ensure_future(self._pump_sentences(stream, sentences))
+        try:
+            await self._synthesize(self._tts_text(sentences))
+            await pump
+            await self._finish_playout()
+        finally:
+            if not pump.done():
+                pump.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await pump
+        return self._result()
+
+    async def play_audio(self, chunks: AsyncIterator[bytes], text: str) -> SpeechResult:
+        """Play pre-rendered PCM at the output track's rate (``say(audio_data=...)``)."""
+        self._sentences.append(_Sentence(text, 0, 0))
+        if self._track is None:
+            return self._result()
+        self._open_output()
+        assert self._writer is not None
+        self._track.mark_synthesis_start()
+        async for chunk in chunks:
+            if self._interrupted:
+                break
+            await self._push_direct(chunk)
+        await self._finish_playout()
+        return self._result()
+
+    async def _push_direct(self, chunk: bytes) -> None:
+        if self.first_audio_at is None and chunk:
+            self.first_audio_at = now()
+            if self._on_first_audio is not None:
+                self._on_first_audio(self.first_audio_at)
+        assert self._writer is not None
+        self._writer.pushed_samples += len(chunk) // 2
+        result = self._track.add_new_bytes(bytes(chunk))
+        if inspect.isawaitable(result):
+            await result
+
+    def _open_output(self) -> None:
+        assert self._writer is not None
+        self._generation = self._writer.open(on_first_audio=self._first_audio)
+        self._track.on_last_audio_byte(self._on_last_audio)
+
+    def _first_audio(self, at: float) -> None:
+        self.first_audio_at = at
+        if self._on_first_audio is not None:
+            self._on_first_audio(at)
+
+    async def _synthesize(self, text: AsyncIterator[str | FlushMarker]) -> None:
+        assert self._tts is not None and self._writer is not None
+        self._tts.reset_first_audio_tracking()
+        self._track.mark_synthesis_start()
+        try:
+            await self._tts.synthesize(text)
+            await self._writer.drain()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if self._interrupted:
+                return
+            raise SpeechError(f"TTS failed: {exc}") from exc
+
+    async def _finish_playout(self) -> None:
+        if self._interrupted:
+            return
+        assert self._writer is not None
+        self._writer.close(self._generation)
+        if self._writer.pushed_samples == 0:
+            self._mark_playout_done()
+        else:
+            self._track.mark_synthesis_complete()
+        await asyncio.shield(self._playout_done)
+
+    async def _on_last_audio(self) -> None:
+        self._mark_playout_done()
+
+    def _mark_playout_done(self) -> None:
+        if not self._playout_done.done():
+            self._playout_done.set_result(None)
+
+    async def _pump_sentences(
+        self,
+        stream: AsyncIterator[str | StepEnd],
+        out: asyncio.Queue[tuple[str, int, UtteranceHandle | None] | None],
+    ) -> None:
+        """LLM deltas → text filter → sentence chunker → queue of (sentence, step)."""
+        step = 0
+        try:
+            source = _StepSplitter(stream)
+            while not source.exhausted:
+                chunk_stream = self._chunker.stream() if self._chunker is not None else None
+                deltas = source.next_step()
+                if self._filter is not None:
+                    deltas = self._filter.filter(deltas)
+                if chunk_stream is None:
+                    async for piece in deltas:
+                        if piece:
+                            await out.put((piece, step, None))
+                    step += 1
+                    continue
+                reader = asyncio.ensure_future(_drain_into(chunk_stream, out, step))
+                try:
+                    async for piece in deltas:
+                        await chunk_stream.push_text(piece)
+                    await chunk_stream.end_input()
+                    await reader
+                finally:
+                    if not reader.done():
+                        reader.cancel()
+                step += 1
+        finally:
+            await out.put(None)
+
+    async def _tts_text(
+        self, sentences: asyncio.Queue[tuple[str, int, UtteranceHandle | None] | None]
+    ) -> AsyncIterator[str | FlushMarker]:
+        """What the TTS consumes: hooked sentences, a FlushMarker after each."""
+        assert self._writer is not None
+        spoken_handle: UtteranceHandle | None = None
+        while (item := await sentences.get()) is not None:
+            if spoken_handle is not None:
+                spoken_handle._mark_done()
+                spoken_handle = None
+            raw, step, injected = item
+            if injected is not None:
+                spoken_handle = injected
+                step = INJECTED_STEP
+                text = raw
+            else:
+                text = await self._hooks.transform_text("llm", raw)
+            if not text.strip():
+                continue
+            if self._sentences and self._sentences[-1].end_sample is None:
+                self._sentences[-1].end_sample = self._writer.pushed_samples
+            self._sentences.append(_Sentence(text, step, self._writer.pushed_samples))
+            if self._on_text is not None:
+                self._on_text(text)
+            spoken = await self._hooks.transform_text("tts", text)
+            if self.tts_request_at is None:
+                self.tts_request_at = now()
+            yield spoken
+            yield FlushMarker()
+        if spoken_handle is not None:
+            spoken_handle._mark_done()
+
+    def inject(self, text: str, handle: UtteranceHandle) -> bool:
+        """Speak ``text`` next, inside this utterance (a tool's "one moment, please")."""
+        if self._queue is None or self._interrupted or not text.strip():
+            return False
+        self._queue.put_nowait((text, INJECTED_STEP, handle))
+        return True
+
+    def partial_result(self) -> SpeechResult:
+        """What was produced and heard so far (after an interruption)."""
+        return self._result()
+
+    async def _consume_without_audio(self, stream: AsyncIterator[str | StepEnd]) -> None:
+        step = 0
+        buffer: list[str] = []
+        async for item in stream:
+            if isinstance(item, StepEnd):
+                await self._record_plain("".join(buffer), step)
+                buffer, step = [], step + 1
+            else:
+                buffer.append(item)
+        await self._record_plain("".join(buffer), step)
+
+    async def _record_plain(self, text: str, step: int) -> None:
+        text = await self._hooks.transform_text("llm", text.strip())
+        if text:
+            self._sentences.append(_Sentence(text, step, 0, 0))
+            if self._on_text is not None:
+                self._on_text(text)
+
+    # ---- control -------------------------------------------------------------------------
+
+    def pause(self) -> None:
+        """Hold the agent's voice (tentative interruption); audio keeps queueing."""
+        if self._track is not None and not self._paused and not self._interrupted:
+            self._track.pause()
+            self._paused = True
+
+    def resume(self) -> None:
+        """Continue after a false interruption."""
+        if self._track is not None and self._paused and not self._interrupted:
+            self._track.resume()
+            self._paused = False
+
+    async def interrupt(self) -> None:
+        """Stop speaking now: fade out, drop late audio, stop synthesis, remember what was heard."""
+        if self._interrupted:
+            return
+        self._interrupted = True
+        if self._track is not None and self._writer is not None:
+            played, _ = self._track.snapshot_playback()
+            self._played_at_interrupt = played
+            self._writer.close(self._generation)
+            self._track.interrupt()
+            self._paused = False
+        if self._tts is not None:
+            try:
+                await self._tts.interrupt()
+            except Exception:
+                logger.warning("TTS interrupt failed", exc_info=True)
+        self._mark_playout_done()
+
+    # ---- accounting ----------------------------------------------------------------------
+
+    def _result(self) -> SpeechResult:
+        steps: dict[int, list[str]] = {}
+        heard: dict[int, list[str]] = {}
+        played = self._played_at_interrupt
+        total = self._writer.pushed_samples if self._writer is not None else 0
+        for i, sentence in enumerate(self._sentences):
+            if sentence.step == INJECTED_STEP:
+                continue
+            steps.setdefault(sentence.step, []).append(sentence.text)
+            if played is None:
+                heard.setdefault(sentence.step, []).append(sentence.text)
+                continue
+            end = sentence.end_sample
+            if end is None:
+                end = self._sentences[i + 1].start_sample if i + 1 < len(self._sentences) else total
+            part = _heard_part(sentence.text, sentence.start_sample, end, played)
+            if part:
+                heard.setdefault(sentence.step, []).append(part)
+        n_steps = max(steps) + 1 if steps else 0
+        step_texts = [" ".join(steps.get(i, [])) for i in range(n_steps)]
+        heard_texts = [" ".join(heard.get(i, [])) for i in range(n_steps)]
+        return SpeechResult(
+            handle=self.handle,
+            text=" ".join(t for t in step_texts if t),
+            heard_text=" ".join(t for t in heard_texts if t),
+            interrupted=self._interrupted,
+            step_texts=step_texts,
+            heard_step_texts=heard_texts,
+        )
+
+
+class SpeechError(Exception):
+    """Speaking failed (the TTS raised)."""
+
+
+def _heard_part(text: str, start: int, end: int, played: int) -> str:
+    """The words of ``text`` whose audio (samples ``start..end``) was played before ``played``."""
+    if played >= end:
+        return text
+    if played <= start or end <= start:
+        return ""
+    fraction = (played - start) / (end - start)
+    cut = int(len(text) * fraction)
+    head = text[:cut]
+    if cut < len(text) and not text[cut].isspace():
+        head = head.rsplit(" ", 1)[0] if " " in head else ""
+    return head.strip()
+
+
+class _StepSplitter:
+    """Splits a stream of deltas and ``STEP_END`` markers into one async iterator per step."""
+
+    def __init__(self, stream: AsyncIterator[str | StepEnd]) -> None:
+        self._stream = stream.__aiter__()
+        self.exhausted = False
+
+    async def next_step(self) -> AsyncIterator[str]:
+        while True:
+            try:
+                item = await self._stream.__anext__()
+            except StopAsyncIteration:
+                self.exhausted = True
+                return
+            if isinstance(item, StepEnd):
+                return
+            if item:
+                yield item
+
+
+async def _drain_into(
+    chunk_stream: Any,
+    out: asyncio.Queue[tuple[str, int, UtteranceHandle | None] | None],
+    step: int,
+) -> None:
+    async for sentence in chunk_stream:
+        if sentence.strip():
+            await out.put((sentence, step, None))

@@ -1,0 +1,113 @@
+"""An STT for tests: it "hears" the words the script says at the audio position it is fed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from ..stt import STT, SpeechData, SpeechEventType, STTError, STTResponse
+from .script import UserScript, Utterance
+
+
+class FakeSTT(STT):
+    """Transcribes a ``UserScript``: interim words while the user speaks, the full text as the
+    final transcript ``final_delay`` seconds after ``flush()`` (or ``auto_final_after`` seconds
+    after the utterance ends when nobody flushes), and a PREFLIGHT at the end of utterances
+    marked ``preflight=True``.
+    """
+
+    def __init__(
+        self,
+        script: UserScript,
+        *,
+        sample_rate: int = 16000,
+        interim_interval: float = 0.3,
+        final_delay: float = 0.05,
+        auto_final_after: float = 0.6,
+        confidence: float = 0.95,
+        fail_after: float | None = None,
+    ) -> None:
+        super().__init__(forward_interim_transcripts=True)
+        self.input_sample_rate = sample_rate
+        self.script = script
+        self.interim_interval = interim_interval
+        self.final_delay = final_delay
+        self.auto_final_after = auto_final_after
+        self.confidence = confidence
+        self.fail_after = fail_after
+        self.position = 0.0
+        self.transcripts: list[STTResponse] = []
+        self._finalized: set[int] = set()
+        self._preflighted: set[int] = set()
+        self._last_interim = -1.0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def process_audio(
+        self, audio_frames: bytes, language: str | None = None, **kwargs: Any
+    ) -> None:
+        if self.fail_after is not None and self.position >= self.fail_after:
+            raise STTError("fake STT failure")
+        self.position += len(audio_frames) / 2 / self.input_sample_rate
+        current = self.script.utterance_at(self.position)
+        if (
+            current is not None
+            and current.text
+            and self.position - self._last_interim >= self.interim_interval
+        ):
+            self._last_interim = self.position
+            heard = self._words_so_far(current)
+            if heard:
+                await self._send(SpeechEventType.INTERIM, heard, current)
+        for index, u in enumerate(self.script.utterances):
+            if u.end > self.position:
+                break
+            if u.preflight and index not in self._preflighted and u.text:
+                self._preflighted.add(index)
+                await self._send(SpeechEventType.PREFLIGHT, u.text, u)
+            if index not in self._finalized and self.position >= u.end + self.auto_final_after:
+                await self._finalize(index)
+
+    def _words_so_far(self, u: Utterance) -> str:
+        words = u.text.split()
+        fraction = (self.position - u.start) / u.duration
+        return " ".join(words[: max(0, int(len(words) * fraction))])
+
+    async def flush(self) -> None:
+        for index, u in enumerate(self.script.utterances):
+            if index in self._finalized or u.start > self.position:
+                continue
+            self._finalized.add(index)
+            task = asyncio.ensure_future(self._delayed_final(u))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _delayed_final(self, u: Utterance) -> None:
+        if self.final_delay > 0:
+            await asyncio.sleep(self.final_delay)
+        await self._send(SpeechEventType.FINAL, u.text, u)
+
+    async def _finalize(self, index: int) -> None:
+        self._finalized.add(index)
+        u = self.script.utterances[index]
+        await self._send(SpeechEventType.FINAL, u.text, u)
+
+    async def _send(self, kind: SpeechEventType, text: str, u: Utterance) -> None:
+        response = STTResponse(
+            event_type=kind,
+            data=SpeechData(
+                text=text,
+                confidence=self.confidence,
+                language="en",
+                start_time=u.start,
+                end_time=u.end,
+                duration=u.duration,
+            ),
+        )
+        self.transcripts.append(response)
+        if self._transcript_callback is not None:
+            await self._transcript_callback(response)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await super().aclose()
