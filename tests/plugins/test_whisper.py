@@ -88,6 +88,27 @@ async def test_interim_results_arrive_before_the_final(speech_clips, make_silenc
     await stt.aclose()
 
 
+async def test_flush_after_a_pause_reuses_the_pause_decode(speech_clips, make_silence):
+    stt = WhisperSTT(interim_interval=None, pause_decode_after=0.2)
+    rec = Recorder(stt)
+    decodes: list[bool] = []
+    real_decode = stt._decode
+
+    async def counting_decode(audio, beam_size, word_timestamps):
+        decodes.append(word_timestamps)
+        return await real_decode(audio, beam_size, word_timestamps)
+
+    stt._decode = counting_decode
+    # Speech, then the 0.4 s of silence the VAD waits before it ends the turn.
+    await feed(stt, np.concatenate([speech_clips[2].pcm16k, make_silence(0.4)]))
+    await stt.flush()
+    assert decodes == [True]  # one final-quality decode, made during the pause
+    finals = rec.of(SpeechEventType.FINAL)
+    assert len(finals) == 1 and "pizza" in finals[0].data.text.lower()
+    assert finals[0].data.words
+    await stt.aclose()
+
+
 async def test_final_follows_silence_when_nobody_flushes(speech_clips, make_silence):
     stt = WhisperSTT(interim_interval=None, silence_timeout=0.6)
     rec = Recorder(stt)

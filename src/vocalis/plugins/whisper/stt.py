@@ -4,7 +4,8 @@ Audio is buffered per utterance. While it arrives, INTERIM transcripts come ever
 ``interim_interval`` seconds of new audio (one decode at a time per stream; a cadence is skipped
 while a decode runs). ``flush()``, which the pipeline calls at end of speech, decodes the
 utterance at once and pushes the FINAL; if nobody calls it, a FINAL also follows
-``silence_timeout`` seconds of low energy.
+``silence_timeout`` seconds of low energy. When the speaker pauses, the utterance is decoded
+ahead of time at final quality, so a flush that follows without new speech answers at once.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ class WhisperSTT(STT):
             interims off. Default 0.5.
         beam_size: beam width of FINAL decodes. Default 5 (Whisper's own).
         interim_beam_size: beam width of INTERIM decodes; greedy (1) keeps them cheap.
+        pause_decode_after: seconds of silence after speech at which the utterance is decoded
+            at final quality (pushed as an INTERIM); a flush with no speech since then reuses
+            that result instead of decoding again, taking Whisper off the end-of-turn latency.
+            Default 0.2 (below the VAD's end-of-speech wait); None disables it.
         silence_timeout: seconds of low energy after speech that finalise the utterance when
             ``flush`` is not called; None disables it. Default 1.0 (longer than the VAD's
             end-of-speech wait, so the pipeline's flush normally comes first).
@@ -56,6 +61,7 @@ class WhisperSTT(STT):
         interim_interval: float | None = 0.5,
         beam_size: int = 5,
         interim_beam_size: int = 1,
+        pause_decode_after: float | None = 0.2,
         silence_timeout: float | None = 1.0,
         energy_threshold_db: float = -50.0,
         pre_roll: float = 0.3,
@@ -75,6 +81,7 @@ class WhisperSTT(STT):
         self.interim_interval = interim_interval or None
         self.beam_size = beam_size
         self.interim_beam_size = interim_beam_size
+        self.pause_decode_after = pause_decode_after
         self.silence_timeout = silence_timeout
         self.max_utterance_duration = max_utterance_duration
         self._threads = (cpu_threads, num_workers)
@@ -84,6 +91,7 @@ class WhisperSTT(STT):
         self._utterance_language: str | None = language
         self._decode_lock = asyncio.Lock()
         self._interim_task: asyncio.Task[None] | None = None
+        self._ready: tuple[int, int, Transcription] | None = None  # (utterance, covered, result)
         self._tasks = TaskGroup("whisper-stt")
 
     async def prewarm(self) -> None:
@@ -117,16 +125,27 @@ class WhisperSTT(STT):
             taken = buf.take()
             if taken is not None:
                 self._tasks.spawn(self._final(*taken), name="whisper-final")
+        elif self._decoding():
+            return
+        elif self._pause_decode_due():
+            self._interim_task = self._tasks.spawn(self._interim(final_quality=True))
         elif self._interim_due():
             self._since_interim = 0
-            self._interim_task = self._tasks.spawn(self._interim(), name="whisper-interim")
+            self._interim_task = self._tasks.spawn(self._interim(final_quality=False))
+
+    def _decoding(self) -> bool:
+        return self._interim_task is not None and not self._interim_task.done()
 
     def _interim_due(self) -> bool:
         if self.interim_interval is None or self._buffer.trailing_silence > 0.3:
             return False
-        if self._interim_task is not None and not self._interim_task.done():
-            return False
         return self._since_interim >= self.interim_interval * self.input_sample_rate
+
+    def _pause_decode_due(self) -> bool:
+        buf, ready = self._buffer, self._ready
+        if self.pause_decode_after is None or buf.trailing_silence < self.pause_decode_after:
+            return False
+        return ready is None or ready[0] != buf.utterance_id or ready[1] < buf.last_voiced
 
     async def flush(self) -> None:
         """Push the FINAL transcript of the buffered utterance now and start a new one."""
@@ -134,19 +153,30 @@ class WhisperSTT(STT):
         if taken is not None:
             await self._final(*taken)
 
-    async def _interim(self) -> None:
+    async def _interim(self, final_quality: bool) -> None:
         buf = self._buffer
-        audio, start, uid = buf.audio(), buf.start, buf.utterance_id
+        audio, start, uid, covered = buf.audio(), buf.start, buf.utterance_id, buf.position
         async with self._decode_lock:
             if not buf.active or buf.utterance_id != uid:
                 return
-            result = await self._decode(audio, self.interim_beam_size, word_timestamps=False)
+            if final_quality:
+                result = await self._decode(audio, self.beam_size, word_timestamps=True)
+                if result is not None:
+                    self._ready = (uid, covered, result)
+            else:
+                result = await self._decode(audio, self.interim_beam_size, word_timestamps=False)
         if result is not None and result.text:
             await self._push(SpeechEventType.INTERIM, result, start, len(audio), uid)
 
-    async def _final(self, audio: np.ndarray, start: int, utterance_id: int) -> None:
+    async def _final(
+        self, audio: np.ndarray, start: int, utterance_id: int, last_voiced: int
+    ) -> None:
         async with self._decode_lock:
-            result = await self._decode(audio, self.beam_size, word_timestamps=True)
+            ready, self._ready = self._ready, None
+            if ready is not None and ready[0] == utterance_id and ready[1] >= last_voiced:
+                result: Transcription | None = ready[2]  # nothing voiced since: reuse it
+            else:
+                result = await self._decode(audio, self.beam_size, word_timestamps=True)
         if result is not None and result.text:
             await self._push(SpeechEventType.FINAL, result, start, len(audio), utterance_id)
 

@@ -81,11 +81,14 @@ class UtteranceBuffer:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate(self._chunks).astype(np.float32) / 32768.0
 
-    def take(self) -> tuple[np.ndarray, int, int] | None:
-        """Close the utterance: its audio, start sample and id; None if none is open."""
+    def take(self) -> tuple[np.ndarray, int, int, int] | None:
+        """Close the utterance: audio, start sample, id and end of its last voiced block.
+
+        None if no utterance is open.
+        """
         if not self.active:
             return None
-        audio, start, uid = self.audio(), self.start, self.utterance_id
+        taken = self.audio(), self.start, self.utterance_id, self.last_voiced
         self._chunks = []
         self.active = False
-        return audio, start, uid
+        return taken
