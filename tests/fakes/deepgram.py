@@ -460,23 +460,23 @@ class _Speak(_Session):
         server = self.server
         kind = message.get("type")
         if kind == "Speak":
-            if server.speak_error:
+            if server.speak_error:  # the synthesis fails, yet its audio may still follow
                 await self.send(
                     {"type": "Error", "err_code": "FAKE", "description": server.speak_error}
                 )
-            else:
-                self.buffer.append(message["text"])
+            self.buffer.append(message["text"])
         elif kind == "Flush":
             if server.drop_on_flush:
                 self.drop()
                 return True
             if server.speak_malformed:
                 await self.ws.send_str("{not json")
-            pcm = speech_pcm(" ".join(self.buffer), server.speak_bytes_per_char)
+            text = " ".join(self.buffer)
+            pcm = speech_pcm(text, server.speak_bytes_per_char) if text else b""
             self.buffer.clear()
             size = server.speak_chunk_bytes
             chunks = [pcm[i : i + size] for i in range(0, len(pcm), size)]
-            if server.hold_after_first_chunk:
+            if server.hold_after_first_chunk and chunks:
                 await self.send_audio(chunks[0])
                 self.held = chunks[1:]
                 return False

@@ -119,12 +119,14 @@ class DeepgramTTS(TTS):
             raise self._fail(exc) from exc
         send_task = asyncio.create_task(self._send_text(ws, text, synthesis))
         self._send_task = send_task
+        completed = False
         try:
             await asyncio.wait({send_task})
             if send_task.cancelled():
                 return
             send_task.result()
             await self._wait_flushed(synthesis)
+            completed = True
         except TTSError as exc:
             raise self._fail(exc) from exc
         finally:
@@ -132,16 +134,16 @@ class DeepgramTTS(TTS):
                 send_task.cancel()
             if self._current is synthesis:
                 self._current = None
+                if not completed:
+                    await self._clear_server()
 
     async def interrupt(self) -> None:
         """Stop now: cancel sending, ``Clear`` the server's queue, drop audio until ``Cleared``."""
         current, self._current = self._current, None
         if self._send_task is not None and not self._send_task.done():
             self._send_task.cancel()
-        if current is not None and self._ws is not None and not self._ws.closed:
-            self._clearing = True
-            self._flush_owners.append(_ClearMarker())
-            await self._send({"type": "Clear"})
+        if current is not None:
+            await self._clear_server()
         if self.audio_track is not None:
             self.audio_track.interrupt()
         self._activity.set()
@@ -213,6 +215,15 @@ class DeepgramTTS(TTS):
         self._flush_owners.append(synthesis)
         await self._send({"type": "Flush"})
 
+    async def _clear_server(self) -> None:
+        """Discard what the server still holds for an abandoned synthesis; drop its late audio."""
+        if self._ws is None or self._ws.closed:
+            return
+        self._clearing = True
+        self._flush_owners.append(_ClearMarker())
+        with contextlib.suppress(TTSError):
+            await self._send({"type": "Clear"})
+
     async def _send(self, message: dict[str, Any]) -> None:
         ws = self._ws
         if ws is None or ws.closed:
@@ -279,7 +290,7 @@ class DeepgramTTS(TTS):
         self._activity.set()
 
     async def _on_audio(self, pcm: bytes) -> None:
-        if self._clearing or self._current is None:
+        if self._clearing or self._current is None or self._current.error is not None:
             logger.debug("deepgram: dropping %d bytes of late audio", len(pcm))
             return
         await self._emit_audio(pcm)
