@@ -255,3 +255,13 @@ async def test_callback_failure_does_not_end_the_session(fake: FakeDeepgram) -> 
     await send(stt, audio(6400))
     await fake.wait_for(lambda: "c d" in seen)
     await stt.aclose()
+
+
+async def test_a_server_that_keeps_hanging_up_is_not_hammered(fake: FakeDeepgram) -> None:
+    fake.drop_after_bytes = {i: 1 for i in range(50)}
+    stt = make(fake)
+    await stt.process_audio(audio(FRAME))
+    await asyncio.sleep(0.3)
+    # Immediate reconnect after the first drop, then a 0.5 s backoff.
+    assert len(fake.connections) == 2
+    await stt.aclose()

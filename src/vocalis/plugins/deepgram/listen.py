@@ -28,6 +28,9 @@ logger = logging.getLogger("vocalis.plugins.deepgram")
 #: First wait before retrying a failed connect; doubles up to ``_MAX_BACKOFF``.
 _INITIAL_BACKOFF = 0.5
 _MAX_BACKOFF = 10.0
+#: A connection that ends sooner than this counts as a quick drop: the second quick drop in a
+#: row starts the backoff, so a server that accepts and hangs up at once is not hammered.
+_HEALTHY_SECONDS = 2.0
 #: Close codes by which Deepgram reports a fault (others are plain drops, recovered silently).
 _ERROR_CLOSE_CODES = {1008, 1011}
 
@@ -66,6 +69,8 @@ class DeepgramListenBase(STT):
         self._last_send = 0.0
         self._retry_at = 0.0
         self._backoff = _INITIAL_BACKOFF
+        self._connected_at = 0.0
+        self._quick_drops = 0
         self._closed = False
         self.connections = 0  #: websocket connections opened so far (diagnostics)
 
@@ -173,6 +178,7 @@ class DeepgramListenBase(STT):
             self._backoff = _INITIAL_BACKOFF
             self._ws = ws
             self.connections += 1
+            self._connected_at = now()
             self._last_send = now()
             self._replay.restart()
             self._on_connected()
@@ -228,8 +234,20 @@ class DeepgramListenBase(STT):
         logger.warning("deepgram: connection closed by server (code %s)", code)
         if code in _ERROR_CLOSE_CODES or (code is not None and code >= 4000):
             self._report(STTError(f"Deepgram closed the stream with code {code}"))
+        healthy = now() - self._connected_at >= _HEALTHY_SECONDS
+        self._quick_drops = 0 if healthy else self._quick_drops + 1
+        if self._quick_drops > 1:
+            delay = min(_INITIAL_BACKOFF * 2 ** (self._quick_drops - 2), _MAX_BACKOFF)
+            self._retry_at = max(self._retry_at, now() + delay)
         if self._replay.unacknowledged:
-            self._tasks.spawn(self._ensure_connected(), name="deepgram-reconnect")
+            self._tasks.spawn(self._reconnect(), name="deepgram-reconnect")
+
+    async def _reconnect(self) -> None:
+        """Reconnect (after the backoff, if any) so unfinalized audio is transcribed."""
+        delay = self._retry_at - now()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await self._ensure_connected()
 
     async def _dispatch_text(self, data: str) -> None:
         message = parse_json_message(data)
