@@ -8,12 +8,12 @@ yields it with its surrounding spaces, so the text keeps flowing word by word.
 from __future__ import annotations
 
 import logging
-import re
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 
+from .filter_boundary import safe_cut
 from .markdown import FENCE_REGEX
-from .numbers import VERBALIZE_LANGS, YEAR_CONTEXT_WORDS
+from .numbers import VERBALIZE_LANGS
 from .scripts import normalize_lang_code
 from .speech_text import SpeechTextOptions, clean_for_speech
 
@@ -24,12 +24,6 @@ _CURRENCY_BY_LANG: dict[str, str] = {
     "hi": "inr", "bn": "inr", "ta": "inr", "te": "inr", "mr": "inr", "gu": "inr", "kn": "inr",
     "ml": "inr", "pa": "inr", "ja": "jpy", "zh": "cny", "en": "usd",
 }
-# An amount waiting for its scale word ("$5" then " million"); a line that may be a state dump.
-_PENDING_AMOUNT = re.compile(r"(?:[$€£₹¥]|\b(?:USD|EUR|GBP|INR|Rs\.?))\s?\d[\d,.]*$")
-_PENDING_LABEL = re.compile(r"[ \t]*[A-Z][A-Z0-9_]*(?: [A-Z][A-Z0-9_]*)*(?::[ \t]*[^\s=]*)? ?")
-_YEAR_CONTEXT_WORD = re.compile(YEAR_CONTEXT_WORDS, re.IGNORECASE)
-_NON_ASCII_LETTER = re.compile(r"[^\W\d_a-zA-Z]")
-_METADATA_LINE = re.compile(r"[ \t]*[A-Z][A-Z0-9_ ]{2,}:[ \t]*\w+=")
 
 
 class TextFilter(ABC):
@@ -155,7 +149,11 @@ class BasicTextFilter(TextFilter):
                 out.append(self._process(self._buffer))
                 self._buffer = ""
                 return out
-            cut = self._emit_boundary(self._buffer)
+            cut = safe_cut(
+                self._buffer,
+                at_line_start=self._at_line_start,
+                hold_for_glosses=self._options.collapse_script_parens,
+            )
             if cut == 0 and len(self._buffer) > _MAX_BUFFER:
                 cut = len(self._buffer)
             if cut:
@@ -177,65 +175,3 @@ class BasicTextFilter(TextFilter):
         text = clean_for_speech(piece, self._options, at_line_start=self._at_line_start)
         self._at_line_start = piece.endswith("\n")
         return text
-
-    def _emit_boundary(self, text: str) -> int:
-        """Length of the longest prefix ending in whitespace with all markers closed."""
-        words_since: list[int] = []
-        bold = ticks = brackets = parens = 0
-        line_start = 0
-        word_start = 0
-        i, n = 0, len(text)
-        while i < n:
-            c = text[i]
-            if c in "*_" and text.startswith(c * 2, i):
-                bold ^= 1 if c == "*" else 2
-                i += 2
-                continue
-            if c == "`":
-                ticks ^= 1
-            elif c == "[":
-                brackets += 1
-            elif c == "]":
-                brackets = max(0, brackets - 1)
-            elif c == "(":
-                parens += 1
-            elif c == ")":
-                parens = max(0, parens - 1)
-            elif c.isspace():
-                closed = not (bold or ticks or brackets or parens)
-                if c == "\n":
-                    bold = ticks = brackets = parens = 0
-                    closed = True
-                if closed and not self._held(text, line_start, word_start, i):
-                    words_since.append(i + 1)
-                if c == "\n":
-                    line_start = i + 1
-                word_start = i + 1
-            i += 1
-        return self._pick_boundary(text, words_since)
-
-    def _pick_boundary(self, text: str, candidates: list[int]) -> int:
-        """The last candidate that the next word cannot change.
-
-        A word before "(" may be replaced by a gloss in another script, so a boundary needs its
-        next character to be known and not "("; in mixed-script text, where glosses of several
-        words occur, three words are held back.
-        """
-        if self._options.collapse_script_parens and _NON_ASCII_LETTER.search(text):
-            candidates = candidates[:-3]
-        for cut in reversed(candidates):
-            if self._options.collapse_script_parens and (cut >= len(text) or text[cut] == "("):
-                continue
-            return cut
-        return 0
-
-    def _held(self, text: str, line_start: int, word_start: int, end: int) -> bool:
-        """Whether the whitespace at ``end`` must wait: a money amount or a possible state dump."""
-        if text[end] != "\n" and _PENDING_AMOUNT.search(text, word_start, end):
-            return True
-        if self._options.verbalize_numbers and _YEAR_CONTEXT_WORD.fullmatch(text, word_start, end):
-            return True
-        if text[end] == "\n" or (line_start == 0 and not self._at_line_start):
-            return False
-        line = text[line_start:end + 1]
-        return bool(_PENDING_LABEL.fullmatch(line) or _METADATA_LINE.match(line))
