@@ -10,6 +10,7 @@ from .realtime import (
     OpenAIRealtimeError,
     TurnDetection,
 )
+from .stt import OpenAISTT
 from .tts import OpenAITTS
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "OpenAIRealtime",
     "OpenAIRealtimeConfig",
     "OpenAIRealtimeError",
+    "OpenAISTT",
     "OpenAITTS",
     "TurnDetection",
 ]
