@@ -236,10 +236,15 @@ class Speech:
         """What the TTS consumes: hooked sentences, a FlushMarker after each."""
         assert self._writer is not None
         spoken_handle: UtteranceHandle | None = None
-        while (item := await sentences.get()) is not None:
+        while True:
             if spoken_handle is not None:
+                # The TTS came back for more: the injected text is synthesized. Resolve its
+                # handle now, so a tool awaiting it never waits on its own reply.
                 spoken_handle._mark_done()
                 spoken_handle = None
+            item = await sentences.get()
+            if item is None:
+                break
             raw, step, injected = item
             if injected is not None:
                 spoken_handle = injected
@@ -314,7 +319,10 @@ class Speech:
             played, _ = self._track.snapshot_playback()
             self._played_at_interrupt = played
             self._writer.close(self._generation)
-            self._track.interrupt()
+            if self._paused:
+                _interrupt_without_fade(self._track)
+            else:
+                self._track.interrupt()
             self._paused = False
         if self._tts is not None:
             try:
@@ -354,6 +362,19 @@ class Speech:
             step_texts=step_texts,
             heard_step_texts=heard_texts,
         )
+
+
+def _interrupt_without_fade(track: Any) -> None:
+    """A paused voice is already silent: clear it without fading a tail back in."""
+    fade = getattr(track, "interrupt_fade_duration", None)
+    if fade is None:
+        track.interrupt()
+        return
+    track.interrupt_fade_duration = 0.0
+    try:
+        track.interrupt()
+    finally:
+        track.interrupt_fade_duration = fade
 
 
 class SpeechError(Exception):

@@ -88,7 +88,9 @@ class ToolRunner:
                 self._pending[call.call_id] = task
                 task.add_done_callback(lambda _t, cid=call.call_id: self._pending.pop(cid, None))
             tasks.append(task)
-        return list(await asyncio.shield(asyncio.gather(*tasks)))
+        gathered = asyncio.gather(*tasks)
+        gathered.add_done_callback(_retrieve)
+        return list(await asyncio.shield(gathered))
 
     async def _execute(
         self,
@@ -131,6 +133,12 @@ class ToolRunner:
             except Exception:
                 logger.exception("tool outcome listener failed")
         return outcome
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Results of tools whose reply was interrupted are read from the context, not here."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _recorded_output(ctx: ChatContext, call_id: str) -> FunctionCallOutput | None:

@@ -43,6 +43,8 @@ class SpeechUnderstanding:
         self._audio_seconds = 0.0
         self._audio_clock_at = now()
         self.muted = False
+        """While set (a non-interruptible utterance plays), user audio is replaced by silence:
+        nothing the user says becomes a turn, and VAD and STT timelines stay continuous."""
         self._wire()
 
     def _wire(self) -> None:
@@ -95,7 +97,7 @@ class SpeechUnderstanding:
         self._audio_seconds += len(pcm) / 2 / sample_rate
         self._audio_clock_at = now()
         if self.muted:
-            return
+            pcm = bytes(len(pcm))
         rate = sample_rate
         if self.denoise is not None:
             pcm = self._resample(pcm, rate, self.denoise.sample_rate)
