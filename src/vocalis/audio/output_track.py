@@ -304,8 +304,11 @@ class OutputTrack:
             raise TrackEndedError("the output track has ended")
         if paced:
             ready = bool(self._frames) and not self._paused
+            # Only a track that was silent may cut its wait short: mid-utterance, an empty
+            # queue is a TTS that is a little behind, and frames keep their 20 ms pace.
             t = await self._pacer.next_slot(
-                idle=not ready, start_now=ready and not self._last_out_was_speech
+                idle=not ready and not self._last_out_was_speech,
+                start_now=ready and not self._last_out_was_speech,
             )
             if self._ended:
                 raise TrackEndedError("the output track has ended")

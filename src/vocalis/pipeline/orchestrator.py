@@ -49,6 +49,10 @@ logger = logging.getLogger("vocalis.pipeline.orchestrator")
 
 HandoffCallback = Callable[[Any, Any], Awaitable[None]]
 
+FINAL_TRANSCRIPT_TIMEOUT = 1.5
+"""Seconds after the end of speech to wait for the STT's final transcript of words it has
+already shown as interim results, before the interim text is taken as final."""
+
 
 def new_utterance_id() -> str:
     return f"utt_{uuid.uuid4().hex[:8]}"
@@ -393,11 +397,18 @@ class PipelineOrchestrator(EventEmitter[str]):
 
     def _schedule_commit(self) -> None:
         _cancel(self._commit_task)
-        if self._user_speaking or not self._parts:
+        if self._user_speaking or not (self._parts or self._interim):
             return
         self._commit_task = self._tasks.spawn(self._commit_when_ready(), name="vocalis.eou")
 
     async def _commit_when_ready(self) -> None:
+        if self._interim:
+            # Words are still being transcribed: their final transcript restarts this task.
+            # Should it never come, the interim text stands in for it.
+            await asyncio.sleep(FINAL_TRANSCRIPT_TIMEOUT)
+            self._parts.append(self._interim)
+            self._interim = ""
+            self._stt_final_at = now()
         probability = await self._eou_probability()
         delay = self._end_of_turn.delay(probability)
         speech_end = self._speech_end_at if self._speech_end_at is not None else now()

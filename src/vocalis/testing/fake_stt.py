@@ -57,6 +57,7 @@ class FakeSTT(STT):
             self._last_interim = self.position
             heard = self._words_so_far(current)
             if heard:
+                await self._finalize_before(current)
                 await self._send(SpeechEventType.INTERIM, heard, current)
         for index, u in enumerate(self.script.utterances):
             if u.end > self.position:
@@ -85,6 +86,14 @@ class FakeSTT(STT):
         if self.final_delay > 0:
             await asyncio.sleep(self.final_delay)
         await self._send(SpeechEventType.FINAL, u.text, u)
+
+    async def _finalize_before(self, current: Utterance) -> None:
+        """A new utterance is being heard: earlier ones get their final transcript first."""
+        for index, u in enumerate(self.script.utterances):
+            if u is current:
+                return
+            if index not in self._finalized:
+                await self._finalize(index)
 
     async def _finalize(self, index: int) -> None:
         self._finalized.add(index)

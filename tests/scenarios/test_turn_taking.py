@@ -1,0 +1,127 @@
+"""Scenarios: end-of-utterance delays (DEFAULT vs ADAPTIVE), preemptive generation, wake-up."""
+
+from __future__ import annotations
+
+import pytest
+
+from vocalis import EOU, ChatRole, EOUConfig
+from vocalis.testing import FakeLLM, FakeResponse, ScriptedCall, UserScript, run_virtual
+from tests.scenarios.agents import Greeter
+
+
+class ScriptedEOU(EOU):
+    """Says the user is done with the given probability."""
+
+    def __init__(self, probability: float):
+        super().__init__(threshold=0.7)
+        self.probability = probability
+        self.seen: list[str] = []
+
+    def get_eou_probability(self, chat_context) -> float:
+        self.seen.append(chat_context.messages()[-1].text_content)
+        return self.probability
+
+
+def _committed_after_speech_end(probability: float, mode: str) -> float:
+    user = UserScript().says("I want to book a table", at=1.0)
+    eou = ScriptedEOU(probability)
+    call = ScriptedCall(
+        Greeter(greeting=None),
+        user,
+        llm=FakeLLM(default="Sure."),
+        turn_detector=eou,
+        eou_config=EOUConfig(mode=mode, min_max_speech_wait_timeout=[0.5, 1.5]),
+    )
+    record = run_virtual(call.run(until=6.0))
+    assert eou.seen[-1:] == ["I want to book a table"]  # after the prewarm "hello"
+    turn = record.metrics.turns[-1]
+    return round(turn.eou_delay_ms / 1000, 2)
+
+
+@pytest.mark.parametrize(
+    ("mode", "probability", "expected"),
+    [
+        ("DEFAULT", 0.9, 0.5),
+        ("DEFAULT", 0.2, 1.5),
+        ("ADAPTIVE", 1.0, 0.5),
+        ("ADAPTIVE", 0.5, 1.0),
+        ("ADAPTIVE", 0.0, 1.5),
+    ],
+)
+def test_end_of_utterance_delay_follows_mode_and_probability(mode, probability, expected):
+    delay = _committed_after_speech_end(probability, mode)
+    # The delay counts from the last voiced audio; 20 ms frames and the 50 ms STT final add
+    # at most one frame.
+    assert expected <= delay <= expected + 0.03
+
+
+def test_user_continuing_within_the_wait_makes_one_turn():
+    user = UserScript().says("I want to book a table for", at=1.0).says("two people at seven", at=3.4)
+    eou = ScriptedEOU(0.1)
+    llm = FakeLLM(default="Done.")
+    call = ScriptedCall(
+        Greeter(greeting=None), user, llm=llm, turn_detector=eou,
+        eou_config=EOUConfig(min_max_speech_wait_timeout=[0.5, 1.5]),
+    )
+    record = run_virtual(call.run(until=8.0))
+    assert record.user_texts() == ["I want to book a table for two people at seven"]
+    assert len(llm.requests) == 1
+
+
+def test_preemptive_generation_starts_the_llm_on_the_preflight_transcript():
+    user = UserScript().says("What time do you open", at=1.0, preflight=True)
+    llm = FakeLLM([FakeResponse("We open at noon.", ttft=0.4)])
+    record = run_virtual(ScriptedCall(Greeter(greeting=None), user, llm=llm).run(until=6.0))
+    turn = record.metrics.turns[-1]
+    assert turn.preemptive
+    assert len(llm.requests) == 1
+    # The LLM started before the turn was committed, so its 0.4 s overlaps the wait.
+    assert turn.llm_started_at < turn.committed_at
+    without = run_virtual(
+        ScriptedCall(
+            Greeter(greeting=None),
+            UserScript().says("What time do you open", at=1.0),
+            llm=FakeLLM([FakeResponse("We open at noon.", ttft=0.4)]),
+        ).run(until=6.0)
+    ).metrics.turns[-1]
+    assert turn.e2e_latency_ms < without.e2e_latency_ms - 250
+    assert record.assistant_texts() == ["We open at noon."]
+
+
+def test_preemptive_generation_is_discarded_when_the_final_text_differs():
+    user = UserScript().says("What time do you open", at=1.0, preflight=True).says(
+        "on sunday", at=2.6
+    )
+    seen: list[str] = []
+
+    def respond(ctx):
+        seen.append(ctx.messages()[-1].text_content)
+        return FakeResponse("Answer.", ttft=0.3)
+
+    record = run_virtual(
+        ScriptedCall(Greeter(greeting=None), user, llm=FakeLLM(respond=respond)).run(until=7.0)
+    )
+    assert seen[-1] == "What time do you open on sunday"
+    assert not record.metrics.turns[-1].preemptive
+    assert record.user_texts() == ["What time do you open on sunday"]
+
+
+def test_wake_up_timer_fires_after_silence_and_not_while_talking():
+    agent = Greeter(greeting="Hi!")
+    user = UserScript().says("Hello", at=2.0)
+    call = ScriptedCall(agent, user, llm=FakeLLM(default="Hello again."), wake_up=4)
+    fired: list[float] = []
+
+    async def nudge():
+        from vocalis.utils import now
+
+        fired.append(now())
+        await call.session.say("Are you still there?")
+
+    call.session.on_wake_up = nudge
+    record = run_virtual(call.run(until=14.0))
+    assert len(fired) >= 1
+    # The reply to "Hello" ended around 3.6 s; four quiet seconds later the timer fired.
+    assert 7.0 < fired[0] < 8.5
+    assert "Are you still there?" in record.assistant_texts()
+    assert record.messages(ChatRole.USER)[0].text_content == "Hello"
