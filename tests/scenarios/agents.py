@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from vocalis import Agent, function_tool
 
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from vocalis import ChatRole, function_tool
-from vocalis.testing import FakeLLM, FakeResponse, FakeToolCall, ScriptedCall, UserScript, run_virtual
-
 from tests.scenarios.agents import Greeter
+
+from vocalis import ChatRole, function_tool
+from vocalis.testing import (
+    FakeLLM,
+    FakeResponse,
+    FakeToolCall,
+    ScriptedCall,
+    UserScript,
+    run_virtual,
+)
 
 
 def test_greeting_in_on_enter_is_spoken_and_recorded():

@@ -3,7 +3,9 @@ fallback providers."""
 
 from __future__ import annotations
 
-from vocalis import Agent, ChatRole, FallbackLLM, FallbackSTT, FallbackTTS, function_tool
+from tests.scenarios.agents import Greeter
+
+from vocalis import Agent, FallbackLLM, FallbackSTT, FallbackTTS, function_tool
 from vocalis.testing import (
     FakeLLM,
     FakeResponse,
@@ -14,7 +16,6 @@ from vocalis.testing import (
     UserScript,
     run_virtual,
 )
-from tests.scenarios.agents import Greeter
 
 
 class Billing(Agent):

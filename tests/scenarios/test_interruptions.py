@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import asyncio
 
-from vocalis import Agent, ChatRole, InterruptConfig, function_tool
-from vocalis.testing import FakeLLM, FakeResponse, FakeToolCall, ScriptedCall, UserScript, run_virtual
 from tests.scenarios.agents import Greeter
+
+from vocalis import Agent, ChatRole, InterruptConfig, function_tool
+from vocalis.testing import (
+    FakeLLM,
+    FakeResponse,
+    FakeToolCall,
+    ScriptedCall,
+    UserScript,
+    run_virtual,
+)
 
 LONG = (
     "Our restaurant opens at noon every day. We serve lunch until three. "

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from tests.scenarios.agents import Greeter
 
 from vocalis import EOU, ChatRole, EOUConfig
 from vocalis.testing import FakeLLM, FakeResponse, ScriptedCall, UserScript, run_virtual
-from tests.scenarios.agents import Greeter
 
 
 class ScriptedEOU(EOU):
