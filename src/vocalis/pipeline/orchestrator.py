@@ -11,15 +11,14 @@ nothing; preflight transcripts start the LLM early.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from ..eou import EOU
 from ..llm.items import ChatRole
-from ..metrics import SessionMetrics, ToolTiming, TurnMetrics
+from ..metrics import SessionMetrics, TurnMetrics
 from ..stt import SpeechEventType, STTResponse
 from ..utils.clock import now
 from ..utils.events import EventEmitter
@@ -30,11 +29,9 @@ from .components import Components
 from .config import EOUConfig, InterruptConfig
 from .hooks import PipelineHooks
 from .preemptive import PreemptiveGeneration
-from .reply import DEFAULT_MAX_TOOL_STEPS, ReplyStats, generate_reply
-from .speech import Speech, SpeechError
-from .speech_output import SpeechAudioWriter
+from .replies import HandoffCallback, ReplyRunner
+from .reply import DEFAULT_MAX_TOOL_STEPS
 from .states import AgentState, UserState
-from .tool_runner import ToolOutcome, ToolRunner
 from .turn_taking import (
     EndOfTurnDelay,
     InterruptDecision,
@@ -46,8 +43,6 @@ from .understanding import SpeechUnderstanding
 from .utterance import UtteranceHandle
 
 logger = logging.getLogger("vocalis.pipeline.orchestrator")
-
-HandoffCallback = Callable[[Any, Any], Awaitable[None]]
 
 FINAL_TRANSCRIPT_TIMEOUT = 1.5
 """Seconds after the end of speech to wait for the STT's final transcript of words it has
@@ -89,16 +84,21 @@ class PipelineOrchestrator(EventEmitter[str]):
         self.max_tool_steps = max_tool_steps
         self.preemptive_generation = preemptive_generation
         self.metrics = SessionMetrics()
-        self.agent: Any = None
-        self.track: Any = None
-        self.on_handoff: HandoffCallback | None = None
-        self.is_agent: Callable[[Any], bool] = lambda v: False
-
         self._tasks = TaskGroup("vocalis.orchestrator")
-        self._tools = ToolRunner(
-            self._tasks, on_outcome=self._on_tool_outcome, is_agent=lambda v: self.is_agent(v)
+        self.replies = ReplyRunner(
+            components,
+            hooks=hooks,
+            tasks=self._tasks,
+            metrics=self.metrics,
+            context_window=context_window,
+            max_tool_steps=max_tool_steps,
         )
-        self._writer: SpeechAudioWriter | None = None
+        self.replies.on("started", self._on_reply_started)
+        self.replies.on("finished", self._on_reply_finished)
+        self.replies.on("agent_state", self.set_agent_state)
+        self.replies.on("error", lambda failure: self.report_error(*failure))
+        for name in ("agent_text", "content_generated", "function_tools_executed", "metrics"):
+            self.replies.on(name, lambda payload, _n=name: self.emit(_n, payload))
         self._understanding = SpeechUnderstanding(
             stt=self.c.stt,
             vad=self.c.vad,
@@ -110,8 +110,6 @@ class PipelineOrchestrator(EventEmitter[str]):
         self._configure_policies()
         self._agent_state: AgentState | None = None
         self._user_state: UserState | None = None
-        self._current: ActiveReply | None = None
-        self.last_reply: ActiveReply | None = None
         self._user_speaking = False
         self._speech_started_at: float | None = None
         self._speech_end_at: float | None = None
@@ -124,7 +122,6 @@ class PipelineOrchestrator(EventEmitter[str]):
         self._barge_in_task: asyncio.Task[None] | None = None
         self._resume_task: asyncio.Task[None] | None = None
         self._preemptive: PreemptiveGeneration | None = None
-        self._turn_seq = 0
         self._closed = False
 
     # ---- wiring ----------------------------------------------------------------------------
@@ -136,28 +133,37 @@ class PipelineOrchestrator(EventEmitter[str]):
             self.interrupt_config, has_stt=self.c.stt is not None, has_vad=self.c.vad is not None
         )
 
+    @property
+    def agent(self) -> Any:
+        return self.replies.agent
+
     def set_agent(self, agent: Any) -> None:
-        self.agent = agent
+        self.replies.agent = agent
+
+    @property
+    def is_agent(self) -> Callable[[Any], bool]:
+        """Tells whether a tool's return value is an agent to hand over to."""
+        return self.replies.is_agent
+
+    @is_agent.setter
+    def is_agent(self, predicate: Callable[[Any], bool]) -> None:
+        self.replies.is_agent = predicate
+
+    @property
+    def on_handoff(self) -> HandoffCallback | None:
+        return self.replies.on_handoff
+
+    @on_handoff.setter
+    def on_handoff(self, callback: HandoffCallback | None) -> None:
+        self.replies.on_handoff = callback
+
+    @property
+    def last_reply(self) -> ActiveReply | None:
+        return self.replies.last
 
     def set_audio_track(self, track: Any) -> None:
-        """Attach the output track: TTS writes through a resampling writer, first-audio-out
-        moments feed the latency figures."""
-        if self.track is not None and hasattr(self.track, "remove_audio_out_callback"):
-            self.track.remove_audio_out_callback(self._on_first_audio_out)
-        self.track = track
-        if hasattr(track, "on_first_audio_out"):
-            track.on_first_audio_out(self._on_first_audio_out)
-        self._attach_tts()
-
-    def _attach_tts(self) -> None:
-        tts = self.c.tts
-        if tts is None or self.track is None:
-            self._writer = None
-            return
-        self._writer = SpeechAudioWriter(self.track, tts.sample_rate)
-        tts.audio_track = self._writer
-        tts.loop = asyncio.get_event_loop()
-        tts.on_first_audio_byte(self._on_tts_first_byte)
+        """Attach the output track (TTS writes through a resampling writer)."""
+        self.replies.set_audio_track(track)
 
     def update_components(self, **changes: Any) -> None:
         """Swap components in place (``change_component``)."""
@@ -165,7 +171,7 @@ class PipelineOrchestrator(EventEmitter[str]):
             setattr(self.c, name, value)
         self._understanding.replace(stt=self.c.stt, vad=self.c.vad, denoise=self.c.denoise)
         self._configure_policies()
-        self._attach_tts()
+        self.replies.attach_tts()
 
     @property
     def agent_state(self) -> AgentState | None:
@@ -177,11 +183,11 @@ class PipelineOrchestrator(EventEmitter[str]):
 
     @property
     def current_reply(self) -> ActiveReply | None:
-        return self._current
+        return self.replies.current
 
     @property
     def is_executing_tool(self) -> bool:
-        return self._tools.running
+        return self.replies.tools.running
 
     def set_agent_state(self, state: AgentState) -> None:
         if state is not self._agent_state:
@@ -211,7 +217,7 @@ class PipelineOrchestrator(EventEmitter[str]):
         if not text:
             return None
         self._emit_activity()
-        if self._current is not None:
+        if self.replies.current is not None:
             await self._interrupt_current(force=False)
         self._parts = [text]
         self._speech_end_at = now()
@@ -233,7 +239,7 @@ class PipelineOrchestrator(EventEmitter[str]):
         _cancel(self._commit_task)
         _cancel(self._resume_task)
         await self.hooks.notify("user_turn_start", {"text": ""})
-        reply = self._current
+        reply = self.replies.current
         if reply is not None and reply.interruptible:
             self._barge_in_task = self._tasks.spawn(self._watch_barge_in(reply))
         elif reply is None or reply.finished:
@@ -242,7 +248,7 @@ class PipelineOrchestrator(EventEmitter[str]):
     async def _watch_barge_in(self, reply: ActiveReply) -> None:
         """While the user keeps speaking over the agent, ask the policy what it means."""
         await asyncio.sleep(self.interrupt_config.interrupt_min_duration)
-        if not self._user_speaking or self._current is not reply:
+        if not self._user_speaking or self.replies.current is not reply:
             return
         decision = self._policy.on_speech_duration(now() - (self._speech_started_at or now()))
         await self._apply_decision(reply, decision)
@@ -258,7 +264,7 @@ class PipelineOrchestrator(EventEmitter[str]):
             self._speech_end_at = self._vad_end_at - silence
         _cancel(self._barge_in_task)
         self._set_user_state(UserState.LISTENING)
-        reply = self._current
+        reply = self.replies.current
         if reply is not None and reply.speech is not None and reply.speech.paused:
             self._resume_task = self._tasks.spawn(self._resume_after_pause(reply))
         await self._understanding.flush_stt()
@@ -294,7 +300,7 @@ class PipelineOrchestrator(EventEmitter[str]):
             await self._maybe_resume_early()
             return
         self.emit("user_transcript", {"text": text, "is_final": True})
-        reply = self._current
+        reply = self.replies.current
         if reply is not None and not reply.finished:
             handled = await self._check_words_over_agent(text, confidence, final=True)
             if not handled:
@@ -305,7 +311,7 @@ class PipelineOrchestrator(EventEmitter[str]):
 
     async def _check_words_over_agent(self, text: str, confidence: float, *, final: bool) -> bool:
         """Words heard while the agent has the floor. Returns True when they start a user turn."""
-        reply = self._current
+        reply = self.replies.current
         if reply is None or reply.finished:
             return True
         if not reply.interruptible:
@@ -328,7 +334,7 @@ class PipelineOrchestrator(EventEmitter[str]):
     async def _on_preflight(self, text: str) -> None:
         if not self.preemptive_generation or not text or self.c.llm is None:
             return
-        if self._current is not None and not self._current.finished:
+        if self.replies.current is not None and not self.replies.current.finished:
             return
         candidate = " ".join([*self._parts, text]).strip()
         if self._preemptive is not None:
@@ -342,7 +348,7 @@ class PipelineOrchestrator(EventEmitter[str]):
     # ---- interruption ------------------------------------------------------------------------
 
     async def _apply_decision(self, reply: ActiveReply, decision: InterruptDecision) -> None:
-        if decision is InterruptDecision.NONE or self._current is not reply:
+        if decision is InterruptDecision.NONE or self.replies.current is not reply:
             return
         if decision is InterruptDecision.PAUSE:
             if reply.speech is not None and reply.speech.has_audio:
@@ -357,14 +363,14 @@ class PipelineOrchestrator(EventEmitter[str]):
         self._resume(reply)
 
     async def _maybe_resume_early(self) -> None:
-        reply = self._current
+        reply = self.replies.current
         speech = reply.speech if reply is not None else None
         if speech is not None and speech.paused and not self._user_speaking:
             _cancel(self._resume_task)
             self._resume(reply)  # type: ignore[arg-type]
 
     def _resume(self, reply: ActiveReply) -> None:
-        if self._current is reply and reply.speech is not None and reply.speech.paused:
+        if self.replies.current is reply and reply.speech is not None and reply.speech.paused:
             reply.speech.resume()
             self.metrics.false_interruptions += 1
             self.emit("false_interruption", {})
@@ -374,21 +380,13 @@ class PipelineOrchestrator(EventEmitter[str]):
         return await self._interrupt_current(force=force)
 
     async def _interrupt_current(self, *, force: bool) -> bool:
-        reply = self._current
+        reply = self.replies.current
         if reply is None or reply.finished:
             return False
         if not force and not reply.handle.is_interruptible:
             return False
         _cancel(self._resume_task)
-        reply.handle._mark_interrupted()
-        reply.metrics.interrupted = True
-        if reply.speech is not None:
-            await reply.speech.interrupt()
-        if reply.task is not None and not reply.task.done():
-            reply.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await reply.task
-        self._finish_reply(reply)
+        await self.replies.stop(reply)
         self.metrics.interruptions += 1
         self.emit("interrupted", {})
         return True
@@ -440,9 +438,8 @@ class PipelineOrchestrator(EventEmitter[str]):
         self._parts, self._confidence = [], []
         if not text or self.agent is None:
             return None
-        self._turn_seq += 1
         metrics = TurnMetrics(
-            turn_id=self._turn_seq,
+            turn_id=self.replies.next_turn_id(),
             user_text=text,
             user_speech_end=self._speech_end_at,
             vad_end_at=self._vad_end_at,
@@ -452,7 +449,7 @@ class PipelineOrchestrator(EventEmitter[str]):
             eou_probability=eou_probability,
         )
         self._stt_final_at = None
-        if self._current is not None and not self._current.finished:
+        if self.replies.current is not None and not self.replies.current.finished:
             await self._interrupt_current(force=False)
         self.agent.chat_context.add_message(
             ChatRole.USER, text, agent_id=getattr(self.agent, "id", None)
@@ -486,11 +483,9 @@ class PipelineOrchestrator(EventEmitter[str]):
         instructions: str | None = None,
     ) -> ActiveReply:
         """Generate and speak a reply to the chat context as it stands."""
-        reply = await self._new_reply(handle, metrics, kind="reply")
-        reply.task = self._tasks.spawn(
-            self._run_llm_reply(reply, preemptive, instructions), name="vocalis.reply"
+        return await self.replies.start_reply(
+            handle, metrics=metrics, preemptive=preemptive, instructions=instructions
         )
-        return reply
 
     async def start_say(
         self,
@@ -500,203 +495,24 @@ class PipelineOrchestrator(EventEmitter[str]):
         audio: AsyncIterator[bytes] | None = None,
         add_to_chat_context: bool = True,
     ) -> ActiveReply:
-        """Speak fixed text (or pre-rendered audio) as an utterance."""
-        reply = await self._new_reply(handle, None, kind="say")
-        reply.add_to_chat_context = add_to_chat_context
-        reply.metrics.agent_text = text
-        reply.task = self._tasks.spawn(self._run_say(reply, text, audio), name="vocalis.say")
-        return reply
+        """Speak fixed text (or pre-rendered audio)."""
+        return await self.replies.start_say(
+            handle, text, audio=audio, add_to_chat_context=add_to_chat_context
+        )
 
     def inject_say(self, handle: UtteranceHandle, text: str) -> bool:
-        """Speak ``text`` inside the current reply (a tool saying "one moment") without
-        cutting the reply off; returns False when there is no reply to join."""
-        reply = self._current
-        if reply is None or reply.finished or reply.speech is None:
-            return False
-        return reply.speech.inject(text, handle)
+        """Speak ``text`` inside the current reply (a tool's "one moment")."""
+        return self.replies.inject_say(handle, text)
 
-    async def _new_reply(
-        self, handle: UtteranceHandle, metrics: TurnMetrics | None, kind: str
-    ) -> ActiveReply:
-        if metrics is None:
-            self._turn_seq += 1
-            metrics = TurnMetrics(turn_id=self._turn_seq, committed_at=now())
-        reply = ActiveReply(
-            handle=handle, metrics=metrics, kind=kind, agent_id=getattr(self.agent, "id", None)
-        )
-        previous = self._current
-        if previous is not None and not previous.finished:
-            await self._interrupt_reply(previous)
-        self._current = reply
-        self.last_reply = reply
-        reply.speech = self._new_speech(reply)
-        self._understanding.muted = not handle.is_interruptible
-        return reply
+    def _on_reply_started(self, reply: ActiveReply) -> None:
+        self._understanding.muted = not reply.handle.is_interruptible
 
-    async def _interrupt_reply(self, reply: ActiveReply) -> None:
-        reply.handle._mark_interrupted()
-        reply.metrics.interrupted = True
-        if reply.speech is not None:
-            await reply.speech.interrupt()
-        if reply.task is not None and not reply.task.done():
-            reply.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await reply.task
-        self._finish_reply(reply)
-
-    def _new_speech(self, reply: ActiveReply) -> Speech:
-        def first_audio(at: float) -> None:
-            reply.metrics.tts_first_audio_at = reply.metrics.tts_first_audio_at or at
-            if self._current is reply:
-                reply.audio_started = True
-                self.set_agent_state(AgentState.SPEAKING)
-
-        return Speech(
-            reply.handle,
-            tts=self.c.tts,
-            writer=self._writer,
-            track=self.track if self._writer is not None else None,
-            chunker=self.c.chunker,
-            text_filter=self.c.text_filter,
-            hooks=self.hooks,
-            on_first_audio=first_audio,
-            on_text=lambda text: self.emit("agent_text", {"text": text}),
-        )
-
-    async def _run_llm_reply(
-        self,
-        reply: ActiveReply,
-        preemptive: PreemptiveGeneration | None,
-        instructions: str | None,
-    ) -> None:
-        assert self.c.llm is not None and reply.speech is not None
-        self.set_agent_state(AgentState.THINKING)
-        stats = ReplyStats()
-        try:
-            await self._tools.wait_pending()
-            if self.context_window is not None:
-                await self.context_window.manage(self.agent.chat_context, self.c.llm)
-            reply.metrics.llm_started_at = now()
-            if preemptive is not None:
-                reply.metrics.preemptive = True
-                reply.metrics.llm_started_at = preemptive.started_at
-            await self.hooks.notify("agent_turn_start", {})
-            stream = generate_reply(
-                self.c.llm,
-                self.agent.chat_context,
-                tools=list(self.agent.tools),
-                runner=self._tools,
-                stats=stats,
-                agent_id=reply.agent_id,
-                max_tool_steps=self.max_tool_steps,
-                is_agent=self.is_agent,
-                on_tools_running=lambda running: self._on_tools_running(reply, running),
-                first_step=preemptive.replay() if preemptive is not None else None,
-                extra_instructions=instructions,
-            )
-            result = await reply.speech.play_text(stream)
-            reply.metrics.llm_first_token_at = stats.first_token_at
-            reply.metrics.usage = stats.usage
-            self._record_reply_text(reply, result.heard_step_texts, result.interrupted)
-            self.emit("content_generated", {"text": result.text})
-        except asyncio.CancelledError:
-            reply.metrics.llm_first_token_at = stats.first_token_at
-            raise
-        except SpeechError as exc:
-            self.report_error("tts", exc)
-        except Exception as exc:
-            self.report_error("llm", exc)
-        finally:
-            if preemptive is not None:
-                await preemptive.cancel()
-            reply.metrics.llm_first_token_at = stats.first_token_at
-            reply.metrics.tts_request_at = reply.speech.tts_request_at
-            self._finish_reply(reply)
-        if stats.handoff_to is not None and self.on_handoff is not None:
-            await self.on_handoff(self.agent, stats.handoff_to)
-
-    async def _run_say(
-        self, reply: ActiveReply, text: str, audio: AsyncIterator[bytes] | None
-    ) -> None:
-        assert reply.speech is not None
-        try:
-            await self.hooks.notify("agent_turn_start", {})
-            if audio is not None:
-                result = await reply.speech.play_audio(audio, text)
-            else:
-                result = await reply.speech.play_text(_once(text))
-            reply.metrics.tts_request_at = reply.speech.tts_request_at
-            if reply.add_to_chat_context:
-                self._record_reply_text(reply, [result.heard_text], result.interrupted)
-        except SpeechError as exc:
-            self.report_error("tts", exc)
-        finally:
-            self._finish_reply(reply)
-
-    def _record_reply_text(self, reply: ActiveReply, step_texts: list[str], interrupted: bool) -> None:
-        """Record the final step's words: only what the user heard when interrupted."""
-        if not reply.add_to_chat_context or self.agent is None or reply.recorded:
-            return
-        reply.recorded = True
-        final = step_texts[-1].strip() if step_texts else ""
-        reply.metrics.agent_text = final
-        if not final:
-            return
-        message = self.agent.chat_context.add_message(
-            ChatRole.ASSISTANT, final, agent_id=reply.agent_id
-        )
-        message.interrupted = interrupted
-
-    def _finish_reply(self, reply: ActiveReply) -> None:
-        if reply.finished:
-            return
-        reply.finished = True
-        if reply.speech is not None and reply.speech.interrupted and reply.add_to_chat_context:
-            result = reply.speech.partial_result()
-            if reply.kind == "reply":
-                self._record_reply_text(reply, result.heard_step_texts, True)
-            else:
-                self._record_reply_text(reply, [result.heard_text], True)
-        reply.handle._mark_done()
-        for _, handle in reply.injected:
-            handle._mark_done()
-        if self._current is reply:
-            self._current = None
+    def _on_reply_finished(self, reply: ActiveReply) -> None:
+        if self.replies.current is None:
             self._understanding.muted = False
-            self.set_agent_state(
-                AgentState.LISTENING if self._user_speaking else AgentState.IDLE
-            )
+            self.set_agent_state(AgentState.LISTENING if self._user_speaking else AgentState.IDLE)
             self.emit("synthesis_complete", {})
-        self._tasks.spawn(self.hooks.notify("agent_turn_end", {"interrupted": reply.handle.interrupted}))
-        if reply.metrics.user_text or reply.kind == "reply":
-            self.metrics.turns.append(reply.metrics)
-        self.emit("metrics", reply.metrics)
         self._emit_activity()
-
-    def _on_tools_running(self, reply: ActiveReply, running: bool) -> None:
-        reply.tools_running = running
-        if running and self._current is reply:
-            self.set_agent_state(AgentState.THINKING)
-
-    def _on_tool_outcome(self, outcome: ToolOutcome) -> None:
-        reply = self._current
-        if reply is not None:
-            reply.metrics.tools.append(
-                ToolTiming(outcome.call.name, round(outcome.duration * 1000, 3), outcome.is_error)
-            )
-        self.emit("function_tools_executed", outcome)
-
-    # ---- output timing -----------------------------------------------------------------------
-
-    def _on_first_audio_out(self, frame: Any, at: float) -> None:
-        reply = self._current
-        if reply is not None and reply.metrics.first_audio_out_at is None:
-            reply.metrics.first_audio_out_at = at
-
-    async def _on_tts_first_byte(self) -> None:
-        reply = self._current
-        if reply is not None and reply.metrics.tts_first_audio_at is None:
-            reply.metrics.tts_first_audio_at = now()
 
     def _emit_activity(self) -> None:
         self.emit("activity", {})
@@ -707,7 +523,7 @@ class PipelineOrchestrator(EventEmitter[str]):
         if self._closed:
             return
         self._closed = True
-        if self._current is not None:
+        if self.replies.current is not None:
             await self._interrupt_current(force=True)
         if self._preemptive is not None:
             await self._preemptive.cancel()
