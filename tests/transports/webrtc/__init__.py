@@ -1,0 +1,1 @@
+"""Tests of the WebRTC transport (aiortc on loopback)."""
