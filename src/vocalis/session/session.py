@@ -28,6 +28,13 @@ from .wake_up import WakeUpTimer
 logger = logging.getLogger("vocalis.session")
 
 
+def _current_job() -> Any:
+    """The running job's context (``vocalis.job``), whose connection the session attaches to."""
+    from ..job.context import get_current_job_context
+
+    return get_current_job_context()
+
+
 def _utterance_id() -> str:
     return f"utt_{uuid.uuid4().hex[:8]}"
 
@@ -132,12 +139,19 @@ class AgentSession(EventEmitter[str]):
         """Start the pipeline, enter the agent (its greeting), start the wake-up timer."""
         if self._started:
             return
+        job = _current_job()
+        if run_until_shutdown and job is not None:
+            await job.run_until_shutdown(session=self, wait_for_participant=wait_for_participant)
+            return
         self._emit_agent_state(AgentState.STARTING)
         if self.output_track is None and self.pipeline.audio_track is None:
             self.output_track = OutputTrack()
         if self.output_track is not None:
             self.pipeline.set_audio_track(self.output_track)
         await self.pipeline.start()
+        if job is not None and job.room is not None:
+            job.room.attach_session(self)
+            job.add_shutdown_callback(self.close)
         self._started = True
         await self.agent.on_enter()
         if self.wake_up and self.on_wake_up is not None:

@@ -1,0 +1,223 @@
+"""``TwilioMediaStreamRoom`` and its route: a phone call carried by Twilio Media Streams.
+
+Point TwiML at the server: ``<Connect><Stream url="wss://HOST/twilio"/></Connect>``. Twilio
+cannot add a query string there, so when the server has an access token the caller may pass it
+as ``<Parameter name="token" value="..."/>`` (it arrives in the ``start`` message) instead of
+``?token=`` / ``Authorization``. The job starts once ``start`` arrived; ``ctx.metadata`` holds
+``call_sid``, ``stream_sid`` and the custom parameters.
+
+Agent audio leaves paced in 20 ms frames (so a barge-in ``clear`` discards little), as 8 kHz
+mu-law, with a ``mark`` after each stretch of speech; the caller's echo of a mark lands in
+``played_marks``. An interruption sends ``clear``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from aiohttp import web
+
+from ...audio import AudioFrame, StreamResampler
+from ..security import (
+    CLOSE_POLICY,
+    LimitedWebSocketResponse,
+    ProtocolError,
+    presented_token,
+    public,
+    token_matches,
+)
+from ..server import JOB_CLOSE_TIMEOUT, ConnectionHandler, RouteInstaller, server_limits
+from ..websocket.connection import WebSocketConnection
+from ..websocket.room import connection_metadata
+from . import mulaw
+from .protocol import (
+    SAMPLE_RATE,
+    StreamStart,
+    clear_message,
+    dtmf_digit,
+    mark_message,
+    mark_name,
+    media_message,
+    media_payload,
+    parse_event,
+    parse_start,
+)
+
+START_TIMEOUT = 10.0
+"""Seconds a new stream has to send ``start`` before it is closed."""
+
+
+class TwilioMediaStreamRoom(WebSocketConnection):
+    """One phone call over a Twilio media stream."""
+
+    transport = "telephony"
+
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        *,
+        metadata: dict[str, Any] | None = None,
+        required_token: str | None = None,
+        mark_interval: float = 0.0,
+    ) -> None:
+        super().__init__(ws, metadata=metadata)
+        self.required_token = required_token
+        self.mark_interval = mark_interval
+        self.stream: StreamStart | None = None
+        self.started = asyncio.Event()
+        self.sent_marks: list[str] = []
+        self.played_marks: list[str] = []
+        self._resampler: StreamResampler | None = None
+        self._in_speech = False
+        self._speech_since_mark = 0.0
+        self._marks = 0
+
+    @property
+    def stream_sid(self) -> str:
+        return self.stream.stream_sid if self.stream is not None else ""
+
+    # ---- caller → agent ----------------------------------------------------------------------
+
+    def _on_binary(self, data: bytes) -> None:
+        raise ProtocolError(1003, "Twilio media streams send JSON text messages only")
+
+    def _on_text(self, text: str) -> None:
+        message = parse_event(text)
+        event = message["event"]
+        if event == "connected":
+            return
+        if event == "start":
+            self._on_start(parse_start(message))
+            return
+        if self.stream is None:
+            raise ProtocolError(CLOSE_POLICY, f"'{event}' before 'start'")
+        if event == "media":
+            track, data = media_payload(message)
+            if track in ("inbound", "inbound_track") and data:
+                self._queue_inbound(("audio", (mulaw.decode(data), SAMPLE_RATE)))
+        elif event == "dtmf":
+            self._queue_inbound(("dtmf", dtmf_digit(message)))
+        elif event == "mark":
+            name = mark_name(message)
+            self.played_marks.append(name)
+            self.emit("mark", {"name": name})
+        elif event == "stop":
+            self._spawn(self.aclose("call_ended"))
+
+    def _on_start(self, start: StreamStart) -> None:
+        if self.stream is not None:
+            raise ProtocolError(CLOSE_POLICY, "a second 'start' on the same stream")
+        if not token_matches(start.custom_parameters.get("token"), self.required_token):
+            raise ProtocolError(CLOSE_POLICY, "unauthorized: missing or wrong access token")
+        self.stream = start
+        params = {k: v for k, v in start.custom_parameters.items() if k != "token"}
+        self.metadata.update(params)
+        self.metadata.update(stream_sid=start.stream_sid, call_sid=start.call_sid)
+        self._mark_joined(start.call_sid or start.stream_sid)
+        self.started.set()
+
+    # ---- agent → caller ----------------------------------------------------------------------
+
+    def _on_session_attached(self, session: Any) -> None:
+        track = self.output_track_of(session)
+        native = getattr(track, "sample_rate", 24000)
+        self._resampler = StreamResampler(native, SAMPLE_RATE)
+        self._spawn(self._input_pump(session), name=f"vocalis.twilio.input.{self.room_id}")
+        self._spawn(self._pump_output(session, self._send_frame),
+                    name=f"vocalis.twilio.output.{self.room_id}")
+
+    async def _send_frame(self, frame: AudioFrame) -> None:
+        assert self._resampler is not None
+        if frame.is_silence and not frame.is_speech:
+            if self._in_speech:
+                self._in_speech = False
+                self._send_media(self._resampler.flush())
+                self._send_mark()
+            return
+        self._in_speech = True
+        self._send_media(self._resampler.push(frame.pcm))
+        self._speech_since_mark += frame.samples / frame.sample_rate
+        if self.mark_interval and self._speech_since_mark >= self.mark_interval:
+            self._send_mark()
+
+    def _send_media(self, pcm: bytes) -> None:
+        if pcm:
+            self._send(media_message(self.stream_sid, mulaw.encode(pcm)))
+
+    def _send_mark(self) -> None:
+        self._marks += 1
+        self._speech_since_mark = 0.0
+        name = f"agent-{self._marks}"
+        self.sent_marks.append(name)
+        self._send(mark_message(self.stream_sid, name))
+
+    def _on_session_event(self, name: str, payload: Any) -> None:
+        if name != "interrupted" or self.stream is None:
+            return
+        self.drop_pending_audio()
+        if self._resampler is not None:
+            self._resampler.reset()
+        self._in_speech = False
+        self._send(clear_message(self.stream_sid))
+
+    def drop_pending_audio(self) -> int:
+        kept = [m for m in self._out if '"event":"media"' not in m]
+        dropped = len(self._out) - len(kept)
+        self._out.clear()
+        self._out.extend(kept)
+        return dropped
+
+
+def telephony_routes(config: Any = None) -> RouteInstaller:
+    """A route installer for the Twilio endpoint (``TelephonyConfig``, default ``/twilio``)."""
+    path = getattr(config, "path", "/twilio")
+    mark_interval = float(getattr(config, "mark_interval", 0.0))
+
+    def install(app: web.Application, on_connection: ConnectionHandler) -> None:
+        @public  # authenticates itself: token in the request or in the 'start' message
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return await handle_twilio_stream(request, on_connection, mark_interval=mark_interval)
+
+        app.router.add_get(path, handler)
+
+    return install
+
+
+async def handle_twilio_stream(
+    request: web.Request, on_connection: ConnectionHandler, *, mark_interval: float = 0.0
+) -> web.StreamResponse:
+    """Upgrade, wait for ``start``, then run the call's job beside the read loop."""
+    limits = server_limits(request.app)
+    token = limits.access_token
+    required = None if token_matches(presented_token(request), token) else token
+    ws = LimitedWebSocketResponse(max_msg_size=limits.max_message_bytes, heartbeat=20.0)
+    await ws.prepare(request)
+    metadata = connection_metadata(request, "telephony")
+    room = TwilioMediaStreamRoom(
+        ws, metadata=metadata, required_token=required, mark_interval=mark_interval
+    )
+    reader = asyncio.ensure_future(room.run())
+    job: asyncio.Future[None] | None = None
+    try:
+        started = asyncio.ensure_future(room.started.wait())
+        await asyncio.wait({started, reader}, timeout=START_TIMEOUT, return_when="FIRST_COMPLETED")
+        started.cancel()
+        if not room.started.is_set():
+            if not room.is_closing:
+                await room.reject(CLOSE_POLICY, "no 'start' message")
+        else:
+            job = asyncio.ensure_future(on_connection(room, room.metadata))
+        await reader
+    finally:
+        reader.cancel()
+        await room.aclose(room.close_reason or "client_disconnected")
+        if job is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(job), JOB_CLOSE_TIMEOUT)
+            except TimeoutError:
+                job.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await job
+    return ws
