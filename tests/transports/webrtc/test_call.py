@@ -65,7 +65,7 @@ async def test_audio_events_and_text_flow_both_ways(server: Any) -> None:
     await server.start(job)
     peer = BrowserPeer(server.base_url)
     answer = await peer.connect()
-    assert answer["type"] == "answer" and answer["room_id"].startswith("webrtc-")
+    assert answer["type"] == "answer" and answer["room_id"].startswith("webrtc_")
     try:
         await peer.wait_for(lambda e: e["type"] == "ready")
         room, session = job.rooms[0], job.sessions[0]
@@ -109,7 +109,7 @@ async def test_closing_the_session_ends_the_room(server: Any) -> None:
         room = job.rooms[0]
         job.sessions[0].emit("close", {})
         await asyncio.wait_for(room.closed.wait(), 5)
-        assert room.close_reason == "session closed"
+        assert room.close_reason == "session_closed"
     finally:
         await peer.close()
 

@@ -27,11 +27,10 @@ class FakeChannel(EventEmitter[str]):
         self.emit("message", data)
 
 
-class FakeSession(EventEmitter[str]):
+class FakeSession:
     agent_state = None
 
     def __init__(self) -> None:
-        super().__init__()
         self.texts: list[str] = []
 
     async def send_text(self, text: str) -> None:
@@ -43,19 +42,19 @@ def _bridge(state: str = "open") -> tuple[EventChannel, FakeChannel, FakeSession
     channel = FakeChannel(state)
     events.bind(channel)
     session = FakeSession()
-    events.attach(session)
+    events.set_session(session)
     return events, channel, session
 
 
 async def test_session_events_become_page_messages() -> None:
-    events, channel, session = _bridge()
-    session.emit("user_transcript", {"text": "what time", "is_final": False})
-    session.emit("user_transcript", {"text": "What time is it?", "is_final": True})
-    session.emit("agent_state_changed", {"state": "thinking"})
-    session.emit("agent_text", {"text": "It is noon."})
-    session.emit("interrupted", {})
-    session.emit("error", {"source": "llm", "error": RuntimeError("timeout")})
-    session.emit(
+    events, channel, _ = _bridge()
+    events.forward("user_transcript", {"text": "what time", "is_final": False})
+    events.forward("user_transcript", {"text": "What time is it?", "is_final": True})
+    events.forward("agent_state_changed", {"state": "thinking"})
+    events.forward("agent_text", {"text": "It is noon."})
+    events.forward("interrupted", {})
+    events.forward("error", {"source": "llm", "error": RuntimeError("timeout")})
+    events.forward(
         NOTICE_EVENT, {"level": "warning", "code": "no_llm", "message": "m", "setting": "s"}
     )
     assert channel.sent == [
@@ -72,8 +71,8 @@ async def test_session_events_become_page_messages() -> None:
 
 
 async def test_messages_wait_for_the_channel_to_open() -> None:
-    events, channel, session = _bridge(state="connecting")
-    session.emit("agent_text", {"text": "Hello."})
+    events, channel, _ = _bridge(state="connecting")
+    events.forward("agent_text", {"text": "Hello."})
     assert channel.sent == []
     channel.open()
     assert channel.sent == [{"type": "ready"}, {"type": "agent_text", "text": "Hello."}]
@@ -106,8 +105,11 @@ async def test_bad_messages_get_an_error_and_the_bridge_goes_on() -> None:
     await events.aclose()
 
 
-async def test_detach_stops_forwarding() -> None:
+async def test_unknown_events_and_text_after_close_are_ignored() -> None:
     events, channel, session = _bridge()
+    events.forward("metrics_collected", {"x": 1})
     await events.aclose()
-    session.emit("agent_text", {"text": "late"})
-    assert channel.sent == [{"type": "ready"}]
+    channel.receive(json.dumps({"type": "text", "text": "late"}))
+    await asyncio.sleep(0)
+    assert session.texts == []
+    assert channel.sent[-1]["type"] == "error"  # "the agent is not ready yet"

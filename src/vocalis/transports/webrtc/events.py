@@ -47,15 +47,14 @@ class EventChannel:
     """Bridges one session and one ``RTCDataChannel``.
 
     Messages sent before the channel opens are queued and flushed on open. ``bind`` takes the
-    channel (it is created by the page), ``attach(session)`` subscribes to the session's
-    events, ``detach`` unsubscribes.
+    channel (the page creates it), ``forward`` turns a session event into its message,
+    ``set_session`` routes the page's typed text to that session.
     """
 
     def __init__(self) -> None:
         self._channel: Any = None
         self._session: Any = None
         self._backlog: deque[str] = deque(maxlen=_BACKLOG)
-        self._handlers: list[tuple[str, Any]] = []
         self._tasks = TaskGroup("vocalis.webrtc.events")
 
     # ---- channel -------------------------------------------------------------------------
@@ -89,51 +88,20 @@ class EventChannel:
 
     # ---- session -------------------------------------------------------------------------
 
-    def attach(self, session: Any) -> None:
-        """Forward ``session``'s events to the page and its typed text to the session."""
-        self.detach()
+    def set_session(self, session: Any) -> None:
+        """Hand typed text to ``session`` from now on; tell the page the agent is ready."""
         self._session = session
-        handlers = {
-            "user_transcript": lambda data: self.send(
-                {
-                    "type": "user_transcript",
-                    "text": data.get("text", ""),
-                    "is_final": bool(data.get("is_final")),
-                }
-            ),
-            "agent_text": lambda data: self.send(
-                {"type": "agent_text", "text": data.get("text", "")}
-            ),
-            "agent_state_changed": lambda data: self.send(
-                {"type": "agent_state", "state": data.get("state")}
-            ),
-            "user_state_changed": lambda data: self.send(
-                {"type": "user_state", "state": data.get("state")}
-            ),
-            "interrupted": lambda *_: self.send({"type": "interrupted"}),
-            "error": lambda data: self.send(
-                {
-                    "type": "error",
-                    "source": str(data.get("source", "session")),
-                    "message": _error_text(data.get("error", "")),
-                }
-            ),
-            NOTICE_EVENT: lambda data: self.send({"type": "notice", **data}),
-        }
-        for name, handler in handlers.items():
-            session.on(name, handler)
-            self._handlers.append((name, handler))
         self.send({"type": "ready"})
         state = getattr(session, "agent_state", None)
         if state is not None:
             self.send({"type": "agent_state", "state": getattr(state, "value", state)})
 
-    def detach(self) -> None:
-        session, self._session = self._session, None
-        for name, handler in self._handlers:
-            if session is not None:
-                session.off(name, handler)
-        self._handlers.clear()
+    def forward(self, name: str, data: Any) -> None:
+        """Send the page the message for session event ``name`` (unknown events are ignored)."""
+        data = data if isinstance(data, dict) else {}
+        message = _message_for(name, data)
+        if message is not None:
+            self.send(message)
 
     # ---- page → session ------------------------------------------------------------------
 
@@ -172,5 +140,23 @@ class EventChannel:
         self.send({"type": "error", "source": "data_channel", "message": reason})
 
     async def aclose(self) -> None:
-        self.detach()
+        self._session = None
         await self._tasks.aclose()
+
+
+def _message_for(name: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    if name == "user_transcript":
+        text, final = data.get("text", ""), bool(data.get("is_final"))
+        return {"type": "user_transcript", "text": text, "is_final": final}
+    if name == "agent_text":
+        return {"type": "agent_text", "text": data.get("text", "")}
+    if name in ("agent_state_changed", "user_state_changed"):
+        return {"type": name.removesuffix("_changed"), "state": data.get("state")}
+    if name == "interrupted":
+        return {"type": "interrupted"}
+    if name == "error":
+        source = str(data.get("source", "session"))
+        return {"type": "error", "source": source, "message": _error_text(data.get("error", ""))}
+    if name == NOTICE_EVENT:
+        return {"type": "notice", **data}
+    return None

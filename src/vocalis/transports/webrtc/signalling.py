@@ -23,8 +23,8 @@ from .room import WebRTCRoom
 
 logger = logging.getLogger("vocalis.transports.webrtc")
 
-ConnectionHandler = Callable[[Any, dict[str, Any]], Awaitable[Any]]
-"""``on_connection(room, metadata)``: runs one job for a connected room."""
+ConnectionHandler = Callable[[WebRTCRoom, dict[str, Any]], Awaitable[Any]]
+"""``on_connection(room, metadata)``: runs one job for a room (``server.ConnectionHandler``)."""
 
 RequestCheck = Callable[[web.Request], bool]
 
@@ -80,10 +80,12 @@ def add_webrtc_routes(
     options: Any = None,
     authorize: RequestCheck | None = None,
 ) -> None:
-    """Install ``POST /offer`` (and the page at ``/``) on ``app``.
+    """Install ``POST /offer`` (and the page at ``/``) on ``app``: a ``server.RouteInstaller``.
 
-    ``authorize(request)`` returns whether a request may start a call (the server's access
-    token check); ``None`` accepts every request (loopback use).
+    On the shared server (``vocalis.transports.server``) the access-token middleware guards
+    every route, the page included (open it as ``/?token=...``; the page sends the token with
+    its offer). ``authorize(request)`` adds a check of its own for apps built without that
+    middleware; ``None`` leaves it to the app.
     """
     settings = settings_from(options)
     if settings.loopback_candidates:
@@ -104,8 +106,9 @@ def add_webrtc_routes(
             return _json_error(400, 'expected {"sdp": <string>, "type": "offer"}')
         if len(sdp) > MAX_SDP_BYTES:
             return _json_error(413, "SDP offer too large")
-        if len(calls.rooms) >= settings.max_rooms:
-            return _json_error(503, f"too many calls (max_rooms={settings.max_rooms})")
+        refusal = _at_capacity(request.app, calls, settings.max_rooms)
+        if refusal is not None:
+            return _json_error(503, refusal)
         room = WebRTCRoom(ice_servers=settings.ice_servers, metadata=_metadata(request))
         calls.rooms.add(room)
         try:
@@ -136,15 +139,27 @@ async def _run_call(room: WebRTCRoom, on_connection: ConnectionHandler, calls: _
         await on_connection(room, dict(room.metadata))
     except Exception:
         logger.exception("%s: the job failed", room.room_id)
-        room.send_event({"type": "error", "source": "job", "message": "the agent job failed"})
     finally:
         await room.aclose("job ended")
         calls.rooms.discard(room)
 
 
 def _metadata(request: web.Request) -> dict[str, Any]:
+    """The job's metadata: the page's query parameters (minus the token), transport, remote."""
     query = {k: v for k, v in request.query.items() if k != "token"}
-    return {"transport": "webrtc", "remote": request.remote, "query": query}
+    return {**query, "transport": "webrtc", "remote": request.remote}
+
+
+def _at_capacity(app: web.Application, calls: _Calls, max_rooms: int) -> str | None:
+    """Why a new call would be refused now, or None: the shared server's session limit first."""
+    from ..server import SERVER_KEY
+
+    server = app.get(SERVER_KEY)
+    if server is not None and server.slots.active >= server.slots.limit:
+        return f"server at capacity (max_sessions={server.slots.limit})"
+    if len(calls.rooms) >= max_rooms:
+        return f"too many calls (max_rooms={max_rooms})"
+    return None
 
 
 def _json_error(status: int, message: str) -> web.Response:
