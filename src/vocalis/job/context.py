@@ -101,9 +101,9 @@ class JobContext:
     def _create_room(self) -> RoomConnection:
         mode = self.room_options.mode
         if mode is TransportMode.CONSOLE:
-            from ..transports.console import ConsoleRoom
+            from ..transports.console import console_room
 
-            return ConsoleRoom(text=bool(self.metadata.get("console_text", False)))
+            return console_room(text=bool(self.metadata.get("console_text", False)))
         if mode is TransportMode.FILE:
             from ..transports.file import FileRoom
 

@@ -1,0 +1,110 @@
+"""The ``vocalis`` command: serve an agent, talk to it in the console, or run it on a file.
+
+An AGENT_FILE is a Python file that defines ``async def entrypoint(ctx: JobContext)``: it
+builds the Agent, Pipeline and AgentSession and awaits ``session.start()`` (or
+``ctx.run_until_shutdown(session)``); the job lasts until the user leaves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from .loader import AgentFileError, load_agent_file
+
+DESCRIPTION = """\
+Run a Vocalis voice agent.
+
+An AGENT_FILE is a Python file defining the agent's job:
+
+    from vocalis import Agent, AgentSession, Pipeline
+    from vocalis.job import JobContext
+
+    async def entrypoint(ctx: JobContext):
+        session = AgentSession(MyAgent(), Pipeline(stt=..., llm=..., tts=..., vad=...))
+        await session.start()      # the job lasts until the user leaves
+
+It may also define `room_options = RoomOptions(...)` as the starting options.
+"""
+
+EPILOG = """\
+examples:
+  vocalis serve agent.py                       web page, WebSocket /ws and Twilio /twilio on 127.0.0.1:8080
+  vocalis serve agent.py --host 0.0.0.0 --token auto
+                                               expose it (clients send ?token=... or a Bearer header)
+  vocalis console agent.py                     talk through the microphone and speaker
+  vocalis console agent.py --text              type instead (works with no audio device)
+  vocalis run agent.py --input call.wav --output reply.wav --transcript call.json
+                                               play a recording to the agent, keep its answer
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vocalis", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser(
+        "serve", help="serve the agent: web page (WebRTC), WebSocket /ws, Twilio /twilio",
+        description="Serve every transport on one port; each connection is its own session.",
+    )
+    serve.add_argument("agent_file", metavar="AGENT_FILE")
+    serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default 8080)")
+    serve.add_argument(
+        "--token", default=None,
+        help="access token clients must present (required off loopback; 'auto' makes one; "
+             "default: $VOCALIS_ACCESS_TOKEN)",
+    )
+
+    console = sub.add_parser("console", help="talk to the agent locally (mic/speaker or --text)")
+    console.add_argument("agent_file", metavar="AGENT_FILE")
+    console.add_argument("--text", action="store_true",
+                         help="type messages instead of speaking (no audio device needed)")
+
+    run = sub.add_parser(
+        "run", help="run the agent on an audio file; write its audio and a transcript",
+        description="Feed INPUT to the agent in real time (or on a virtual clock) and write "
+                    "the agent's 24 kHz audio over the whole timeline, plus a JSON transcript.",
+    )
+    run.add_argument("agent_file", metavar="AGENT_FILE")
+    run.add_argument("--input", required=True, help="audio file the user 'says' (any format)")
+    run.add_argument("--output", required=True, help="WAV file for the agent's audio")
+    run.add_argument("--transcript", default=None, help="JSON file for the turns")
+    run.add_argument("--tail", type=float, default=1.5,
+                     help="seconds of agent silence after the input that end the run (1.5)")
+    run.add_argument(
+        "--virtual-clock", action="store_true",
+        help="run faster than real time (only for agents whose components are local or fakes)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Entry point of the ``vocalis`` console script; returns the exit code."""
+    from . import commands
+
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=str(args.log_level).upper())
+    try:
+        agent = load_agent_file(args.agent_file)
+        if args.command == "serve":
+            return commands.run_serve(agent, args, out)
+        if args.command == "console":
+            return commands.run_console(agent, args, out)
+        return commands.run_file(agent, args, out)
+    except (AgentFileError, ValueError, RuntimeError) as exc:
+        sys.stderr.write(f"vocalis: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+__all__ = ["build_parser", "main"]
