@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import websockets
 
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -52,15 +51,15 @@ def find_browser() -> str | None:
 class Tab:
     """One page target: ``evaluate(js)`` returns the value of the expression (awaited)."""
 
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         self.ws = ws
         self._ids = itertools.count(1)
 
     async def call(self, method: str, **params: Any) -> dict[str, Any]:
         call_id = next(self._ids)
-        await self.ws.send(json.dumps({"id": call_id, "method": method, "params": params}))
+        await self.ws.send_str(json.dumps({"id": call_id, "method": method, "params": params}))
         while True:
-            reply = json.loads(await self.ws.recv())
+            reply = json.loads(await self.ws.receive_str())
             if reply.get("id") == call_id:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
@@ -86,7 +85,7 @@ class Chromium:
         self.process = process
         self.profile = profile
         self.port = port
-        self._sockets: list[Any] = []
+        self._http: aiohttp.ClientSession | None = None
 
     @classmethod
     async def launch(cls, binary: str, *, fake_audio: Path | None = None) -> Chromium:
@@ -110,17 +109,17 @@ class Chromium:
         return cls(process, profile, port)
 
     async def page(self) -> Tab:
-        url = f"http://127.0.0.1:{self.port}/json/new?about:blank"
-        async with aiohttp.ClientSession() as http, http.put(url) as resp:
+        if self._http is None:
+            self._http = aiohttp.ClientSession()
+        async with self._http.put(f"http://127.0.0.1:{self.port}/json/new?about:blank") as resp:
             target = await resp.json()
-        ws = await websockets.connect(target["webSocketDebuggerUrl"], max_size=None)
-        self._sockets.append(ws)
+        ws = await self._http.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0)
         return Tab(ws)
 
     async def close(self) -> None:
-        for ws in self._sockets:
+        if self._http is not None:
             with contextlib.suppress(Exception):
-                await ws.close()
+                await self._http.close()
         self.process.terminate()
         try:
             await asyncio.wait_for(asyncio.to_thread(self.process.wait), 5)
