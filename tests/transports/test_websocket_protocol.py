@@ -7,13 +7,13 @@ import json
 
 import numpy as np
 import pytest
-
 from tests.transports.fake_agent import SESSIONS, entrypoint
 from tests.transports.ws_client import connect, speak, wait_for
+
 from vocalis.job import RoomOptions, WebSocketConfig
+from vocalis.transports.security import ProtocolError
 from vocalis.transports.server import build_server
 from vocalis.transports.websocket import parse_client_message
-from vocalis.transports.security import ProtocolError
 
 LONG_GREETING = "Hello and welcome to the test line, how can I help you today my friend?"
 

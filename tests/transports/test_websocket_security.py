@@ -7,9 +7,9 @@ import json
 
 import aiohttp
 import pytest
-
 from tests.transports.fake_agent import CONTEXTS, SESSIONS, entrypoint
 from tests.transports.ws_client import connect, speak, wait_for
+
 from vocalis.job import RoomOptions, WebSocketConfig
 from vocalis.transports.server import build_server
 
@@ -69,11 +69,11 @@ async def test_missing_or_wrong_token_gets_401(token_server):
 
 
 async def test_token_in_query_or_bearer_header_is_accepted(token_server):
-    async with connect(token_server.url(f"/ws?token={TOKEN}", "ws")) as (ws, got):
+    async with connect(token_server.url(f"/ws?token={TOKEN}", "ws")) as (_ws, got):
         assert await wait_for(lambda: got.of_type("ready"), 2.0)
         assert "token" not in CONTEXTS[-1].metadata
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    async with connect(token_server.url("/ws", "ws"), headers=headers) as (ws, got):
+    async with connect(token_server.url("/ws", "ws"), headers=headers) as (_ws, got):
         assert await wait_for(lambda: got.of_type("ready"), 2.0)
 
 

@@ -7,9 +7,9 @@ import time
 
 import aiohttp
 import pytest
-
 from tests.transports.fake_agent import SESSIONS, entrypoint
 from tests.transports.ws_client import connect, speak, wait_for
+
 from vocalis.job import RoomOptions, WebSocketConfig
 from vocalis.transports.server import build_server
 
