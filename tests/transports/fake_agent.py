@@ -44,7 +44,9 @@ class EchoAgent(Agent):
             await self.session.say(self.greeting)
 
 
-def build_session(ctx: JobContext, *, tts: FakeTTS | None = None) -> AgentSession:
+def build_session(
+    ctx: JobContext, *, tts: FakeTTS | None = None, dtmf_handler: Any = None
+) -> AgentSession:
     text = str(ctx.metadata.get("say", ""))
     pipeline = Pipeline(
         stt=FakeSTT(user_script(text)),
@@ -53,7 +55,8 @@ def build_session(ctx: JobContext, *, tts: FakeTTS | None = None) -> AgentSessio
         vad=FakeVAD(),
         eou_config=EOUConfig(min_max_speech_wait_timeout=[0.2, 0.5]),
     )
-    return AgentSession(EchoAgent(ctx.metadata.get("greeting") or None), pipeline)
+    agent = EchoAgent(ctx.metadata.get("greeting") or None)
+    return AgentSession(agent, pipeline, dtmf_handler=dtmf_handler)
 
 
 SESSIONS: list[AgentSession] = []
