@@ -1,0 +1,94 @@
+"""The ``vocalis`` command: help, run on a file, console text mode, serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import os
+import re
+
+import pytest
+from tests.transports.ws_client import connect, wait_for
+
+from vocalis.audio import read_wav, write_wav
+from vocalis.cli import build_parser, commands, main
+from vocalis.cli.loader import AgentFileError, load_agent_file
+from vocalis.testing import UserScript
+
+AGENT_FILE = os.path.join(os.path.dirname(__file__), "agent_file.py")
+
+
+def test_help_explains_the_subcommands_with_examples(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    for word in ("serve", "console", "run", "AGENT_FILE", "async def entrypoint",
+                 "vocalis run agent.py --input"):
+        assert word in text
+
+
+def test_bad_agent_files_are_explained(tmp_path, capsys):
+    empty = tmp_path / "empty.py"
+    empty.write_text("x = 1\n")
+    assert main(["run", str(empty), "--input", "a.wav", "--output", "b.wav"]) == 2
+    assert "async def entrypoint" in capsys.readouterr().err
+    with pytest.raises(AgentFileError, match="not found"):
+        load_agent_file(str(tmp_path / "missing.py"))
+
+
+def test_run_writes_agent_audio_and_transcript(tmp_path):
+    source = tmp_path / "in.wav"
+    write_wav(source, UserScript().says("book a table", at=0.5).audio(0, 2.0, 16000), 16000)
+    out = io.StringIO()
+    code = main(["run", AGENT_FILE, "--input", str(source), "--output",
+                 str(tmp_path / "out.wav"), "--transcript", str(tmp_path / "t.json"),
+                 "--virtual-clock"], out=out)
+    assert code == 0, out.getvalue()
+    turns = json.loads((tmp_path / "t.json").read_text())["turns"]
+    assert [t["text"] for t in turns] == ["book a table", "You said: book a table."]
+    pcm, rate = read_wav(tmp_path / "out.wav")
+    assert rate == 24000 and len(pcm) > 2 * 24000 * 2
+    assert "1 user turn(s), 1 agent repl(ies)" in out.getvalue()
+
+
+def test_console_text_mode_reads_stdin(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("hello there\nwhat now\n"))
+    out = io.StringIO()
+    assert main(["console", AGENT_FILE, "--text"], out=out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[1:] == ["agent: You said: hello there.", "agent: You said: what now."]
+
+
+def test_serve_off_loopback_needs_a_token(capsys, monkeypatch):
+    monkeypatch.delenv(commands.TOKEN_ENV, raising=False)
+    assert main(["serve", AGENT_FILE, "--host", "0.0.0.0"]) == 2
+    assert "--token" in capsys.readouterr().err
+    agent = load_agent_file(AGENT_FILE)
+    args = argparse.Namespace(host="0.0.0.0", port=9000, token="auto")
+    out = io.StringIO()
+    options = commands.serve_options(agent, args, out)
+    assert options.access_token and options.access_token in out.getvalue()
+    assert options.websocket.port == 9000
+
+
+async def test_serve_answers_on_the_printed_websocket_url():
+    agent = load_agent_file(AGENT_FILE)
+    out = io.StringIO()
+    args = build_parser().parse_args(["serve", AGENT_FILE, "--port", "0"])
+    task = asyncio.ensure_future(commands.serve(agent, args, out))
+    try:
+        assert await wait_for(lambda: "WebSocket:" in out.getvalue(), 5.0)
+        url = re.search(r"WebSocket:\s+(\S+)", out.getvalue()).group(1)
+        assert "/twilio" in out.getvalue()
+        async with connect(url) as (ws, got):
+            await ws.send_str(json.dumps({"type": "text", "text": "are you there"}))
+            assert await wait_for(lambda: got.transcripts("agent"), 3.0)
+            assert got.transcripts("agent") == ["You said: are you there."]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
