@@ -12,7 +12,7 @@ _BACKCHANNELS = frozenset(
     {
         "mm", "mhm", "mm-hmm", "mmhmm", "mm hmm", "uh-huh", "uh huh", "uhhuh", "hmm", "hm",
         "yeah", "yep", "yes", "yup", "ok", "okay", "right", "sure", "i see", "got it",
-        "uh", "um", "ah", "oh", "aha", "cool", "nice", "great", "alright", "all right",
+        "uh", "um", "ah", "oh", "aha", "huh", "cool", "nice", "great", "alright", "all right",
         "mm-hm", "mhmm", "yeah yeah", "okay okay", "right right", "uh-hum",
     }
 )
