@@ -89,11 +89,11 @@ def test_backchannels(text, expected):
 
 
 def test_mode_detection_for_cascading_subsets():
-    s, l, t = object(), object(), object()
-    assert build_pipeline_config(stt=s, llm=l, tts=t).pipeline_mode is PipelineMode.FULL_CASCADING
-    assert build_pipeline_config(llm=l, tts=t).pipeline_mode is PipelineMode.LLM_TTS_ONLY
-    assert build_pipeline_config(stt=s, llm=l).pipeline_mode is PipelineMode.STT_LLM_ONLY
-    assert build_pipeline_config(llm=l).pipeline_mode is PipelineMode.LLM_ONLY
+    s, llm, t = object(), object(), object()
+    assert build_pipeline_config(stt=s, llm=llm, tts=t).pipeline_mode is PipelineMode.FULL_CASCADING
+    assert build_pipeline_config(llm=llm, tts=t).pipeline_mode is PipelineMode.LLM_TTS_ONLY
+    assert build_pipeline_config(stt=s, llm=llm).pipeline_mode is PipelineMode.STT_LLM_ONLY
+    assert build_pipeline_config(llm=llm).pipeline_mode is PipelineMode.LLM_ONLY
     assert build_pipeline_config(stt=s).pipeline_mode is PipelineMode.STT_ONLY
     assert build_pipeline_config(tts=t).pipeline_mode is PipelineMode.TTS_ONLY
     assert build_pipeline_config(stt=s, tts=t).pipeline_mode is PipelineMode.STT_TTS_ONLY
