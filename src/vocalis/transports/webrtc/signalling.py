@@ -29,6 +29,8 @@ ConnectionHandler = Callable[[WebRTCRoom, dict[str, Any]], Awaitable[Any]]
 RequestCheck = Callable[[web.Request], bool]
 
 MAX_SDP_BYTES = 64 * 1024
+OFFER_PATH = "/offer"
+"""Where the page posts its offer (relative to the page, so behind a path prefix too)."""
 
 
 @dataclass
@@ -38,14 +40,14 @@ class WebRTCSettings:
     ``ice_servers`` is empty by default: host candidates are enough on one machine or a LAN
     (the reference defaults to Google's STUN server, which a closed network cannot reach and
     which only delays every answer). ``loopback_candidates`` also offers 127.0.0.1, for a
-    browser on this machine. ``max_rooms`` bounds concurrent calls (more get HTTP 503).
+    browser on this machine. ``max_rooms`` bounds concurrent calls (more get HTTP 503);
+    ``page`` serves the browser page at ``/``.
     """
 
     ice_servers: list[dict[str, Any]] = field(default_factory=list)
     loopback_candidates: bool = True
     max_rooms: int = 16
     page: bool = True
-    offer_path: str = "/offer"
 
 
 @dataclass
@@ -128,7 +130,7 @@ def add_webrtc_routes(
         )
         await calls.tasks.aclose()
 
-    app.router.add_post(settings.offer_path, offer)
+    app.router.add_post(OFFER_PATH, offer)
     app.on_shutdown.append(close_calls)
     if settings.page:
         add_page_routes(app)
