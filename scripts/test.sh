@@ -23,4 +23,4 @@ VENV="${VOCALIS_VENV:-.venv}"
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q -e ".[dev]"
 "$VENV/bin/python" -m ruff check src tests benchmarks examples tools
-"$VENV/bin/python" -m pytest "$@"
+"$VENV/bin/python" -m pytest -q "$@"

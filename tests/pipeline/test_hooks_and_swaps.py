@@ -78,6 +78,8 @@ def test_change_component_cannot_fill_an_empty_slot():
 
 
 def test_change_pipeline_switches_mode_from_text_only_to_voice():
+    from vocalis.testing import LoopbackOutput
+
     async def scenario():
         agent = Greeter(greeting=None)
         pipeline = Pipeline(llm=FakeLLM(default="Typed answer."))
@@ -86,14 +88,30 @@ def test_change_pipeline_switches_mode_from_text_only_to_voice():
         first = await session.run(user_input="hi")
         tts = FakeTTS()
         await pipeline.change_pipeline(tts=tts)
-        second = await session.run(user_input="and now?")
+        listener = asyncio.ensure_future(LoopbackOutput(session.output_track).run(3.0))
+        handle = await session.send_text("and now?")
+        await handle
+        await listener
         await session.close()
-        return first, second, tts, pipeline
+        return first, tts, pipeline, listener.result
 
-    first, second, tts, pipeline = run_virtual(scenario())
-    assert first.final_output == "Typed answer." and second.final_output == "Typed answer."
+    first, tts, pipeline, _ = run_virtual(scenario())
+    assert first.final_output == "Typed answer."
     assert tts.texts == ["Typed answer."]
     assert pipeline.pipeline_mode.value == "llm_tts_only"
+
+
+def test_text_mode_run_does_not_synthesize_even_with_a_tts():
+    async def scenario():
+        tts = FakeTTS()
+        session = AgentSession(Greeter(greeting=None), Pipeline(llm=FakeLLM(default="Ok."), tts=tts))
+        await session.start()
+        result = await session.run(user_input="hello")
+        await session.close()
+        return result, tts
+
+    result, tts = run_virtual(scenario())
+    assert result.final_output == "Ok." and tts.texts == []
 
 
 def test_utterance_handle_semantics():
@@ -117,7 +135,7 @@ def test_session_metrics_summary_and_history_export():
         ScriptedCall(Greeter(), user, llm=FakeLLM([FakeResponse("Hi!", ttft=0.2)])).run(until=5.0)
     )
     summary = record.metrics.summary()
-    assert summary["turns"] == 2 and summary["errors"] == 0
+    assert summary["turns"] == 1 and summary["errors"] == 0  # the greeting is not a user turn
     assert summary["llm_ttft_ms"]["p50"] == 200.0
     history = record.session.get_context_history()
     assert [item["role"] for item in history] == ["assistant", "user", "assistant"]

@@ -61,3 +61,15 @@ def test_task_group_cancels_owned_tasks():
         return task.cancelled()
 
     assert run_virtual(main())
+
+
+def test_a_deadlock_fails_fast_instead_of_hanging():
+    import pytest
+
+    from vocalis.utils.clock import VirtualClockDeadlock
+
+    async def main():
+        await asyncio.get_running_loop().create_future()
+
+    with pytest.raises(VirtualClockDeadlock):
+        run_virtual(main())

@@ -61,6 +61,8 @@ class ReplyRunner(EventEmitter[str]):
         self.last: ActiveReply | None = None
         self._tasks = tasks
         self._turn_seq = 0
+        self.speak = True
+        """When False (text-mode turns), utterances are recorded but not synthesized."""
         self._track: Any = None
         self._writer: SpeechAudioWriter | None = None
         self.tools = ToolRunner(
@@ -155,11 +157,12 @@ class ReplyRunner(EventEmitter[str]):
                 reply.audio_started = True
                 self.emit("agent_state", AgentState.SPEAKING)
 
+        audible = self.speak and self._writer is not None
         return Speech(
             reply.handle,
-            tts=self.c.tts,
-            writer=self._writer,
-            track=self._track if self._writer is not None else None,
+            tts=self.c.tts if audible else None,
+            writer=self._writer if audible else None,
+            track=self._track if audible else None,
             chunker=self.c.chunker,
             text_filter=self.c.text_filter,
             hooks=self.hooks,

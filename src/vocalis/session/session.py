@@ -223,7 +223,22 @@ class AgentSession(EventEmitter[str]):
         return await self.pipeline.process_text(text)
 
     async def run(self, *, user_input: str) -> RunResult:
-        """One text-mode turn: returns what the agent did, in order (for tests)."""
+        """One text-mode turn: returns what the agent did, in order (for tests).
+
+        Nothing is synthesized during the turn (replies, and greetings after a handoff, are
+        recorded as text), so it needs no audio output; use ``send_text`` for typed input in a
+        live voice call.
+        """
+        orchestrator = self.pipeline.orchestrator
+        if orchestrator is not None:
+            orchestrator.replies.speak = False
+        try:
+            return await self._run_text_turn(user_input)
+        finally:
+            if orchestrator is not None:
+                orchestrator.replies.speak = True
+
+    async def _run_text_turn(self, user_input: str) -> RunResult:
         contexts = [self.agent.chat_context]
         before = {item.id for item in self.agent.chat_context.items}
         handle = await self.pipeline.process_text(user_input)

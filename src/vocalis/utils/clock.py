@@ -27,6 +27,10 @@ def now() -> float:
         return time.monotonic()
 
 
+class VirtualClockDeadlock(RuntimeError):
+    """A virtual-time loop found no timer, no thread and no I/O to wait for: a hang."""
+
+
 class _VirtualSelector(selectors.DefaultSelector):
     """A selector that never sleeps for timers: it advances the loop's virtual clock instead."""
 
@@ -37,6 +41,11 @@ class _VirtualSelector(selectors.DefaultSelector):
     def select(self, timeout: float | None = None):  # type: ignore[override]
         loop = self.loop
         assert loop is not None
+        if timeout is None and not loop._busy_threads and len(self.get_map()) <= 1:
+            raise VirtualClockDeadlock(
+                "nothing is scheduled and nothing can wake the loop: every task is waiting "
+                "for something that will never happen"
+            )
         if timeout is None or timeout <= 0 or loop._busy_threads:
             # Block for real I/O when waiting on threads or on nothing but I/O; otherwise poll.
             real_timeout = timeout
