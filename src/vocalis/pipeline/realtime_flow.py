@@ -51,7 +51,7 @@ class RealtimeFlow(EventEmitter[str]):
         self.pipeline = pipeline
         self.model = pipeline.realtime_model
         self.mode: RealtimeMode = pipeline.config.realtime_mode
-        self.metrics = SessionMetrics()
+        self._metrics = SessionMetrics()
         self.agent: Any = None
         self.current: UtteranceHandle | None = None
         self._track: Any = None
@@ -61,15 +61,24 @@ class RealtimeFlow(EventEmitter[str]):
         self._tasks = TaskGroup("vocalis.realtime")
         self._turn: TurnMetrics | None = None
         self._turn_seq = 0
+        self._audio_sent_s = 0.0  #: seconds of user audio sent to the model
+        self._audio_sent_at: float | None = None  #: clock reading of the last chunk sent
         self._speaker: ReplyRunner | None = None
         self._wire_model()
+
+    @property
+    def metrics(self) -> SessionMetrics:
+        """The session's figures. In the hybrid modes the orchestrator (our STT and turn-taking)
+        runs beside the model: both record into its one ``SessionMetrics``."""
+        orchestrator = self.pipeline.orchestrator
+        return orchestrator.metrics if orchestrator is not None else self._metrics
 
     # ---- wiring ------------------------------------------------------------------------------
 
     def _wire_model(self) -> None:
         m = self.model
         m.on("user_speech_started", lambda _d: self._on_user_speech_started())
-        m.on("user_speech_ended", lambda _d: self._on_user_speech_ended())
+        m.on("user_speech_ended", self._on_user_speech_ended)
         m.on("agent_speech_started", lambda _d: self._set_agent_state(AgentState.SPEAKING))
         m.on("realtime_model_transcription", self._on_transcription)
         m.on("realtime_model_function_executed", self._on_function_executed)
@@ -132,6 +141,9 @@ class RealtimeFlow(EventEmitter[str]):
                 await self.model.handle_audio_input(data)
             except Exception as exc:
                 self._report_error("realtime", exc)
+            else:
+                self._audio_sent_s += len(data) / 2 / rate
+                self._audio_sent_at = now()
 
     async def send_text(self, text: str) -> UtteranceHandle | None:
         """A typed user turn: recorded, then sent to the model as text."""
@@ -144,14 +156,19 @@ class RealtimeFlow(EventEmitter[str]):
         await self.model.send_text_message(text)
         return None
 
-    async def _on_local_transcript_async(self, text: str) -> None:
+    async def _on_local_transcript_async(self, text: str, speech_end: float | None) -> None:
         self._begin_turn(text)
-        self._turn_user_end()
+        self._turn_user_end(speech_end)
+        self._set_agent_state(AgentState.THINKING)
         await self.model.send_text_message(text)
 
     def _on_local_transcript(self, payload: dict[str, Any]) -> None:
-        """HYBRID_STT / LLM_ONLY: our turn-taking committed a user turn; the model answers."""
-        self._tasks.spawn(self._on_local_transcript_async(payload["text"]))
+        """HYBRID_STT / LLM_ONLY: our turn-taking committed a user turn; the model answers.
+
+        The turn's latency counts from the end of the user's speech as our VAD placed it (read
+        from the orchestrator while it commits the turn), not from the commit."""
+        speech_end = getattr(self.pipeline.orchestrator, "_speech_end_at", None)
+        self._tasks.spawn(self._on_local_transcript_async(payload["text"], speech_end))
 
     # ---- output ------------------------------------------------------------------------------
 
@@ -197,10 +214,20 @@ class RealtimeFlow(EventEmitter[str]):
             self._tasks.spawn(self._speaker.stop(self._speaker.current))
         self._begin_turn("")
 
-    def _on_user_speech_ended(self) -> None:
+    def _on_user_speech_ended(self, data: Any = None) -> None:
         self.emit("user_state", UserState.LISTENING)
         self._set_agent_state(AgentState.THINKING)
-        self._turn_user_end()
+        self._turn_user_end(self._speech_end_time(data))
+
+    def _speech_end_time(self, data: Any) -> float | None:
+        """The clock reading at which the user's last voiced audio was sent, from the model's
+        ``audio_end_ms`` (a position in all the audio sent this session). Without it the turn
+        would count from the model's end-of-speech event, missing its VAD's silence window."""
+        end_ms = data.get("audio_end_ms") if isinstance(data, dict) else None
+        if not isinstance(end_ms, (int, float)) or self._audio_sent_at is None:
+            return None
+        at = self._audio_sent_at - (self._audio_sent_s - end_ms / 1000)
+        return min(at, now())
 
     def _on_transcription(self, data: dict[str, Any]) -> None:
         if not data.get("is_final"):
@@ -271,9 +298,9 @@ class RealtimeFlow(EventEmitter[str]):
         self._turn_seq += 1
         self._turn = TurnMetrics(turn_id=self._turn_seq, user_text=text)
 
-    def _turn_user_end(self) -> None:
+    def _turn_user_end(self, speech_end: float | None = None) -> None:
         if self._turn is not None:
-            self._turn.user_speech_end = now()
+            self._turn.user_speech_end = speech_end if speech_end is not None else now()
             self._turn.committed_at = now()
 
     def _finish_turn(self) -> None:

@@ -277,7 +277,10 @@ class OpenAIRealtime(RealtimeBaseModel):
             await self._stop_response()
 
     async def _on_speech_stopped(self, event: dict[str, Any]) -> None:
-        self.emit("user_speech_ended", {})
+        # audio_end_ms (a position in all the audio sent this session) lets the pipeline time
+        # the turn from the user's last voiced audio rather than from this late event.
+        end_ms = event.get("audio_end_ms")
+        self.emit("user_speech_ended", {"audio_end_ms": end_ms} if end_ms is not None else {})
 
     async def _on_response_created(self, event: dict[str, Any]) -> None:
         self._active_response_id = (event.get("response") or {}).get("id")
