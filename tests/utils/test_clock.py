@@ -73,3 +73,15 @@ def test_a_deadlock_fails_fast_instead_of_hanging():
 
     with pytest.raises(VirtualClockDeadlock):
         run_virtual(main())
+
+
+def test_sleep_until_reaches_the_deadline_exactly_on_virtual_time_and_closely_in_real_time():
+    from vocalis.utils import sleep_until
+
+    async def main():
+        deadline = now() + 0.05
+        await sleep_until(deadline)
+        return now() - deadline
+
+    assert run_virtual(main()) == 0.0
+    assert 0.0 <= asyncio.run(main()) < 0.001

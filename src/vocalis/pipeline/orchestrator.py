@@ -20,7 +20,7 @@ from ..eou import EOU
 from ..llm.items import ChatRole
 from ..metrics import SessionMetrics, TurnMetrics
 from ..stt import SpeechEventType, STTResponse
-from ..utils.clock import now
+from ..utils.clock import now, sleep_until
 from ..utils.events import EventEmitter
 from ..utils.tasks import TaskGroup
 from ..vad import VADEventType, VADResponse
@@ -57,7 +57,7 @@ class PipelineOrchestrator(EventEmitter[str]):
     """Runs one conversation for one agent over the given components.
 
     Events: ``agent_state`` (AgentState), ``user_state`` (UserState), ``user_transcript``
-    ({"text", "is_final"}), ``transcript_ready`` ({"text"}), ``agent_text`` ({"text"}),
+    ({"text", "is_final"}), ``transcript_ready`` ({"text", "speech_end_at"}), ``agent_text`` ({"text"}),
     ``content_generated`` ({"text"}), ``synthesis_complete`` ({}), ``interrupted`` ({}),
     ``false_interruption`` ({}), ``backchannel`` ({"text"}), ``metrics`` (TurnMetrics),
     ``function_tools_executed`` (ToolOutcome), ``error`` ({"source", "error"}),
@@ -410,9 +410,7 @@ class PipelineOrchestrator(EventEmitter[str]):
         probability = await self._eou_probability()
         delay = self._end_of_turn.delay(probability)
         speech_end = self._speech_end_at if self._speech_end_at is not None else now()
-        wait = speech_end + delay - now()
-        if wait > 0:
-            await asyncio.sleep(wait)
+        await sleep_until(speech_end + delay)
         if self._user_speaking or not self._parts:
             return
         self._commit_task = None
@@ -454,7 +452,7 @@ class PipelineOrchestrator(EventEmitter[str]):
         self.agent.chat_context.add_message(
             ChatRole.USER, text, agent_id=getattr(self.agent, "id", None)
         ).confidence = confidence
-        self.emit("transcript_ready", {"text": text})
+        self.emit("transcript_ready", {"text": text, "speech_end_at": metrics.user_speech_end})
         await self.hooks.notify("user_turn_end", {"text": text})
         preemptive = self._take_preemptive(text)
         if self.c.llm is None:

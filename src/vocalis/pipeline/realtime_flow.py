@@ -165,10 +165,11 @@ class RealtimeFlow(EventEmitter[str]):
     def _on_local_transcript(self, payload: dict[str, Any]) -> None:
         """HYBRID_STT / LLM_ONLY: our turn-taking committed a user turn; the model answers.
 
-        The turn's latency counts from the end of the user's speech as our VAD placed it (read
-        from the orchestrator while it commits the turn), not from the commit."""
-        speech_end = getattr(self.pipeline.orchestrator, "_speech_end_at", None)
-        self._tasks.spawn(self._on_local_transcript_async(payload["text"], speech_end))
+        The turn's latency counts from the end of the user's speech as our VAD placed it, not
+        from the commit."""
+        self._tasks.spawn(
+            self._on_local_transcript_async(payload["text"], payload.get("speech_end_at"))
+        )
 
     # ---- output ------------------------------------------------------------------------------
 
