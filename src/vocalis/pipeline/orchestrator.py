@@ -25,6 +25,7 @@ from ..utils.events import EventEmitter
 from ..utils.tasks import TaskGroup
 from ..vad import VADEventType, VADResponse
 from .active_reply import ActiveReply
+from .barge_in import BargeIn
 from .components import Components
 from .config import EOUConfig, InterruptConfig
 from .hooks import PipelineHooks
@@ -34,10 +35,7 @@ from .reply import DEFAULT_MAX_TOOL_STEPS
 from .states import AgentState, UserState
 from .turn_taking import (
     EndOfTurnDelay,
-    InterruptDecision,
     InterruptionPolicy,
-    count_words,
-    is_backchannel,
 )
 from .understanding import SpeechUnderstanding
 from .utterance import UtteranceHandle
@@ -99,6 +97,15 @@ class PipelineOrchestrator(EventEmitter[str]):
         self.replies.on("error", lambda failure: self.report_error(*failure))
         for name in ("agent_text", "content_generated", "function_tools_executed", "metrics"):
             self.replies.on(name, lambda payload, _n=name: self.emit(_n, payload))
+        self.barge_in = BargeIn(
+            self.replies,
+            InterruptionPolicy(interrupt_config, has_stt=False, has_vad=False),
+            config=interrupt_config,
+            tasks=self._tasks,
+            metrics=self.metrics,
+        )
+        for name in ("interrupted", "false_interruption", "backchannel"):
+            self.barge_in.on(name, lambda payload, _n=name: self.emit(_n, payload))
         self._understanding = SpeechUnderstanding(
             stt=self.c.stt,
             vad=self.c.vad,
@@ -111,7 +118,6 @@ class PipelineOrchestrator(EventEmitter[str]):
         self._agent_state: AgentState | None = None
         self._user_state: UserState | None = None
         self._user_speaking = False
-        self._speech_started_at: float | None = None
         self._speech_end_at: float | None = None
         self._vad_end_at: float | None = None
         self._parts: list[str] = []
@@ -119,8 +125,6 @@ class PipelineOrchestrator(EventEmitter[str]):
         self._stt_final_at: float | None = None
         self._interim = ""
         self._commit_task: asyncio.Task[None] | None = None
-        self._barge_in_task: asyncio.Task[None] | None = None
-        self._resume_task: asyncio.Task[None] | None = None
         self._preemptive: PreemptiveGeneration | None = None
         self._closed = False
 
@@ -129,7 +133,7 @@ class PipelineOrchestrator(EventEmitter[str]):
     def _configure_policies(self) -> None:
         threshold = self.c.turn_detector.threshold if self.c.turn_detector is not None else 0.7
         self._end_of_turn = EndOfTurnDelay(self.eou_config, threshold)
-        self._policy = InterruptionPolicy(
+        self.barge_in.policy = InterruptionPolicy(
             self.interrupt_config, has_stt=self.c.stt is not None, has_vad=self.c.vad is not None
         )
 
@@ -218,7 +222,7 @@ class PipelineOrchestrator(EventEmitter[str]):
             return None
         self._emit_activity()
         if self.replies.current is not None:
-            await self._interrupt_current(force=False)
+            await self.barge_in.interrupt(force=False)
         self._parts = [text]
         self._speech_end_at = now()
         return await self._commit_turn()
@@ -233,25 +237,14 @@ class PipelineOrchestrator(EventEmitter[str]):
 
     async def _on_user_speech_start(self, response: VADResponse) -> None:
         self._user_speaking = True
-        self._speech_started_at = now()
         self._set_user_state(UserState.SPEAKING)
         self._emit_activity()
         _cancel(self._commit_task)
-        _cancel(self._resume_task)
+        self.barge_in.on_speech_start()
         await self.hooks.notify("user_turn_start", {"text": ""})
         reply = self.replies.current
-        if reply is not None and reply.interruptible:
-            self._barge_in_task = self._tasks.spawn(self._watch_barge_in(reply))
-        elif reply is None or reply.finished:
+        if reply is None or reply.finished:
             self.set_agent_state(AgentState.LISTENING)
-
-    async def _watch_barge_in(self, reply: ActiveReply) -> None:
-        """While the user keeps speaking over the agent, ask the policy what it means."""
-        await asyncio.sleep(self.interrupt_config.interrupt_min_duration)
-        if not self._user_speaking or self.replies.current is not reply:
-            return
-        decision = self._policy.on_speech_duration(now() - (self._speech_started_at or now()))
-        await self._apply_decision(reply, decision)
 
     async def _on_user_speech_end(self, response: VADResponse) -> None:
         self._user_speaking = False
@@ -262,11 +255,8 @@ class PipelineOrchestrator(EventEmitter[str]):
         else:
             silence = self.c.vad.min_silence_duration if self.c.vad is not None else 0.0
             self._speech_end_at = self._vad_end_at - silence
-        _cancel(self._barge_in_task)
+        self.barge_in.on_speech_end()
         self._set_user_state(UserState.LISTENING)
-        reply = self.replies.current
-        if reply is not None and reply.speech is not None and reply.speech.paused:
-            self._resume_task = self._tasks.spawn(self._resume_after_pause(reply))
         await self._understanding.flush_stt()
         self._schedule_commit()
 
@@ -284,7 +274,7 @@ class PipelineOrchestrator(EventEmitter[str]):
         if kind is SpeechEventType.INTERIM:
             self._interim = text
             self.emit("user_transcript", {"text": text, "is_final": False})
-            await self._check_words_over_agent(text, data.confidence, final=False)
+            await self.barge_in.on_words(text, data.confidence, final=False)
             return
         if kind is SpeechEventType.PREFLIGHT:
             await self._on_preflight(text)
@@ -297,39 +287,17 @@ class PipelineOrchestrator(EventEmitter[str]):
         self._stt_final_at = now()
         self._interim = ""
         if not text:
-            await self._maybe_resume_early()
+            self.barge_in.resume_if_paused()
             return
         self.emit("user_transcript", {"text": text, "is_final": True})
         reply = self.replies.current
         if reply is not None and not reply.finished:
-            handled = await self._check_words_over_agent(text, confidence, final=True)
+            handled = await self.barge_in.on_words(text, confidence, final=True)
             if not handled:
                 return
         self._parts.append(text)
         self._confidence.append(confidence)
         self._schedule_commit()
-
-    async def _check_words_over_agent(self, text: str, confidence: float, *, final: bool) -> bool:
-        """Words heard while the agent has the floor. Returns True when they start a user turn."""
-        reply = self.replies.current
-        if reply is None or reply.finished:
-            return True
-        if not reply.interruptible:
-            return False
-        paused = reply.speech is not None and reply.speech.paused
-        if is_backchannel(text):
-            if final:
-                self.metrics.backchannels += 1
-                self.emit("backchannel", {"text": text})
-                await self._maybe_resume_early()
-            return False
-        decision = self._policy.on_transcript(text, confidence)
-        if paused and count_words(text) > 0 and confidence >= self._policy.config.interrupt_min_confidence:
-            decision = InterruptDecision.INTERRUPT
-        if decision is InterruptDecision.INTERRUPT:
-            await self._apply_decision(reply, decision)
-            return True
-        return False
 
     async def _on_preflight(self, text: str) -> None:
         if not self.preemptive_generation or not text or self.c.llm is None:
@@ -347,49 +315,9 @@ class PipelineOrchestrator(EventEmitter[str]):
 
     # ---- interruption ------------------------------------------------------------------------
 
-    async def _apply_decision(self, reply: ActiveReply, decision: InterruptDecision) -> None:
-        if decision is InterruptDecision.NONE or self.replies.current is not reply:
-            return
-        if decision is InterruptDecision.PAUSE:
-            if reply.speech is not None and reply.speech.has_audio:
-                reply.speech.pause()
-                return
-            decision = InterruptDecision.INTERRUPT
-        await self._interrupt_current(force=False)
-
-    async def _resume_after_pause(self, reply: ActiveReply) -> None:
-        """False interruption: nothing real was said over the paused agent; carry on."""
-        await asyncio.sleep(self.interrupt_config.false_interrupt_pause_duration)
-        self._resume(reply)
-
-    async def _maybe_resume_early(self) -> None:
-        reply = self.replies.current
-        speech = reply.speech if reply is not None else None
-        if speech is not None and speech.paused and not self._user_speaking:
-            _cancel(self._resume_task)
-            self._resume(reply)  # type: ignore[arg-type]
-
-    def _resume(self, reply: ActiveReply) -> None:
-        if self.replies.current is reply and reply.speech is not None and reply.speech.paused:
-            reply.speech.resume()
-            self.metrics.false_interruptions += 1
-            self.emit("false_interruption", {})
-
     async def interrupt(self, *, force: bool = False) -> bool:
         """Stop the agent now (``session.interrupt``); returns whether anything was stopped."""
-        return await self._interrupt_current(force=force)
-
-    async def _interrupt_current(self, *, force: bool) -> bool:
-        reply = self.replies.current
-        if reply is None or reply.finished:
-            return False
-        if not force and not reply.handle.is_interruptible:
-            return False
-        _cancel(self._resume_task)
-        await self.replies.stop(reply)
-        self.metrics.interruptions += 1
-        self.emit("interrupted", {})
-        return True
+        return await self.barge_in.interrupt(force=force)
 
     # ---- end of turn -------------------------------------------------------------------------
 
@@ -448,7 +376,7 @@ class PipelineOrchestrator(EventEmitter[str]):
         )
         self._stt_final_at = None
         if self.replies.current is not None and not self.replies.current.finished:
-            await self._interrupt_current(force=False)
+            await self.barge_in.interrupt(force=False)
         self.agent.chat_context.add_message(
             ChatRole.USER, text, agent_id=getattr(self.agent, "id", None)
         ).confidence = confidence
@@ -522,7 +450,7 @@ class PipelineOrchestrator(EventEmitter[str]):
             return
         self._closed = True
         if self.replies.current is not None:
-            await self._interrupt_current(force=True)
+            await self.barge_in.interrupt(force=True)
         if self._preemptive is not None:
             await self._preemptive.cancel()
         await self._tasks.aclose()
