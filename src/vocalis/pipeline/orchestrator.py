@@ -386,7 +386,7 @@ class PipelineOrchestrator(EventEmitter[str]):
         if self.c.llm is None:
             return None
         handle = UtteranceHandle(new_utterance_id())
-        await self.start_reply(handle, metrics=metrics, preemptive=preemptive)
+        await self.replies.start_reply(handle, metrics=metrics, preemptive=preemptive)
         return handle
 
     def _take_preemptive(self, text: str) -> PreemptiveGeneration | None:
@@ -399,36 +399,6 @@ class PipelineOrchestrator(EventEmitter[str]):
         return None
 
     # ---- replies -----------------------------------------------------------------------------
-
-    async def start_reply(
-        self,
-        handle: UtteranceHandle,
-        *,
-        metrics: TurnMetrics | None = None,
-        preemptive: PreemptiveGeneration | None = None,
-        instructions: str | None = None,
-    ) -> ActiveReply:
-        """Generate and speak a reply to the chat context as it stands."""
-        return await self.replies.start_reply(
-            handle, metrics=metrics, preemptive=preemptive, instructions=instructions
-        )
-
-    async def start_say(
-        self,
-        handle: UtteranceHandle,
-        text: str,
-        *,
-        audio: AsyncIterator[bytes] | None = None,
-        add_to_chat_context: bool = True,
-    ) -> ActiveReply:
-        """Speak fixed text (or pre-rendered audio)."""
-        return await self.replies.start_say(
-            handle, text, audio=audio, add_to_chat_context=add_to_chat_context
-        )
-
-    def inject_say(self, handle: UtteranceHandle, text: str) -> bool:
-        """Speak ``text`` inside the current reply (a tool's "one moment")."""
-        return self.replies.inject_say(handle, text)
 
     def _on_reply_started(self, reply: ActiveReply) -> None:
         self._understanding.muted = not reply.handle.is_interruptible

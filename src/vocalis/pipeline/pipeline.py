@@ -278,7 +278,7 @@ class Pipeline(EventEmitter[str]):
             return
         assert self.orchestrator is not None
         audio = _as_async_chunks(audio_data) if audio_data is not None else None
-        await self.orchestrator.start_say(
+        await self.orchestrator.replies.start_say(
             handle, message, audio=audio, add_to_chat_context=add_to_chat_context
         )
 
@@ -293,7 +293,7 @@ class Pipeline(EventEmitter[str]):
         if self.realtime is not None:
             await self.realtime.reply(instructions, handle)
         elif self.orchestrator is not None:
-            await self.orchestrator.start_reply(handle, instructions=instructions)
+            await self.orchestrator.replies.start_reply(handle, instructions=instructions)
         if wait_for_playback:
             await handle
 

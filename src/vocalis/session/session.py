@@ -289,7 +289,7 @@ class AgentSession(EventEmitter[str]):
             orchestrator is not None
             and orchestrator.is_executing_tool
             and audio_data is None
-            and orchestrator.inject_say(handle, message)
+            and orchestrator.replies.inject_say(handle, message)
         ):
             if add_to_chat_context:
                 self.agent.chat_context.add_message(
