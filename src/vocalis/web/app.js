@@ -207,6 +207,9 @@
     });
     for (const track of mic.getAudioTracks()) pc.addTrack(track, mic);
     channel = pc.createDataChannel("events");
+    channel.addEventListener("close", () => {
+      if (pc) stop(); // the agent ended the call (or the connection dropped)
+    });
     channel.addEventListener("message", (event) => {
       try {
         onEvent(JSON.parse(event.data));
