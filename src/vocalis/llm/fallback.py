@@ -12,10 +12,12 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
+from functools import partial
 from typing import Any
 
 from ..utils.clock import now
 from ..utils.failover import ProviderFailover
+from ..utils.fallback_wiring import FallbackProviders
 from .items import ChatRole
 from .llm import LLM, LLMError, LLMResponse
 
@@ -50,48 +52,24 @@ class FallbackLLM(LLM):
         consecutive_latency_hits: int = 3,
     ) -> None:
         super().__init__()
-        self.providers: list[LLM] = list(providers)
-        self.failover: ProviderFailover[LLM] = ProviderFailover(
-            self.providers,
+        self._fallback: FallbackProviders[LLM] = FallbackProviders(
+            providers,
+            kind="LLM",
+            emit=self.emit,
+            error=partial(LLMError, retryable=False),
+            logger=logger,
             temporary_disable_sec=temporary_disable_sec,
             permanent_disable_after_attempts=permanent_disable_after_attempts,
             latency_threshold_ms=latency_threshold_ms,
             consecutive_latency_hits=consecutive_latency_hits,
-            label="LLM",
         )
-        self._listening: LLM | None = None
-        self._last_reported: BaseException | None = None
-        self._attach()
+        self.providers: list[LLM] = self._fallback.providers
+        self.failover: ProviderFailover[LLM] = self._fallback.failover
 
     @property
     def active_provider(self) -> LLM:
         """The provider the next request goes to."""
         return self.failover.active
-
-    def _attach(self) -> None:
-        """Listen for async errors on the active provider only."""
-        active = self.failover.active
-        if self._listening is active:
-            return
-        if self._listening is not None:
-            self._listening.off("error", self._on_provider_error)
-        active.on("error", self._on_provider_error)
-        self._listening = active
-
-    def _on_provider_error(self, error: Any) -> None:
-        provider = self._listening
-        if provider is not None and provider is self.failover.active:
-            self.failover.record_failure(provider, error)
-            self._attach()
-        self._report(error)
-
-    def _report(self, error: Any) -> None:
-        """Re-emit a provider error once, after any switch it caused."""
-        if error is self._last_reported and error is not None:
-            return
-        if isinstance(error, BaseException):
-            self._last_reported = error
-        self.emit("error", error)
 
     async def chat(
         self,
@@ -101,13 +79,12 @@ class FallbackLLM(LLM):
         **kwargs: Any,
     ) -> AsyncIterator[LLMResponse]:
         """Stream from the active provider, continuing on the next one if it fails."""
-        if self.failover.check_recovery():
-            self._attach()
+        self._fallback.check_recovery()
         said = ""
         seen_calls: set[str] = set()
         failures: list[tuple[LLM, BaseException]] = []
         while True:
-            provider = self._next_provider(failures)
+            provider = self._fallback.next_provider(failures)
             context = _continuation_context(messages, said) if said else messages
             trimmer = _RepeatTrimmer(said)
             started = now()
@@ -130,29 +107,11 @@ class FallbackLLM(LLM):
                     yield LLMResponse(content=tail, role=ChatRole.ASSISTANT)
                 return
             except Exception as exc:
-                failures.append((provider, exc))
-                logger.warning("LLM provider %s failed: %s", provider.label, exc)
-                if self.failover.active is provider:
-                    self.failover.record_failure(provider, exc)
-                    self._attach()
-                self._report(exc)
-
-    def _next_provider(self, failures: list[tuple[LLM, BaseException]]) -> LLM:
-        """The provider to try next in this request, or ``LLMError`` when none is left."""
-        provider = self.failover.active
-        tried = {id(p) for p, _ in failures}
-        if self.failover.exhausted or id(provider) in tried:
-            causes = "; ".join(f"{p.label}: {e!r}" for p, e in failures) or "all disabled"
-            error = LLMError(f"All LLM providers failed ({causes})", retryable=False)
-            if failures:
-                raise error from failures[-1][1]
-            raise error
-        return provider
+                self._fallback.provider_failed(provider, exc, failures)
 
     def _record_ttft(self, provider: LLM, seconds: float) -> None:
-        if self.failover.record_latency(seconds * 1000.0, provider):
+        if self._fallback.record_latency(seconds * 1000.0, provider):
             logger.warning("LLM provider %s too slow; switching", provider.label)
-            self._attach()
 
     async def cancel_current_generation(self) -> None:
         """Forwarded to the active provider."""
@@ -164,14 +123,7 @@ class FallbackLLM(LLM):
 
     async def aclose(self) -> None:
         """Close every provider (errors are logged, not raised), then the wrapper."""
-        if self._listening is not None:
-            self._listening.off("error", self._on_provider_error)
-            self._listening = None
-        for provider in self.providers:
-            try:
-                await provider.aclose()
-            except Exception:
-                logger.exception("closing LLM provider %s failed", provider.label)
+        await self._fallback.aclose()
         await super().aclose()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..utils.clock import now
 from ..utils.failover import ProviderFailover
+from ..utils.fallback_wiring import FallbackProviders
 from .stt import STT, SpeechEventType, STTError, STTResponse
 
 logger = logging.getLogger("vocalis.stt.fallback")
@@ -69,15 +70,20 @@ class FallbackSTT(STT):
         replay_buffer_sec: float = 2.0,
     ) -> None:
         super().__init__()
-        self.providers: list[STT] = list(providers)
-        self.failover: ProviderFailover[STT] = ProviderFailover(
-            self.providers,
+        self._fallback: FallbackProviders[STT] = FallbackProviders(
+            providers,
+            kind="STT",
+            emit=self.emit,
+            error=STTError,
+            logger=logger,
+            on_switch=self._switched,
             temporary_disable_sec=temporary_disable_sec,
             permanent_disable_after_attempts=permanent_disable_after_attempts,
             latency_threshold_ms=latency_threshold_ms,
             consecutive_latency_hits=consecutive_latency_hits,
-            label="STT",
         )
+        self.providers: list[STT] = self._fallback.providers
+        self.failover: ProviderFailover[STT] = self._fallback.failover
         self.input_sample_rate = self.providers[0].input_sample_rate
         if any(p.input_sample_rate != self.input_sample_rate for p in self.providers):
             logger.warning("FallbackSTT providers want different sample rates; all get %d Hz",
@@ -85,12 +91,9 @@ class FallbackSTT(STT):
         self.recent_audio = RecentAudio(int(replay_buffer_sec * self.input_sample_rate) * 2)
         self._replay_pending = False
         self._lock = asyncio.Lock()
-        self._listening: STT | None = None
         self._flushed_at: float | None = None
-        self._last_reported: BaseException | None = None
         for provider in self.providers:
             provider.on_stt_transcript(self._relay_for(provider))
-        self._attach()
 
     @property
     def active_provider(self) -> STT:
@@ -109,54 +112,26 @@ class FallbackSTT(STT):
 
         return relay
 
-    def _attach(self) -> None:
-        """Point the transcript relay and the error listener at the active provider."""
+    def _switched(self) -> None:
+        """Point the transcript relay at the new provider and replay recent audio to it."""
         active = self.failover.active
         active.on_stt_transcript(self._relay_for(active))
-        if self._listening is active:
-            return
-        if self._listening is not None:
-            self._listening.off("error", self._on_provider_error)
-        active.on("error", self._on_provider_error)
-        self._listening = active
-
-    def _switched(self) -> None:
-        self._attach()
         self._replay_pending = True
         self._flushed_at = None
-        logger.warning("STT switched to %s", self.failover.active.label)
-
-    def _on_provider_error(self, error: Any) -> None:
-        provider = self._listening
-        if (
-            provider is not None
-            and provider is self.failover.active
-            and self.failover.record_failure(provider, error)
-        ):
-            self._switched()
-        self._report(error)
-
-    def _report(self, error: Any) -> None:
-        if error is self._last_reported and error is not None:
-            return
-        if isinstance(error, BaseException):
-            self._last_reported = error
-        self.emit("error", error)
+        logger.warning("STT switched to %s", active.label)
 
     def _record_final_latency(self, provider: STT) -> None:
         if self._flushed_at is None:
             return
         latency_ms = (now() - self._flushed_at) * 1000.0
         self._flushed_at = None
-        if self.failover.record_latency(latency_ms, provider):
-            self._switched()
+        self._fallback.record_latency(latency_ms, provider)
 
     async def process_audio(
         self, audio_frames: bytes, language: str | None = None, **kwargs: Any
     ) -> None:
         """Send a chunk to the active provider (after replaying recent audio if it is new)."""
-        if self.failover.check_recovery():
-            self._switched()
+        self._fallback.check_recovery()
         self.recent_audio.append(audio_frames)
 
         async def send(provider: STT) -> None:
@@ -185,7 +160,7 @@ class FallbackSTT(STT):
         failures: list[tuple[STT, BaseException]] = []
         async with self._lock:
             while True:
-                provider = self._next_provider(failures)
+                provider = self._fallback.next_provider(failures)
                 replaying = self._replay_pending
                 try:
                     if replaying:
@@ -196,25 +171,9 @@ class FallbackSTT(STT):
                         await action(provider)
                     return
                 except Exception as exc:
-                    failures.append((provider, exc))
-                    logger.warning("STT provider %s failed: %s", provider.label, exc)
                     if replaying:
                         self._replay_pending = True
-                    if provider is self.failover.active and self.failover.record_failure(
-                        provider, exc
-                    ):
-                        self._switched()
-                    self._report(exc)
-
-    def _next_provider(self, failures: list[tuple[STT, BaseException]]) -> STT:
-        provider = self.failover.active
-        if self.failover.exhausted or any(p is provider for p, _ in failures):
-            causes = "; ".join(f"{p.label}: {e!r}" for p, e in failures) or "all disabled"
-            error = STTError(f"All STT providers failed ({causes})")
-            if failures:
-                raise error from failures[-1][1]
-            raise error
-        return provider
+                    self._fallback.provider_failed(provider, exc, failures)
 
     async def prewarm(self) -> None:
         """Forwarded to the active provider."""
@@ -222,13 +181,6 @@ class FallbackSTT(STT):
 
     async def aclose(self) -> None:
         """Close every provider (errors are logged), then the wrapper."""
-        if self._listening is not None:
-            self._listening.off("error", self._on_provider_error)
-            self._listening = None
-        for provider in self.providers:
-            try:
-                await provider.aclose()
-            except Exception:
-                logger.exception("closing STT provider %s failed", provider.label)
+        await self._fallback.aclose()
         self.recent_audio.clear()
         await super().aclose()

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..utils.clock import now
 from ..utils.failover import ProviderFailover
+from ..utils.fallback_wiring import FallbackProviders
 from .tts import TTS, FlushMarker, TTSError
 
 logger = logging.getLogger("vocalis.tts.fallback")
@@ -93,29 +94,31 @@ class FallbackTTS(TTS):
         if not providers:
             raise ValueError("FallbackTTS needs at least one provider")
         self._initializing = True
-        self.providers: list[TTS] = list(providers)
         super().__init__(
-            sample_rate=self.providers[0].sample_rate,
-            num_channels=self.providers[0].num_channels,
+            sample_rate=providers[0].sample_rate, num_channels=providers[0].num_channels
         )
-        self.failover: ProviderFailover[TTS] = ProviderFailover(
-            self.providers,
+        self._fallback: FallbackProviders[TTS] = FallbackProviders(
+            providers,
+            kind="TTS",
+            emit=self.emit,
+            error=TTSError,
+            logger=logger,
+            on_switch=self._switched,
+            forwarded=("word_spoken",),
             temporary_disable_sec=temporary_disable_sec,
             permanent_disable_after_attempts=permanent_disable_after_attempts,
             latency_threshold_ms=latency_threshold_ms,
             consecutive_latency_hits=consecutive_latency_hits,
-            label="TTS",
         )
+        self.providers: list[TTS] = self._fallback.providers
+        self.failover: ProviderFailover[TTS] = self._fallback.failover
         if any(p.sample_rate != self.sample_rate for p in self.providers):
             logger.warning("FallbackTTS providers differ in sample rate; declaring %d Hz",
                            self.sample_rate)
-        self._listening: TTS | None = None
-        self._last_reported: BaseException | None = None
         self._text_started_at: float | None = None
         self._interrupted = False
         for provider in self.providers:
             provider.on_first_audio_byte(self._first_audio_relay(provider))
-        self._attach()
         self._initializing = False
 
     @property
@@ -166,51 +169,19 @@ class FallbackTTS(TTS):
             if self._text_started_at is not None:
                 latency_ms = (now() - self._text_started_at) * 1000.0
                 self._text_started_at = None
-                if self.failover.record_latency(latency_ms, provider):
-                    self._switched()
+                self._fallback.record_latency(latency_ms, provider)
             if self._first_audio_callback is not None:
                 await self._first_audio_callback()
 
         return relay
 
-    def _attach(self) -> None:
+    def _switched(self) -> None:
+        """Point the first-byte relay, the loop and the output track at the new provider."""
         active = self.failover.active
         active.on_first_audio_byte(self._first_audio_relay(active))
-        if self._listening is active:
-            return
-        if self._listening is not None:
-            self._listening.off("error", self._on_provider_error)
-            self._listening.off("word_spoken", self._on_word_spoken)
-        active.on("error", self._on_provider_error)
-        active.on("word_spoken", self._on_word_spoken)
-        self._listening = active
-
-    def _switched(self) -> None:
-        self._attach()
-        active = self.failover.active
         self._propagate("loop", self.loop, [active])
         self._propagate("audio_track", self.audio_track, [active])
         logger.warning("TTS switched to %s", active.label)
-
-    def _on_word_spoken(self, *args: Any) -> None:
-        self.emit("word_spoken", *args)
-
-    def _on_provider_error(self, error: Any) -> None:
-        provider = self._listening
-        if (
-            provider is not None
-            and provider is self.failover.active
-            and self.failover.record_failure(provider, error)
-        ):
-            self._switched()
-        self._report(error)
-
-    def _report(self, error: Any) -> None:
-        if error is self._last_reported and error is not None:
-            return
-        if isinstance(error, BaseException):
-            self._last_reported = error
-        self.emit("error", error)
 
     def reset_first_audio_tracking(self) -> None:
         """Start a new synthesis: the first-byte callback may fire again."""
@@ -224,8 +195,7 @@ class FallbackTTS(TTS):
         **kwargs: Any,
     ) -> None:
         """Synthesize with the active provider, retrying the same text on the next ones."""
-        if self.failover.check_recovery():
-            self._switched()
+        self._fallback.check_recovery()
         self._interrupted = False
         self._text_started_at = None
         source: str | ReplayableText
@@ -236,7 +206,7 @@ class FallbackTTS(TTS):
             source = ReplayableText(text, self._mark_text_started)
         failures: list[tuple[TTS, BaseException]] = []
         while True:
-            provider = self._next_provider(failures)
+            provider = self._fallback.next_provider(failures)
             attempt = source if isinstance(source, str) else source.replay()
             try:
                 provider.reset_first_audio_tracking()
@@ -246,27 +216,11 @@ class FallbackTTS(TTS):
                 if self._interrupted:
                     logger.debug("TTS %s stopped after interrupt: %s", provider.label, exc)
                     return
-                failures.append((provider, exc))
-                logger.warning("TTS provider %s failed: %s", provider.label, exc)
-                if provider is self.failover.active and self.failover.record_failure(
-                    provider, exc
-                ):
-                    self._switched()
-                self._report(exc)
+                self._fallback.provider_failed(provider, exc, failures)
 
     def _mark_text_started(self) -> None:
         if self._text_started_at is None:
             self._text_started_at = now()
-
-    def _next_provider(self, failures: list[tuple[TTS, BaseException]]) -> TTS:
-        provider = self.failover.active
-        if self.failover.exhausted or any(p is provider for p, _ in failures):
-            causes = "; ".join(f"{p.label}: {e!r}" for p, e in failures) or "all disabled"
-            error = TTSError(f"All TTS providers failed ({causes})")
-            if failures:
-                raise error from failures[-1][1]
-            raise error
-        return provider
 
     async def interrupt(self) -> None:
         """Forwarded to the active provider; a failure it causes is not a provider failure."""
@@ -279,13 +233,5 @@ class FallbackTTS(TTS):
 
     async def aclose(self) -> None:
         """Close every provider (errors are logged), then the wrapper."""
-        if self._listening is not None:
-            self._listening.off("error", self._on_provider_error)
-            self._listening.off("word_spoken", self._on_word_spoken)
-            self._listening = None
-        for provider in self.providers:
-            try:
-                await provider.aclose()
-            except Exception:
-                logger.exception("closing TTS provider %s failed", provider.label)
+        await self._fallback.aclose()
         await super().aclose()
