@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "assistant.py"
 QUESTION = "What time is it?"
 ANSWER = "It is a quarter past three in the afternoon."
+TYPED_ANSWER = "Two plus two is four."
 LEAD_SILENCE = 6.0
 """Seconds before the question: room for the connection and the assistant's greeting."""
 
@@ -128,8 +129,18 @@ async def test_talking_to_the_assistant_from_chromium(
             assert ANSWER in page_text and "time" in page_text.lower()
             assert state["errors"] == [] and state["notices"] == []
 
+            # The text box: a typed question goes over the data channel and gets its answer.
+            llm_server.chat_replies[:] = [chat_text_reply(TYPED_ANSWER) for _ in range(3)]
+            await tab.evaluate(
+                "document.getElementById('text-input').value = 'What is two plus two?';"
+                "document.getElementById('text-send').click()"
+            )
+            await _wait_for_page(tab, lambda s: TYPED_ANSWER in s["agentTexts"], timeout=20)
+
         chat = llm_server.of("/chat/completions")[0].json
-        assert chat is not None
+        typed = llm_server.of("/chat/completions")[-1].json
+        assert chat is not None and typed is not None
+        assert typed["messages"][-1] == {"role": "user", "content": "What is two plus two?"}
         user_turns = [m for m in chat["messages"] if m["role"] == "user"]
         assert "time" in str(user_turns[-1]["content"]).lower()
         assert {t["function"]["name"] for t in chat["tools"]} >= {"get_current_time", "calculate"}
