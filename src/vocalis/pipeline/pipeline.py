@@ -270,9 +270,6 @@ class Pipeline(EventEmitter[str]):
         add_to_chat_context: bool = True,
     ) -> None:
         """Speak ``message`` (``session.say``)."""
-        if self.realtime is not None and self.orchestrator is None:
-            await self.realtime.say(message, handle)
-            return
         if self.realtime is not None:
             await self.realtime.say(message, handle)
             return

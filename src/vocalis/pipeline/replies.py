@@ -91,7 +91,8 @@ class ReplyRunner(EventEmitter[str]):
             return
         self._writer = SpeechAudioWriter(self._track, tts.sample_rate)
         tts.audio_track = self._writer
-        tts.loop = asyncio.get_event_loop()
+        with contextlib.suppress(RuntimeError):
+            tts.loop = asyncio.get_running_loop()
         tts.on_first_audio_byte(self._on_tts_first_byte)
 
     # ---- starting ----------------------------------------------------------------------------
