@@ -33,7 +33,7 @@ async def one_client(server, index: int) -> tuple[list[str], list[str], int]:
     url = server.url(f"/ws?say={text.replace(' ', '+')}", "ws")
     async with connect(url) as (ws, got):
         await speak(ws, text, 1.2)
-        await wait_for(lambda: got.transcripts("agent") and len(got.audio) > 24000, 6.0)
+        await wait_for(lambda: got.transcripts("agent") and len(got.audio) > 24000, 10.0)
         return got.transcripts("user"), got.transcripts("agent"), len(got.audio)
 
 
@@ -45,7 +45,7 @@ async def test_twenty_concurrent_sessions_each_get_their_own_answer(server):
         assert users == [f"number {WORDS[i]}"], (i, users)
         assert agents == [f"You said: number {WORDS[i]}."], (i, agents)
         assert audio_bytes > 24000
-    assert elapsed < 15.0, f"20 sessions took {elapsed:.1f} s"
+    assert elapsed < 18.0, f"20 sessions took {elapsed:.1f} s"  # ~3 s on an idle machine
     assert await wait_for(lambda: server.active_sessions == 0, 5.0)
     assert len(SESSIONS) == 20 and all(s._closed for s in SESSIONS)
 
