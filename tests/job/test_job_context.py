@@ -185,3 +185,23 @@ def test_worker_job_runs_a_console_text_job_in_process(monkeypatch):
     monkeypatch.setattr("sys.argv", ["agent.py"])
     WorkerJob(entrypoint, jobctx=make).start()
     assert len(ran) == 1 and ran[0].room.closed.is_set()
+
+
+async def test_session_start_run_until_shutdown_attaches_and_closes_with_the_connection():
+    from tests.transports.fake_agent import build_session
+
+    room = FakeRoom()
+    sessions = []
+
+    async def entrypoint(ctx: JobContext) -> None:
+        session = build_session(ctx)
+        sessions.append(session)
+        await session.start(wait_for_participant=True, run_until_shutdown=True)
+
+    ctx = JobContext(room_options=RoomOptions(), room=room)
+    job = asyncio.ensure_future(run_job(entrypoint, ctx))
+    await asyncio.sleep(0.1)
+    assert room.attached == sessions and not job.done()
+    await room.aclose("client_disconnected")
+    await asyncio.wait_for(job, 3.0)
+    assert sessions[0]._closed
