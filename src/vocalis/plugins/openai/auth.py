@@ -146,9 +146,9 @@ def make_openai_client(
     *,
     api_key: str,
     base_url: str | None,
-    organization: str | None,
-    project: str | None,
     timeout: httpx.Timeout,
+    organization: str | None = None,
+    project: str | None = None,
     max_retries: int = 0,
 ) -> Any:
     """An ``openai.AsyncOpenAI`` client; the org and project fall back to the environment."""

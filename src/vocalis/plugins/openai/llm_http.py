@@ -17,6 +17,7 @@ import httpx
 
 from ...llm.llm import LLMError, LLMResponse
 from .errors import describe_sdk_error
+from .llm_tool_calls import function_call_response
 from .usage import chat_usage
 
 
@@ -100,32 +101,9 @@ class ChatCompletionsStream:
                 await self._stream.close()
 
     def _flush_calls(self, pending: dict[int, _PendingCall]) -> list[LLMResponse]:
-        responses = []
-        for index in sorted(pending):
-            call = pending[index]
-            responses.append(
-                LLMResponse(
-                    content="",
-                    metadata={
-                        "function_call": {
-                            "name": call.name,
-                            "arguments": self._parse(call),
-                            "id": call.id,
-                        }
-                    },
-                )
-            )
+        calls = [pending[index] for index in sorted(pending)]
         pending.clear()
-        return responses
-
-    def _parse(self, call: _PendingCall) -> dict[str, Any]:
-        if not call.arguments.strip():
-            return {}
-        try:
-            parsed = json.loads(call.arguments)
-        except json.JSONDecodeError:
-            self._on_error(
-                LLMError(f"OpenAILLM: tool {call.name!r} got invalid JSON arguments", retryable=False)
-            )
-            return {}
-        return parsed if isinstance(parsed, dict) else {"arguments": parsed}
+        return [
+            function_call_response(c.name, c.arguments, c.id, self._on_error, retryable=False)
+            for c in calls
+        ]

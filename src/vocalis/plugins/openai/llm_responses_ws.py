@@ -12,8 +12,6 @@ reference got wrong).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -23,7 +21,9 @@ import aiohttp
 
 from ...llm.llm import LLMError, LLMResponse
 from .llm_request import LLMOptions, responses_create_event
+from .llm_tool_calls import function_call_response
 from .usage import responses_usage
+from .websocket import EventSocket, WebSocket, json_events
 
 logger = logging.getLogger("vocalis.plugins.openai.llm")
 
@@ -64,15 +64,11 @@ class ResponsesSession:
         connect_timeout: float = 30.0,
         on_error: Callable[[Exception], None],
     ) -> None:
-        self._url = url
-        self._headers = headers
+        self._socket = EventSocket(url, headers, heartbeat=30, reader_name="openai-responses-ws")
         self._options = options
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
         self._on_error = on_error
-        self._http: aiohttp.ClientSession | None = None
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._reader: asyncio.Task[None] | None = None
         self._connect_lock = asyncio.Lock()
         self._turn: _Turn | None = None
         self._awaiting_created = 0
@@ -81,44 +77,25 @@ class ResponsesSession:
 
     @property
     def is_open(self) -> bool:
-        return self._ws is not None and not self._ws.closed
+        return self._socket.is_open
 
     async def ensure(self) -> None:
         """Open the socket if it is not open; a new socket starts a new chain."""
         async with self._connect_lock:
             if self.is_open:
                 return
-            await self._close_socket()
-            if self._http is None or self._http.closed:
-                self._http = aiohttp.ClientSession()
+            await self._socket.close_socket()
             try:
-                async with asyncio.timeout(self._connect_timeout):
-                    self._ws = await self._http.ws_connect(
-                        self._url,
-                        headers=self._headers,
-                        autoping=True,
-                        heartbeat=30,
-                        autoclose=False,
-                    )
+                await self._socket.open(self._read, timeout=self._connect_timeout)
             except (TimeoutError, aiohttp.ClientError) as exc:
                 raise LLMError(f"OpenAILLM: Responses WebSocket connection failed: {exc}") from exc
             self.previous_response_id = None
             self.last_seen_items = 0
             self._awaiting_created = 0
-            self._reader = asyncio.create_task(self._read(self._ws), name="openai-responses-ws")
 
-    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+    async def _read(self, ws: WebSocket) -> None:
         try:
-            async for msg in ws:
-                if msg.type != aiohttp.WSMsgType.TEXT:
-                    continue
-                try:
-                    event = json.loads(msg.data)
-                    if not isinstance(event, dict):
-                        raise ValueError("event is not an object")
-                except ValueError as exc:
-                    self._on_error(LLMError(f"OpenAILLM: malformed server event: {exc}"))
-                    continue
+            async for event in json_events(ws, self._on_malformed):
                 own = False
                 if event.get("type") == "response.created":
                     self._awaiting_created = max(0, self._awaiting_created - 1)
@@ -129,17 +106,19 @@ class ResponsesSession:
             if self._turn is not None:
                 self._turn.queue.put_nowait(_CLOSED)
 
+    def _on_malformed(self, _text: str, exc: ValueError) -> None:
+        self._on_error(LLMError(f"OpenAILLM: malformed server event: {exc}"))
+
     async def _send(self, event: dict[str, Any]) -> None:
-        assert self._ws is not None
         if event.get("type") == "response.create":
             self._awaiting_created += 1
-        await self._ws.send_str(json.dumps(event))
+        await self._socket.send_json(event)
 
     async def _next(self, turn: _Turn) -> Any:
         try:
             return await asyncio.wait_for(turn.queue.get(), self._read_timeout)
         except TimeoutError:
-            await self._close_socket()
+            await self._socket.close_socket()
             raise LLMError("OpenAILLM: Responses WebSocket timed out waiting for the server") from None
 
     def _input_for(self, full: list[dict[str, Any]], allow_chain: bool) -> tuple[list, str | None]:
@@ -187,7 +166,7 @@ class ResponsesSession:
             if turn is not self._turn:
                 return
             if item is _CLOSED:
-                await self._close_socket()
+                await self._socket.close_socket()
                 turn.retry = True
                 return
             event, own = item
@@ -272,28 +251,9 @@ class ResponsesSession:
                 continue
             call.dispatched = True
             out.append(
-                LLMResponse(
-                    content="",
-                    metadata={
-                        "function_call": {
-                            "name": call.name,
-                            "arguments": self._parse(call),
-                            "id": call.call_id,
-                        }
-                    },
-                )
+                function_call_response(call.name, call.arguments, call.call_id, self._on_error)
             )
         return out
-
-    def _parse(self, call: _Call) -> dict[str, Any]:
-        if not call.arguments.strip():
-            return {}
-        try:
-            parsed = json.loads(call.arguments)
-        except json.JSONDecodeError:
-            self._on_error(LLMError(f"OpenAILLM: tool {call.name!r} got invalid JSON arguments"))
-            return {}
-        return parsed if isinstance(parsed, dict) else {"arguments": parsed}
 
     async def prewarm(self, instructions: str | None, schemas: list[dict[str, Any]]) -> None:
         """Open the socket; with instructions or tools, seed the chain with ``generate: false``."""
@@ -332,25 +292,11 @@ class ResponsesSession:
         self.last_seen_items = 0
         if turn is None or not self.is_open:
             return
-        assert self._ws is not None
         try:
-            await self._ws.send_str(json.dumps({"type": "response.cancel"}))
+            await self._socket.send_json({"type": "response.cancel"})
         except (ConnectionError, RuntimeError, aiohttp.ClientError):
-            await self._close_socket()
-
-    async def _close_socket(self) -> None:
-        ws, self._ws = self._ws, None
-        reader, self._reader = self._reader, None
-        if ws is not None and not ws.closed:
-            await ws.close()
-        if reader is not None and reader is not asyncio.current_task():
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
+            await self._socket.close_socket()
 
     async def aclose(self) -> None:
         await self.cancel()
-        await self._close_socket()
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        await self._socket.aclose()

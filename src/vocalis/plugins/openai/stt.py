@@ -82,8 +82,6 @@ class OpenAISTT(STT):
         self._client = client or make_openai_client(
             api_key=key or "",
             base_url=base_url,
-            organization=None,
-            project=None,
             timeout=self._timeout,
         )
         self._segmenter = EnergySegmenter(

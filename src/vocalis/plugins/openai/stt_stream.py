@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import json
 import logging
 import math
@@ -21,6 +20,7 @@ from typing import Any
 import aiohttp
 
 from ...stt.stt import STTError
+from .websocket import EventSocket, WebSocket, json_events
 
 logger = logging.getLogger("vocalis.plugins.openai.stt")
 
@@ -47,15 +47,11 @@ class TranscriptionSocket:
         on_error: Callable[[Exception], None],
         handshake_timeout: float = 10.0,
     ) -> None:
-        self._url = url
-        self._headers = headers
+        self._socket = EventSocket(url, headers, heartbeat=20, reader_name="openai-stt-recv")
         self._session = session
         self._on_event = on_event
         self._on_error = on_error
         self._handshake_timeout = handshake_timeout
-        self._http: aiohttp.ClientSession | None = None
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._uncommitted = bytearray()
         self._pending: dict[str, bytes] = {}
@@ -64,30 +60,24 @@ class TranscriptionSocket:
 
     @property
     def is_open(self) -> bool:
-        return self._ws is not None and not self._ws.closed
+        return self._socket.is_open
 
     async def ensure(self) -> None:
         """Connect and run the handshake if needed; replay audio after a reconnect."""
         async with self._lock:
             if self.is_open:
                 return
-            await self._close_socket()
-            if self._http is None:
-                self._http = aiohttp.ClientSession()
+            await self._socket.close_socket()
             try:
-                async with asyncio.timeout(self._handshake_timeout):
-                    ws = await self._http.ws_connect(
-                        self._url, headers=self._headers, heartbeat=20, autoclose=False
-                    )
-                    await self._handshake(ws)
+                await self._socket.open(
+                    self._read, timeout=self._handshake_timeout, handshake=self._handshake
+                )
             except (aiohttp.ClientError, TimeoutError, STTError) as exc:
                 raise STTError(f"OpenAISTT: transcription session failed: {exc!r}") from exc
-            self._ws = ws
             self.connects += 1
             replay = b"".join(self._pending.values()) + bytes(self._uncommitted)
             self._pending.clear()
             self._uncommitted = bytearray(replay)
-            self._reader = asyncio.create_task(self._read(ws), name="openai-stt-recv")
         if replay:
             logger.info(
                 "OpenAISTT: replaying %d ms of audio", len(replay) * 1000 // _BYTES_PER_SECOND
@@ -95,7 +85,7 @@ class TranscriptionSocket:
             for start in range(0, len(replay), _BYTES_PER_SECOND):
                 await self._append(replay[start : start + _BYTES_PER_SECOND])
 
-    async def _handshake(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+    async def _handshake(self, ws: WebSocket) -> None:
         first = await self._receive_json(ws)
         if first.get("type") not in ("session.created", "transcription_session.created"):
             await ws.close()
@@ -113,7 +103,7 @@ class TranscriptionSocket:
                 )
 
     @staticmethod
-    async def _receive_json(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    async def _receive_json(ws: WebSocket) -> dict[str, Any]:
         msg = await ws.receive()
         if msg.type != aiohttp.WSMsgType.TEXT:
             raise STTError(f"connection closed during handshake ({msg.type.name})")
@@ -141,11 +131,10 @@ class TranscriptionSocket:
             await self._send({"type": "input_audio_buffer.commit"})
 
     async def _send(self, event: dict[str, Any]) -> None:
-        assert self._ws is not None
         try:
-            await self._ws.send_str(json.dumps(event))
+            await self._socket.send_json(event)
         except (ConnectionError, RuntimeError, aiohttp.ClientError):
-            await self._close_socket()
+            await self._socket.close_socket()
 
     def _keep(self, pcm: bytes) -> None:
         self._uncommitted += pcm
@@ -153,25 +142,17 @@ class TranscriptionSocket:
         if len(self._uncommitted) > limit:
             del self._uncommitted[: len(self._uncommitted) - limit]
 
-    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        async for msg in ws:
-            if msg.type != aiohttp.WSMsgType.TEXT:
-                continue
-            try:
-                event = json.loads(msg.data)
-                if not isinstance(event, dict):
-                    raise ValueError("not an object")
-            except ValueError:
-                self._on_error(
-                    STTError(f"OpenAISTT: malformed server event {str(msg.data)[:100]!r}")
-                )
-                continue
+    async def _read(self, ws: WebSocket) -> None:
+        async for event in json_events(ws, self._on_malformed):
             self._track(event)
             try:
                 await self._on_event(event)
             except Exception:  # a failing callback must not end the session
                 logger.exception("OpenAISTT: handling %s failed", event.get("type"))
         logger.warning("OpenAISTT: connection closed (code=%s); will reconnect", ws.close_code)
+
+    def _on_malformed(self, text: str, _exc: ValueError) -> None:
+        self._on_error(STTError(f"OpenAISTT: malformed server event {text[:100]!r}"))
 
     def _track(self, event: dict[str, Any]) -> None:
         """Follow speech and commits so only untranscribed audio is kept."""
@@ -189,21 +170,8 @@ class TranscriptionSocket:
         ):
             self._pending.pop(event.get("item_id", ""), None)
 
-    async def _close_socket(self) -> None:
-        ws, self._ws = self._ws, None
-        reader, self._reader = self._reader, None
-        if ws is not None and not ws.closed:
-            await ws.close()
-        if reader is not None and reader is not asyncio.current_task():
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
-
     async def aclose(self) -> None:
-        await self._close_socket()
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        await self._socket.aclose()
 
 
 def logprob_confidence(logprobs: list[dict[str, Any]] | None) -> float:

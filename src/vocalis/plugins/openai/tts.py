@@ -64,8 +64,6 @@ class OpenAITTS(TTS):
         self._client = client or make_openai_client(
             api_key=resolve_api_key(api_key, base_url, component="OpenAITTS"),
             base_url=base_url,
-            organization=None,
-            project=None,
             timeout=make_timeout(timeout, read=5.0),
         )
         self._stream_task: asyncio.Task[None] | None = None

@@ -3,15 +3,14 @@ JSON send, and a receive loop that hands each parsed event to a callback."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
 import aiohttp
+
+from ..websocket import EventSocket, WebSocket, json_events
 
 logger = logging.getLogger("vocalis.plugins.openai.realtime")
 
@@ -53,61 +52,39 @@ class RealtimeConnection:
         heartbeat: float = 10.0,
         connect_timeout: float = 30.0,
     ) -> None:
-        self._url = url
-        self._headers = headers
+        self._socket = EventSocket(
+            url, headers, heartbeat=heartbeat, reader_name="openai-realtime-recv"
+        )
         self._on_event = on_event
         self._on_malformed = on_malformed
         self._on_close = on_close
-        self._heartbeat = heartbeat
         self._connect_timeout = connect_timeout
-        self._http: aiohttp.ClientSession | None = None
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._reader: asyncio.Task[None] | None = None
         self._closing = False
 
     @property
     def is_open(self) -> bool:
-        return self._ws is not None and not self._ws.closed
+        return self._socket.is_open
 
     async def connect(self) -> None:
-        self._http = aiohttp.ClientSession()
         try:
-            async with asyncio.timeout(self._connect_timeout):
-                self._ws = await self._http.ws_connect(
-                    self._url,
-                    headers=self._headers,
-                    autoping=True,
-                    heartbeat=self._heartbeat,
-                    autoclose=False,
-                )
+            await self._socket.open(self._read, timeout=self._connect_timeout)
         except aiohttp.WSServerHandshakeError as exc:
-            await self._http.close()
+            await self._socket.aclose()
             hint = " (check OPENAI_API_KEY)" if exc.status in (401, 403) else ""
             raise OpenAIRealtimeError(
                 f"OpenAI Realtime connection rejected (HTTP {exc.status}): {exc.message}{hint}"
             ) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
-            await self._http.close()
+            await self._socket.aclose()
             raise OpenAIRealtimeError(f"OpenAI Realtime connection failed: {exc!r}") from exc
-        self._reader = asyncio.create_task(self._read(self._ws), name="openai-realtime-recv")
 
     async def send(self, event: dict[str, Any]) -> None:
         if not self.is_open:
             raise OpenAIRealtimeError("OpenAI Realtime: not connected")
-        assert self._ws is not None
-        await self._ws.send_str(json.dumps(event))
+        await self._socket.send_json(event)
 
-    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        async for msg in ws:
-            if msg.type != aiohttp.WSMsgType.TEXT:
-                continue
-            try:
-                event = json.loads(msg.data)
-                if not isinstance(event, dict):
-                    raise ValueError("not an object")
-            except ValueError:
-                self._on_malformed(str(msg.data)[:200])
-                continue
+    async def _read(self, ws: WebSocket) -> None:
+        async for event in json_events(ws, lambda text, _exc: self._on_malformed(text[:200])):
             try:
                 await self._on_event(event)
             except Exception:  # one bad event must not end the session
@@ -119,11 +96,4 @@ class RealtimeConnection:
 
     async def aclose(self) -> None:
         self._closing = True
-        if self._ws is not None and not self._ws.closed:
-            await self._ws.close()
-        if self._reader is not None and self._reader is not asyncio.current_task():
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-        if self._http is not None:
-            await self._http.close()
+        await self._socket.aclose()
