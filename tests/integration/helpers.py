@@ -10,13 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from vocalis import AgentSession, Pipeline
+from vocalis import Agent, AgentSession, ChatRole, Pipeline, function_tool
 from vocalis.audio import OutputTrack
+from vocalis.llm.items import FunctionCall, FunctionCallOutput
 from vocalis.testing import CallRecord, LoopbackInput, LoopbackOutput, OutputRecord, UserScript
 from vocalis.utils.clock import now
+
+QUESTION = "What's the weather in Paris?"
 
 RECORDED = (
     "agent_state_changed", "user_state_changed", "user_transcript", "agent_text",
@@ -101,3 +105,33 @@ class LiveCall:
 def speech_bytes(seconds: float, rate: int = 16000) -> int:
     """Bytes of 16-bit mono PCM in ``seconds`` at ``rate``."""
     return int(seconds * rate) * 2
+
+
+class WeatherAgent(Agent):
+    """The agent of the integration calls: one tool, ``get_weather``, that records its city."""
+
+    def __init__(self) -> None:
+        super().__init__(instructions="You are a weather assistant. Answer briefly.")
+        self.cities: list[str] = []
+
+    @function_tool
+    async def get_weather(self, city: str) -> str:
+        """Get the current weather for a city."""
+        self.cities.append(city)
+        return f"Sunny and warm in {city}"
+
+
+def assert_weather_tool_in_context(record: CallRecord) -> None:
+    """The chat context holds the user's words, one ``get_weather("Paris")`` call with id
+    ``call_paris``, its successful output, then the answer (system messages aside)."""
+    items = [i for i in record.chat_context.items if not (
+        i.type == "message" and i.role is ChatRole.SYSTEM)]
+    assert [i.type for i in items] == [
+        "message", "function_call", "function_call_output", "message",
+    ]
+    call_item, output_item = items[1], items[2]
+    assert isinstance(call_item, FunctionCall) and isinstance(output_item, FunctionCallOutput)
+    assert call_item.name == "get_weather" and call_item.call_id == "call_paris"
+    assert json.loads(call_item.arguments) == {"city": "Paris"}
+    assert output_item.call_id == "call_paris"
+    assert output_item.output == "Sunny and warm in Paris" and not output_item.is_error

@@ -20,35 +20,21 @@ from tests.fakes.openai_http import (
     chat_text_reply,
     tool_call_fragments,
 )
-from tests.integration.helpers import LiveCall, speech_bytes
+from tests.integration.helpers import (
+    QUESTION,
+    LiveCall,
+    WeatherAgent,
+    assert_weather_tool_in_context,
+    speech_bytes,
+)
 
-from vocalis import Agent, ChatRole, EOUConfig, Pipeline, function_tool
-from vocalis.llm.items import FunctionCall, FunctionCallOutput
+from vocalis import EOUConfig, Pipeline
 from vocalis.plugins.deepgram import DeepgramSTT, DeepgramTTS
 from vocalis.plugins.openai import OpenAILLM
 from vocalis.testing import FakeVAD, UserScript
 
-QUESTION = "What's the weather in Paris?"
 ANSWER = "It is sunny and warm in Paris today."
 TTS_RATE = 24000
-
-
-class WeatherAgent(Agent):
-    def __init__(self) -> None:
-        super().__init__(instructions="You are a weather assistant. Answer briefly.")
-        self.cities: list[str] = []
-
-    @function_tool
-    async def get_weather(self, city: str) -> str:
-        """Get the current weather for a city."""
-        self.cities.append(city)
-        return f"Sunny and warm in {city}"
-
-
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("DEEPGRAM_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
@@ -107,17 +93,7 @@ async def test_spoken_question_tool_call_and_spoken_answer(deepgram, openai_http
 
     # The tool ran once with the reassembled arguments; call and output are in the context.
     assert agent.cities == ["Paris"]
-    items = [i for i in record.chat_context.items if not (
-        i.type == "message" and i.role is ChatRole.SYSTEM)]
-    assert [i.type for i in items] == [
-        "message", "function_call", "function_call_output", "message",
-    ]
-    call_item, output_item = items[1], items[2]
-    assert isinstance(call_item, FunctionCall) and isinstance(output_item, FunctionCallOutput)
-    assert call_item.name == "get_weather" and call_item.call_id == "call_paris"
-    assert json.loads(call_item.arguments) == {"city": "Paris"}
-    assert output_item.call_id == "call_paris"
-    assert output_item.output == "Sunny and warm in Paris" and not output_item.is_error
+    assert_weather_tool_in_context(record)
     assert record.assistant_texts() == [ANSWER]
     assert [p for _, n, p in record.events if n == "agent_text"][-1]["text"] == ANSWER
 

@@ -15,35 +15,20 @@ import json
 import numpy as np
 import pytest
 from tests.fakes.openai_ws import FakeOpenAIWS, realtime_audio_reply, realtime_done
-from tests.integration.helpers import LiveCall
+from tests.integration.helpers import (
+    QUESTION,
+    LiveCall,
+    WeatherAgent,
+    assert_weather_tool_in_context,
+)
 
-from vocalis import Agent, ChatRole, EOUConfig, Pipeline, function_tool
-from vocalis.llm.items import FunctionCall, FunctionCallOutput
+from vocalis import EOUConfig, Pipeline
 from vocalis.plugins.openai import OpenAIRealtime
 from vocalis.testing import FakeSTT, FakeVAD, UserScript
 
-QUESTION = "What's the weather in Paris?"
 ANSWER = "It is sunny and warm in Paris."
 RATE = 24000
 REPLY_SECONDS = 0.5
-
-
-class WeatherAgent(Agent):
-    def __init__(self) -> None:
-        super().__init__(instructions="You are a weather assistant. Answer briefly.")
-        self.cities: list[str] = []
-
-    @function_tool
-    async def get_weather(self, city: str) -> str:
-        """Get the current weather for a city."""
-        self.cities.append(city)
-        return f"Sunny and warm in {city}"
-
-
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
@@ -172,17 +157,8 @@ async def test_full_s2s_turn_with_tool_call(ws_fake):
     assert ws_fake.received.index(outputs[0]) < ws_fake.received.index(create)
 
     # The chat context: the user's words, the call and its output (once), the answer.
-    items = [i for i in record.chat_context.items if not (
-        i.type == "message" and i.role is ChatRole.SYSTEM)]
-    assert [i.type for i in items] == [
-        "message", "function_call", "function_call_output", "message",
-    ]
+    assert_weather_tool_in_context(record)
     assert record.user_texts() == [QUESTION]
-    call_item, output_item = items[1], items[2]
-    assert isinstance(call_item, FunctionCall) and isinstance(output_item, FunctionCallOutput)
-    assert call_item.name == "get_weather" and call_item.call_id == "call_paris"
-    assert json.loads(call_item.arguments) == {"city": "Paris"}
-    assert output_item.output == "Sunny and warm in Paris" and not output_item.is_error
     assert record.assistant_texts() == [ANSWER]
 
     # Session events: the transcript, the tool, the agent's text.

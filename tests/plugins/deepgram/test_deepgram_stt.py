@@ -10,45 +10,22 @@ from tests.plugins.deepgram.deepgram_sdk_shapes import (
     check_client_messages,
     check_server_messages,
 )
+from tests.plugins.deepgram.listen_helpers import FRAME, Recorder, send
 
 from vocalis.plugins.deepgram import DeepgramSTT
 from vocalis.stt import SpeechEventType, STTError, STTResponse
 
 RATE = 16000
-FRAME = 640  # 20 ms of 16 kHz mono s16
 
 
 def audio(nbytes: int, seed: int = 0) -> bytes:
     return bytes((i * 13 + seed) % 256 for i in range(nbytes))
 
 
-class Recorder:
-    def __init__(self, stt: DeepgramSTT) -> None:
-        self.responses: list[STTResponse] = []
-        self.errors: list[Exception] = []
-        stt.on_stt_transcript(self._on)
-        stt.on("error", self.errors.append)
-
-    async def _on(self, response: STTResponse) -> None:
-        self.responses.append(response)
-
-    def kinds(self) -> list[SpeechEventType]:
-        return [r.event_type for r in self.responses]
-
-    def finals(self) -> list[STTResponse]:
-        return [r for r in self.responses if r.event_type == SpeechEventType.FINAL]
-
-
 def make(fake: FakeDeepgram, **kwargs) -> DeepgramSTT:
     kwargs.setdefault("api_key", "test-key")
     kwargs.setdefault("sample_rate", RATE)
     return DeepgramSTT(base_url=fake.url(LISTEN_V1), **kwargs)
-
-
-async def send(stt: DeepgramSTT, pcm: bytes) -> None:
-    for i in range(0, len(pcm), FRAME):
-        await stt.process_audio(pcm[i : i + FRAME])
-        await asyncio.sleep(0)
 
 
 def test_missing_api_key_is_a_clear_error() -> None:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from tests.fakes.deepgram import LISTEN_V2, FakeDeepgram, Turn
 from tests.plugins.deepgram.deepgram_sdk_shapes import (
     check_client_messages,
     check_server_messages,
 )
+from tests.plugins.deepgram.listen_helpers import FRAME, Recorder, send
 
 from vocalis.plugins.deepgram import DeepgramSTTV2
-from vocalis.stt import SpeechEventType, STTError, STTResponse
+from vocalis.stt import SpeechEventType, STTError
 
-FRAME = 640  # 20 ms of 16 kHz mono s16
 CHUNK = 3200  # 100 ms
 
 
@@ -22,32 +20,9 @@ def audio(nbytes: int) -> bytes:
     return bytes((i * 29 + 3) % 256 for i in range(nbytes))
 
 
-class Recorder:
-    def __init__(self, stt: DeepgramSTTV2) -> None:
-        self.responses: list[STTResponse] = []
-        self.errors: list[Exception] = []
-        stt.on_stt_transcript(self._on)
-        stt.on("error", self.errors.append)
-
-    async def _on(self, response: STTResponse) -> None:
-        self.responses.append(response)
-
-    def kinds(self) -> list[SpeechEventType]:
-        return [r.event_type for r in self.responses]
-
-    def finals(self) -> list[STTResponse]:
-        return [r for r in self.responses if r.event_type == SpeechEventType.FINAL]
-
-
 def make(fake: FakeDeepgram, **kwargs) -> DeepgramSTTV2:
     kwargs.setdefault("api_key", "test-key")
     return DeepgramSTTV2(base_url=fake.url(LISTEN_V2), **kwargs)
-
-
-async def send(stt: DeepgramSTTV2, pcm: bytes) -> None:
-    for i in range(0, len(pcm), FRAME):
-        await stt.process_audio(pcm[i : i + FRAME])
-        await asyncio.sleep(0)
 
 
 def test_missing_api_key_is_a_clear_error() -> None:
