@@ -104,6 +104,6 @@ class ChatCompletionsStream:
         calls = [pending[index] for index in sorted(pending)]
         pending.clear()
         return [
-            function_call_response(c.name, c.arguments, c.id, self._on_error, retryable=False)
+            function_call_response(c.name, c.arguments, c.id)
             for c in calls
         ]

@@ -251,7 +251,7 @@ class ResponsesSession:
                 continue
             call.dispatched = True
             out.append(
-                function_call_response(call.name, call.arguments, call.call_id, self._on_error)
+                function_call_response(call.name, call.arguments, call.call_id)
             )
         return out
 
