@@ -20,7 +20,7 @@ def test_virtual_time_runs_long_sleeps_instantly_and_in_order():
     elapsed = run_virtual(main())
     assert elapsed == 30.0
     assert order == [("a", 5.0), ("b", 20.0), ("c", 30.0)]
-    assert time.perf_counter() - t0 < 1.0
+    assert time.perf_counter() - t0 < 5.0  # 30 s of sleeps did not really sleep
 
 
 def test_virtual_time_waits_for_threads_without_jumping():
