@@ -40,6 +40,7 @@ class EventEmitter(Generic[T]):
 
     def __init__(self) -> None:
         self._handlers: dict[str, list[Handler]] = {}
+        self._arity: dict[int, int | None] = {}
 
     def on(self, event: T, callback: Handler | None = None) -> Any:
         """Register ``callback`` for ``event``; without a callback, return a decorator."""
@@ -56,6 +57,7 @@ class EventEmitter(Generic[T]):
         handlers = self._handlers.setdefault(event, [])
         if callback not in handlers:
             handlers.append(callback)
+            self._arity[id(callback)] = _max_positional(callback)
         return callback
 
     def once(self, event: T, callback: Handler) -> Handler:
@@ -74,6 +76,8 @@ class EventEmitter(Generic[T]):
             return
         if callback in handlers:
             handlers.remove(callback)
+            if not any(callback in hs for hs in self._handlers.values()):
+                self._arity.pop(id(callback), None)
         if not handlers:
             del self._handlers[event]
 
@@ -85,8 +89,9 @@ class EventEmitter(Generic[T]):
         if not args:
             args = ({},)
         for handler in list(handlers):
+            limit = self._arity.get(id(handler), len(args))
             try:
-                _invoke(handler, args)
+                handler(*(args if limit is None else args[:limit]))
             except Exception:
                 logger.exception("Handler raised exception on event %r", event)
 
@@ -96,6 +101,7 @@ class EventEmitter(Generic[T]):
 
 
 def _invoke(handler: Handler, args: tuple[Any, ...]) -> Any:
+    """Call ``handler`` with as many of ``args`` as it accepts."""
     limit = _max_positional(handler)
     if limit is not None:
         args = args[:limit]
