@@ -51,12 +51,14 @@ def serve_options(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> Ro
 async def serve(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> None:
     from ..transports import optional_webrtc_routes
     from ..transports.server import serve as serve_agent
+    from ..utils.gc_tuning import tune_gc_for_realtime
 
     options = serve_options(agent, args, out)
     routes = optional_webrtc_routes()
 
     def ready(server: Any) -> None:
         assert options.websocket is not None and options.telephony is not None
+        tune_gc_for_realtime()
         query = "?token=TOKEN" if options.access_token else ""
         if routes:
             out.write(f"web page:   {server.url('/')}{query}\n")

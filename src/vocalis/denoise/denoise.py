@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from abc import ABC, abstractmethod
 from typing import Any, Literal
 
@@ -27,4 +26,4 @@ class Denoise(EventEmitter[Literal["error"]], ABC):
         """Load the model ahead of use; idempotent."""
 
     async def aclose(self) -> None:
-        gc.collect()
+        """Release the model; no-op by default (no ``gc.collect()``: it would stall other sessions)."""

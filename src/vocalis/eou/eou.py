@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Literal
@@ -60,4 +59,5 @@ class EOU(EventEmitter[Literal["error"]], ABC):
             logger.debug("EOU prewarm failed", exc_info=True)
 
     async def aclose(self) -> None:
-        gc.collect()
+        """Release the model; no-op by default. (Unlike the reference, no ``gc.collect()``: a full
+        collection stalls every other session on the loop.)"""

@@ -7,7 +7,6 @@ usage as ``metadata={"usage": {...}}``. These conventions are the reference's.
 
 from __future__ import annotations
 
-import gc
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Literal
@@ -71,9 +70,9 @@ class LLM(EventEmitter[Literal["error"]], ABC):
         """Open connections ahead of the first request; idempotent, no-op by default."""
 
     async def aclose(self) -> None:
-        """Release provider resources."""
+        """Release provider resources. (Unlike the reference, no ``gc.collect()``: a full
+        collection stalls every other session sharing the loop.)"""
         await self.cancel_current_generation()
-        gc.collect()
 
     async def __aenter__(self) -> LLM:
         return self

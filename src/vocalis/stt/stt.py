@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -121,7 +120,6 @@ class STT(EventEmitter[Literal["error"]], ABC):
     async def aclose(self) -> None:
         """Release resources; the callback is cleared."""
         self._transcript_callback = None
-        gc.collect()
 
     async def __aenter__(self) -> STT:
         return self

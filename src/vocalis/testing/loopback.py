@@ -57,14 +57,17 @@ class OutputRecord:
 
 
 class LoopbackOutput:
-    """Pulls paced frames from the output track, as a transport would, and records them."""
+    """Pulls paced frames from the output track, as a transport would, and records them
+    (``record=False`` drops them, like a transport sending them away)."""
 
-    def __init__(self, track: Any) -> None:
+    def __init__(self, track: Any, *, record: bool = True) -> None:
         self.track = track
         self.record = OutputRecord()
+        self._keep = record
 
     async def run(self, until: float) -> None:
         end = now() + until
         while now() < end:
             frame = await self.track.recv()
-            self.record.frames.append((now(), bool(getattr(frame, "is_speech", False))))
+            if self._keep:
+                self.record.frames.append((now(), bool(getattr(frame, "is_speech", False))))

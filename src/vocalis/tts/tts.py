@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Literal
@@ -143,7 +142,6 @@ class TTS(EventEmitter[Literal["error", "word_spoken"]], ABC):
     async def aclose(self) -> None:
         """Release resources."""
         self._first_audio_callback = None
-        gc.collect()
 
     async def __aenter__(self) -> TTS:
         return self

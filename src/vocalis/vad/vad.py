@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from enum import Enum
@@ -103,7 +102,6 @@ class VAD(EventEmitter[Literal["error", "info"]], ABC):
 
     async def aclose(self) -> None:
         self._vad_callback = None
-        gc.collect()
 
     async def __aenter__(self) -> VAD:
         return self
