@@ -1,18 +1,16 @@
 """The turn state machine: the one place that decides who speaks.
 
-The orchestrator listens to the understanding stage (VAD and STT events), decides when the
-user's turn ends (``EndOfTurnDelay``), starts the agent's reply (thinking + speaking), and owns
-interruption semantics (``InterruptionPolicy``): what a barge-in cancels (LLM stream, TTS,
-queued audio), what survives it (tool calls and their results), and what is recorded (only
-what the user heard). False interruptions pause the agent and resume it; backchannels do
-nothing; preflight transcripts start the LLM early.
+The orchestrator listens to the understanding stage (VAD and STT events), assembles the
+user's turn and decides when it ends (``EndOfTurnDelay``, the turn detector, pending final
+transcripts), starts preemptive generation on preflight transcripts, and hands the rest to its
+two parts: ``BargeIn`` (what user speech over the agent means) and ``ReplyRunner`` (the agent's
+utterances: what an interruption cancels, what survives it, what is recorded).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -33,12 +31,9 @@ from .preemptive import PreemptiveGeneration
 from .replies import HandoffCallback, ReplyRunner
 from .reply import DEFAULT_MAX_TOOL_STEPS
 from .states import AgentState, UserState
-from .turn_taking import (
-    EndOfTurnDelay,
-    InterruptionPolicy,
-)
+from .turn_taking import EndOfTurnDelay, InterruptionPolicy
 from .understanding import SpeechUnderstanding
-from .utterance import UtteranceHandle
+from .utterance import UtteranceHandle, new_utterance_id
 
 logger = logging.getLogger("vocalis.pipeline.orchestrator")
 
@@ -47,16 +42,12 @@ FINAL_TRANSCRIPT_TIMEOUT = 1.5
 already shown as interim results, before the interim text is taken as final."""
 
 
-def new_utterance_id() -> str:
-    return f"utt_{uuid.uuid4().hex[:8]}"
-
-
 class PipelineOrchestrator(EventEmitter[str]):
     """Runs one conversation for one agent over the given components.
 
     Events: ``agent_state`` (AgentState), ``user_state`` (UserState), ``user_transcript``
-    ({"text", "is_final"}), ``transcript_ready`` ({"text", "speech_end_at"}), ``agent_text`` ({"text"}),
-    ``content_generated`` ({"text"}), ``synthesis_complete`` ({}), ``interrupted`` ({}),
+    ({"text", "is_final"}), ``transcript_ready`` ({"text", "speech_end_at"}),
+    ``agent_text`` ({"text"}), ``content_generated`` ({"text"}), ``synthesis_complete`` ({}), ``interrupted`` ({}),
     ``false_interruption`` ({}), ``backchannel`` ({"text"}), ``metrics`` (TurnMetrics),
     ``function_tools_executed`` (ToolOutcome), ``error`` ({"source", "error"}),
     ``activity`` ({}) for the wake-up timer.
@@ -99,7 +90,7 @@ class PipelineOrchestrator(EventEmitter[str]):
             self.replies.on(name, lambda payload, _n=name: self.emit(_n, payload))
         self.barge_in = BargeIn(
             self.replies,
-            InterruptionPolicy(interrupt_config, has_stt=False, has_vad=False),
+            self._interruption_policy(),
             config=interrupt_config,
             tasks=self._tasks,
             metrics=self.metrics,
@@ -130,12 +121,15 @@ class PipelineOrchestrator(EventEmitter[str]):
 
     # ---- wiring ----------------------------------------------------------------------------
 
+    def _interruption_policy(self) -> InterruptionPolicy:
+        return InterruptionPolicy(
+            self.interrupt_config, has_stt=self.c.stt is not None, has_vad=self.c.vad is not None
+        )
+
     def _configure_policies(self) -> None:
         threshold = self.c.turn_detector.threshold if self.c.turn_detector is not None else 0.7
         self._end_of_turn = EndOfTurnDelay(self.eou_config, threshold)
-        self.barge_in.policy = InterruptionPolicy(
-            self.interrupt_config, has_stt=self.c.stt is not None, has_vad=self.c.vad is not None
-        )
+        self.barge_in.policy = self._interruption_policy()
 
     @property
     def agent(self) -> Any:

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Generator
 from typing import Any
+
+
+def new_utterance_id() -> str:
+    """A fresh ``utt_xxxxxxxx`` id."""
+    return f"utt_{uuid.uuid4().hex[:8]}"
 
 
 class UtteranceHandle:

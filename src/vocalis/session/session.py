@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
@@ -18,7 +17,7 @@ from ..llm.items import ChatRole
 from ..metrics import SessionMetrics
 from ..pipeline.pipeline import Pipeline
 from ..pipeline.states import AgentState, UserState
-from ..pipeline.utterance import UtteranceHandle
+from ..pipeline.utterance import UtteranceHandle, new_utterance_id
 from ..utils.events import EventEmitter
 from ..utils.tasks import TaskGroup
 from .handoff import hand_over
@@ -33,10 +32,6 @@ def _current_job() -> Any:
     from ..job.context import get_current_job_context
 
     return get_current_job_context()
-
-
-def _utterance_id() -> str:
-    return f"utt_{uuid.uuid4().hex[:8]}"
 
 
 class AgentSession(EventEmitter[str]):
@@ -283,7 +278,7 @@ class AgentSession(EventEmitter[str]):
     ) -> UtteranceHandle:
         """Speak ``message``. Inside a tool call it joins the running reply instead of cutting it
         off, so "one moment, please" never deadlocks or truncates the answer."""
-        handle = UtteranceHandle(_utterance_id(), interruptible)
+        handle = UtteranceHandle(new_utterance_id(), interruptible)
         orchestrator = self.pipeline.orchestrator
         if (
             orchestrator is not None
@@ -312,7 +307,7 @@ class AgentSession(EventEmitter[str]):
         """Have the LLM answer from the history plus one-off ``instructions``."""
         if self._reply_in_progress and self.current_utterance is not None:
             return self.current_utterance
-        handle = UtteranceHandle(_utterance_id(), interruptible)
+        handle = UtteranceHandle(new_utterance_id(), interruptible)
         if not instructions:
             handle._mark_done()
             return handle
