@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from vocalis import LLM, Agent, AgentSession, LLMResponse, Pipeline, function_tool
+from vocalis import LLM, Agent, AgentSession, EOUConfig, LLMResponse, Pipeline, function_tool
 from vocalis.job import JobContext, WorkerJob
 
 logger = logging.getLogger("vocalis.examples.assistant")
@@ -294,18 +294,24 @@ class Assistant(Agent):
 
 
 def build_pipeline(llm: LLM) -> Pipeline:
-    """Local Silero VAD, Whisper tiny.en, turn detector and Piper voice around ``llm``."""
+    """Local Silero VAD, Whisper tiny.en, turn detector and Piper voice around ``llm``.
+
+    Tuned for quick answers (the settings ``benchmarks/local_turn_latency.py`` measures): the
+    VAD ends speech after 0.3 s of silence, Whisper decodes on a 0.1 s pause so the final
+    transcript is ready when the VAD ends, and the turn detector chooses a 0.3 to 0.8 s wait.
+    """
     from vocalis.plugins.piper import PiperTTS
     from vocalis.plugins.silero import SileroVAD
     from vocalis.plugins.turn_detector import TurnDetector
     from vocalis.plugins.whisper import WhisperSTT
 
     return Pipeline(
-        stt=WhisperSTT(model="tiny.en"),
+        stt=WhisperSTT(model="tiny.en", pause_decode_after=0.1),
         llm=llm,
         tts=PiperTTS(),
-        vad=SileroVAD(),
+        vad=SileroVAD(min_silence_duration=0.3),
         turn_detector=TurnDetector(),
+        eou_config=EOUConfig(min_max_speech_wait_timeout=[0.3, 0.8]),
     )
 
 
