@@ -17,7 +17,7 @@ import numpy as np
 from vocalis import Agent, AgentSession, EOUConfig, Pipeline
 from vocalis.audio import OutputTrack, resample_pcm
 from vocalis.metrics import percentile
-from vocalis.testing import FakeLLM
+from vocalis.testing import FakeLLM, FakeResponse
 from vocalis.testing.loopback import LoopbackOutput
 from vocalis.utils import now
 
@@ -75,7 +75,7 @@ async def feed(session: AgentSession, pcm: bytes) -> None:
         await session.push_audio(pcm[i : i + frame], INPUT_RATE)
 
 
-async def measure(turns: int) -> dict[str, object]:
+async def measure(turns: int, llm_ttft: float = 0.0) -> dict[str, object]:
     from vocalis.plugins.piper import PiperTTS
     from vocalis.plugins.silero import SileroVAD
     from vocalis.plugins.turn_detector import TurnDetector
@@ -84,7 +84,7 @@ async def measure(turns: int) -> dict[str, object]:
     clips = await synthesize_questions(turns)
     pipeline = Pipeline(
         stt=WhisperSTT(pause_decode_after=PAUSE_DECODE_AFTER),
-        llm=FakeLLM(default="Sure."),
+        llm=FakeLLM(default=FakeResponse("Sure.", ttft=llm_ttft)),
         tts=PiperTTS(),
         vad=SileroVAD(min_silence_duration=VAD_SILENCE),
         turn_detector=TurnDetector(),
@@ -109,6 +109,8 @@ async def measure(turns: int) -> dict[str, object]:
     return {
         "turns": len(measured),
         "questions": turns,
+        "llm_ttft_ms": llm_ttft * 1000,
+        "preemptive_turns": sum(1 for t in measured if t.preemptive),
         "e2e_ms_p50": round(percentile(e2e, 50) or 0.0, 1),
         "e2e_ms_p95": round(percentile(e2e, 95) or 0.0, 1),
         "stt_final_delay_ms_p50": p50("stt_final_delay_ms"),
@@ -126,8 +128,11 @@ async def measure(turns: int) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=12)
+    parser.add_argument(
+        "--llm-ttft", type=float, default=0.0, help="seconds the fake LLM takes (default 0)"
+    )
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(measure(args.turns))))
+    print(json.dumps(asyncio.run(measure(args.turns, args.llm_ttft))))
 
 
 if __name__ == "__main__":

@@ -106,6 +106,10 @@ async def test_flush_after_a_pause_reuses_the_pause_decode(speech_clips, make_si
     finals = rec.of(SpeechEventType.FINAL)
     assert len(finals) == 1 and "pizza" in finals[0].data.text.lower()
     assert finals[0].data.words
+    # The pause decode went out first as a PREFLIGHT with the same text (preemptive LLM).
+    preflights = rec.of(SpeechEventType.PREFLIGHT)
+    assert [p.data.text for p in preflights] == [finals[0].data.text]
+    assert rec.responses.index(preflights[0]) < rec.responses.index(finals[0])
     await stt.aclose()
 
 

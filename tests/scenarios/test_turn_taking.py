@@ -125,3 +125,18 @@ def test_wake_up_timer_fires_after_silence_and_not_while_talking():
     assert 7.0 < fired[0] < 8.5
     assert "Are you still there?" in record.assistant_texts()
     assert record.messages(ChatRole.USER)[0].text_content == "Hello"
+
+
+def test_no_preemptive_generation_while_the_turn_detector_expects_more():
+    user = UserScript().says("I want to book a table for", at=1.0, preflight=True)
+    eou = ScriptedEOU(0.1)
+    llm = FakeLLM(default="Sure.")
+    call = ScriptedCall(
+        Greeter(greeting=None), user, llm=llm, turn_detector=eou,
+        eou_config=EOUConfig(min_max_speech_wait_timeout=[0.3, 0.8]),
+    )
+    record = run_virtual(call.run(until=6.0))
+    turn = record.metrics.turns[-1]
+    assert not turn.preemptive
+    assert len(llm.requests) == 1
+    assert turn.llm_started_at >= turn.committed_at

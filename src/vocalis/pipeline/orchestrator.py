@@ -303,6 +303,10 @@ class PipelineOrchestrator(EventEmitter[str]):
             if self._preemptive.matches(candidate):
                 return
             await self._preemptive.cancel()
+            self._preemptive = None
+        probability = await self._eou_probability(candidate)
+        if probability is not None and probability < self._end_of_turn.threshold:
+            return  # the turn detector expects more words: don't pay for an LLM call yet
         self._preemptive = PreemptiveGeneration(
             self.c.llm, self.agent.chat_context, candidate, list(self.agent.tools)
         )
@@ -338,12 +342,13 @@ class PipelineOrchestrator(EventEmitter[str]):
         self._commit_task = None
         await self._commit_turn(eou_delay=delay, eou_probability=probability)
 
-    async def _eou_probability(self) -> float | None:
+    async def _eou_probability(self, text: str | None = None) -> float | None:
+        """The turn detector's probability that ``text`` (default: the turn so far) is done."""
         detector: EOU | None = self.c.turn_detector
         if detector is None or self.agent is None:
             return None
         ctx = self.agent.chat_context.copy()
-        ctx.add_message(ChatRole.USER, " ".join(self._parts))
+        ctx.add_message(ChatRole.USER, text if text is not None else " ".join(self._parts))
         try:
             return float(await asyncio.to_thread(detector.get_eou_probability, ctx))
         except Exception as exc:

@@ -42,6 +42,11 @@ class EndOfTurnDelay:
         self._config = config
         self._threshold = threshold
 
+    @property
+    def threshold(self) -> float:
+        """The turn detector's probability at or above which the user is taken to be done."""
+        return self._threshold
+
     def delay(self, probability: float | None) -> float:
         """Seconds to wait, given the turn detector's probability (None: no detector)."""
         low, high = self._config.min_delay, self._config.max_delay

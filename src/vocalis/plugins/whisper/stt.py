@@ -5,7 +5,8 @@ Audio is buffered per utterance. While it arrives, INTERIM transcripts come ever
 while a decode runs). ``flush()``, which the pipeline calls at end of speech, decodes the
 utterance at once and pushes the FINAL; if nobody calls it, a FINAL also follows
 ``silence_timeout`` seconds of low energy. When the speaker pauses, the utterance is decoded
-ahead of time at final quality, so a flush that follows without new speech answers at once.
+ahead of time at final quality and pushed as a PREFLIGHT transcript (the pipeline starts the
+LLM on it: preemptive generation), so a flush that follows without new speech answers at once.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class WhisperSTT(STT):
         beam_size: beam width of FINAL decodes. Default 5 (Whisper's own).
         interim_beam_size: beam width of INTERIM decodes; greedy (1) keeps them cheap.
         pause_decode_after: seconds of silence after speech at which the utterance is decoded
-            at final quality (pushed as an INTERIM); a flush with no speech since then reuses
+            at final quality (pushed as a PREFLIGHT); a flush with no speech since then reuses
             that result instead of decoding again, taking Whisper off the end-of-turn latency.
             Default 0.2 (below the VAD's end-of-speech wait); None disables it.
         silence_timeout: seconds of low energy after speech that finalise the utterance when
@@ -166,7 +167,8 @@ class WhisperSTT(STT):
             else:
                 result = await self._decode(audio, self.interim_beam_size, word_timestamps=False)
         if result is not None and result.text:
-            await self._push(SpeechEventType.INTERIM, result, start, len(audio), uid)
+            kind = SpeechEventType.PREFLIGHT if final_quality else SpeechEventType.INTERIM
+            await self._push(kind, result, start, len(audio), uid)
 
     async def _final(
         self, audio: np.ndarray, start: int, utterance_id: int, last_voiced: int
