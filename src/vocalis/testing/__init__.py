@@ -28,12 +28,15 @@ Example::
     assert record.assistant_texts() == ["It is sunny in Paris."]
     assert record.metrics.turns[0].e2e_latency_ms < 1000
 
-For logic without audio, use text mode: ``result = await session.run(user_input="...")``.
+A realtime speech-to-speech agent is scripted the same way with
+``FakeRealtimeModel(user, [FakeResponse(...), ...])`` as ``llm``. For logic without audio, use
+text mode: ``result = await session.run(user_input="...")``.
 """
 
 from ..utils.clock import VirtualTimeLoop, run_virtual
 from .call import CallRecord, ScriptedCall
 from .fake_llm import FakeLLM, FakeResponse, FakeToolCall
+from .fake_realtime import FakeRealtimeModel
 from .fake_stt import FakeSTT
 from .fake_tts import FakeTTS
 from .fake_vad import FakeVAD
@@ -43,6 +46,7 @@ from .script import UserScript, Utterance
 __all__ = [
     "CallRecord",
     "FakeLLM",
+    "FakeRealtimeModel",
     "FakeResponse",
     "FakeSTT",
     "FakeTTS",

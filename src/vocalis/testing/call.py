@@ -12,6 +12,7 @@ from ..llm.items import ChatMessage, ChatRole
 from ..metrics import SessionMetrics
 from ..pipeline.config import EOUConfig, InterruptConfig
 from ..pipeline.pipeline import Pipeline
+from ..realtime.base import RealtimeBaseModel
 from ..session.session import AgentSession
 from ..utils.clock import now
 from .fake_llm import FakeLLM
@@ -90,9 +91,14 @@ class ScriptedCall:
         self.user = user or UserScript()
         self.agent = agent
         self.llm = llm if llm is not None else FakeLLM()
-        self.tts = tts if tts is not None else FakeTTS()
-        self.stt = stt if stt is not None else FakeSTT(self.user)
-        self.vad = vad if vad is not None else FakeVAD()
+        if isinstance(self.llm, RealtimeBaseModel):
+            # A speech-to-speech model hears and speaks itself; add STT, VAD or TTS explicitly
+            # for the hybrid modes.
+            self.tts, self.stt, self.vad = tts, stt, vad
+        else:
+            self.tts = tts if tts is not None else FakeTTS()
+            self.stt = stt if stt is not None else FakeSTT(self.user)
+            self.vad = vad if vad is not None else FakeVAD()
         self.pipeline = Pipeline(
             stt=self.stt,
             llm=self.llm,

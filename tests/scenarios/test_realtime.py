@@ -1,0 +1,87 @@
+"""Scenarios with a realtime speech-to-speech model standing in the pipeline."""
+
+from __future__ import annotations
+
+from vocalis import ChatRole, RealtimeConfig, RealtimeMode
+from vocalis.testing import (
+    FakeRealtimeModel,
+    FakeResponse,
+    FakeToolCall,
+    FakeTTS,
+    ScriptedCall,
+    UserScript,
+    run_virtual,
+)
+from tests.scenarios.agents import LONG_ANSWER, Greeter
+
+
+def test_full_speech_to_speech_call_with_a_tool():
+    user = UserScript().says("What's the weather in Rome", at=1.0)
+    model = FakeRealtimeModel(
+        user,
+        [
+            FakeResponse(tool_calls=[FakeToolCall("get_weather", {"city": "Rome"}, call_id="w1")]),
+            FakeResponse("It is sunny in Rome.", ttft=0.2),
+        ],
+    )
+    call = ScriptedCall(Greeter(greeting=None), user, llm=model)
+    assert call.pipeline.realtime_mode == "full_s2s"
+    record = run_virtual(call.run(until=6.0))
+    types = [(i.type, getattr(i, "role", None)) for i in record.chat_context.items[1:]]
+    assert types == [
+        ("message", ChatRole.USER),
+        ("function_call", None),
+        ("function_call_output", None),
+        ("message", ChatRole.ASSISTANT),
+    ]
+    assert record.chat_context.items[3].output == "Sunny and 21 degrees in Rome"
+    assert record.assistant_texts() == ["It is sunny in Rome."]
+    assert record.agent_speech(), "the model's audio reached the output"
+    states = [s for _, s in record.states()]
+    assert states[:2] == ["starting", "idle"]
+    assert "listening" in states and "thinking" in states and "speaking" in states
+    turn = record.metrics.turns[-1]
+    assert turn.user_text == "What's the weather in Rome"
+    assert 200 < turn.e2e_latency_ms < 1000
+
+
+def test_barge_in_on_a_realtime_model_stops_its_voice():
+    user = UserScript().says("Tell me about the menu", at=1.0).says("Stop, just the prices", at=4.0)
+    model = FakeRealtimeModel(user, [LONG_ANSWER, "Pasta is twelve euros."])
+    record = run_virtual(ScriptedCall(Greeter(greeting=None), user, llm=model).run(until=9.0))
+    first = record.agent_speech()[0]
+    assert first[1] < 4.0 + 0.6
+    assert model.interrupts == 1
+    assert record.assistant_texts()[-1] == "Pasta is twelve euros."
+    assert model.requests == ["Tell me about the menu", "Stop, just the prices"]
+
+
+def test_hybrid_tts_speaks_the_models_text_with_our_voice():
+    user = UserScript().says("Say hello", at=1.0)
+    model = FakeRealtimeModel(user, ["Hello from the model."], text_only=True)
+    tts = FakeTTS()
+    call = ScriptedCall(
+        Greeter(greeting=None), user, llm=model, tts=tts,
+        realtime_config=RealtimeConfig(mode=RealtimeMode.HYBRID_TTS),
+    )
+    assert call.pipeline.realtime_mode == "hybrid_tts"
+    record = run_virtual(call.run(until=5.0))
+    assert tts.texts == ["Hello from the model."]
+    assert record.assistant_texts() == ["Hello from the model."]
+    assert record.agent_speech()
+
+
+def test_say_through_a_realtime_model():
+    from vocalis import Agent
+
+    class Welcome(Agent):
+        def __init__(self):
+            super().__init__(instructions="x")
+
+        async def on_enter(self):
+            await self.session.say("Welcome to Luigi's.")
+
+    model = FakeRealtimeModel(UserScript())
+    record = run_virtual(ScriptedCall(Welcome(), UserScript(), llm=model).run(until=3.0))
+    assert record.assistant_texts() == ["Welcome to Luigi's."]
+    assert record.agent_speech()[0][0] < 0.1
