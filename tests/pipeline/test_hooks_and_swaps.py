@@ -144,7 +144,7 @@ def test_session_metrics_summary_and_history_export():
 def test_the_test_kit_docstring_example_runs():
     import vocalis.testing as kit
 
-    code = kit.__doc__.split("Example::")[1].split("For logic without audio")[0]
+    code = kit.__doc__.split("Example::")[1].split("A realtime speech-to-speech")[0]
     namespace: dict = {}
     exec(compile("\n".join(line[4:] for line in code.splitlines()), "example", "exec"), namespace)
     assert isinstance(namespace["Weather"](), Agent)

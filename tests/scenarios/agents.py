@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from vocalis import Agent, function_tool
 
-
 LONG_ANSWER = (
     "Our menu has fresh pasta, wood fired pizza and a daily fish special. "
     "For dessert we serve tiramisu, panna cotta and three kinds of gelato. "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.scenarios.agents import LONG_ANSWER, Greeter
+
 from vocalis import ChatRole, RealtimeConfig, RealtimeMode
 from vocalis.testing import (
     FakeRealtimeModel,
@@ -12,7 +14,6 @@ from vocalis.testing import (
     UserScript,
     run_virtual,
 )
-from tests.scenarios.agents import LONG_ANSWER, Greeter
 
 
 def test_full_speech_to_speech_call_with_a_tool():
