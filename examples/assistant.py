@@ -49,6 +49,13 @@ NO_LLM_SETTING = (
     "export OPENAI_API_KEY=sk-...   or   export OPENAI_BASE_URL=http://localhost:11434/v1"
 )
 
+NO_LLM_NOTICE = {
+    "level": "warning",
+    "code": "llm_not_configured",
+    "message": "No language model is configured: the agent can hear you but cannot answer yet.",
+    "setting": NO_LLM_SETTING,
+}
+
 INSTRUCTIONS = (
     "You are a friendly, concise voice assistant. You can tell the current time and date, "
     "calculate, and save or read back the user's notes: use your tools for these, never guess "
@@ -242,16 +249,7 @@ class Assistant(Agent):
     async def on_enter(self) -> None:
         assert self.session is not None
         if not self.llm_configured:
-            self.session.emit(
-                "notice",
-                {
-                    "level": "warning",
-                    "code": "llm_not_configured",
-                    "message": "No language model is configured: the agent can hear you but "
-                    "cannot answer yet.",
-                    "setting": NO_LLM_SETTING,
-                },
-            )
+            self.session.emit("notice", NO_LLM_NOTICE)
             await self.session.say(NO_LLM_MESSAGE, add_to_chat_context=False)
             return
         await self.session.say("Hi! I can tell the time, do sums and take notes. Go ahead.")
@@ -313,6 +311,11 @@ def build_pipeline(llm: LLM) -> Pipeline:
         turn_detector=TurnDetector(),
         eou_config=EOUConfig(min_max_speech_wait_timeout=[0.3, 0.8]),
     )
+
+
+def notices() -> list[dict[str, str]]:
+    """What the page shows before any call (``vocalis serve`` publishes it at /notices)."""
+    return [] if llm_configured() else [NO_LLM_NOTICE]
 
 
 async def entrypoint(ctx: JobContext) -> None:

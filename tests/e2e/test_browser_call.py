@@ -55,14 +55,6 @@ async def _question_wav(path: Path) -> None:
     write_wav(path, lead + speech + tail, 48000)
 
 
-def _load_example() -> Any:
-    spec = importlib.util.spec_from_file_location("vocalis_example_assistant", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 async def _wait_for_page(tab: Any, check: Any, timeout: float) -> dict[str, Any]:
     """Poll ``window.vocalis`` until ``check(state)`` holds; the last state on timeout."""
     state: dict[str, Any] | None = None
@@ -77,21 +69,30 @@ async def _wait_for_page(tab: Any, check: Any, timeout: float) -> dict[str, Any]
 
 
 @contextlib.asynccontextmanager
-async def _call(wav: Path) -> AsyncIterator[Any]:
-    """The example served on 127.0.0.1 and a Chromium tab on its page, call started."""
+async def _call(wav: Path, before_call: Any = None) -> AsyncIterator[Any]:
+    """The example served on 127.0.0.1 (as ``vocalis serve`` does) and a Chromium tab on its
+    page; ``before_call(tab)`` runs once the page has loaded, then the call is started."""
+    from vocalis.cli.commands import notices_route
+    from vocalis.cli.loader import load_agent_file
     from vocalis.job import RoomOptions, WebSocketConfig
     from vocalis.transports.server import build_server
     from vocalis.transports.webrtc import add_webrtc_routes
 
-    example = _load_example()
+    example = load_agent_file(str(EXAMPLE))
     options = RoomOptions(websocket=WebSocketConfig(port=0))
-    server = build_server(example.entrypoint, room_options=options, routes=[add_webrtc_routes])
+    server = build_server(
+        example.entrypoint,
+        room_options=options,
+        routes=[add_webrtc_routes, notices_route(example)],
+    )
     await server.start()
     browser = await Chromium.launch(BROWSER, fake_audio=wav)  # type: ignore[arg-type]
     try:
         tab = await browser.page()
         await tab.call("Page.navigate", url=server.url("/"))
         await _wait_for_page(tab, lambda s: True, 10)
+        if before_call is not None:
+            await before_call(tab)
         await tab.evaluate("document.getElementById('talk').click()")
         yield tab
     finally:
@@ -155,7 +156,13 @@ async def test_the_page_says_when_no_language_model_is_configured(
     from vocalis.audio import write_wav
 
     write_wav(wav, bytes(48000 * 2 * 4), 48000)
-    async with _call(wav) as tab:
+
+    async def notice_before_any_call(tab: Any) -> None:
+        state = await _wait_for_page(tab, lambda s: s["notices"], timeout=10)
+        assert state["notices"][0]["code"] == "llm_not_configured"
+        assert state["connection"] == "disconnected"
+
+    async with _call(wav, before_call=notice_before_any_call) as tab:
         state = await _wait_for_page(
             tab,
             lambda s: s["notices"] and any("language model" in t for t in s["agentTexts"]),

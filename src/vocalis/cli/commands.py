@@ -48,19 +48,38 @@ def serve_options(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> Ro
                                websocket=websocket)
 
 
+def notices_route(agent: AgentFile) -> Any:
+    """``GET /notices``: what the agent file's ``notices()`` reports (a list of dicts with
+    ``level``, ``code``, ``message``, ``setting``), shown by the page before any call."""
+    from aiohttp import web
+
+    async def handler(request: web.Request) -> web.Response:
+        try:
+            notices = list(agent.notices()) if callable(agent.notices) else []
+        except Exception as exc:
+            notices = [{"level": "error", "code": "notices_failed", "message": str(exc)}]
+        return web.json_response(notices)
+
+    def install(app: web.Application, on_connection: Any) -> None:
+        app.router.add_get("/notices", handler)
+
+    return install
+
+
 async def serve(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> None:
     from ..transports import optional_webrtc_routes
     from ..transports.server import serve as serve_agent
     from ..utils.gc_tuning import tune_gc_for_realtime
 
     options = serve_options(agent, args, out)
-    routes = optional_webrtc_routes()
+    routes = [*optional_webrtc_routes(), notices_route(agent)]
+    has_page = len(routes) > 1
 
     def ready(server: Any) -> None:
         assert options.websocket is not None and options.telephony is not None
         tune_gc_for_realtime()
         query = "?token=TOKEN" if options.access_token else ""
-        if routes:
+        if has_page:
             out.write(f"web page:   {server.url('/')}{query}\n")
         else:
             out.write("WebRTC:     not available (install vocalis[webrtc])\n")

@@ -26,6 +26,7 @@ class AgentFile:
     module: ModuleType
     entrypoint: Any
     room_options: Any = None
+    notices: Any = None
 
 
 def load_agent_file(path: str) -> AgentFile:
@@ -52,4 +53,10 @@ def load_agent_file(path: str) -> AgentFile:
             f"{path} must define `async def entrypoint(ctx: JobContext)` "
             "(build the Agent, Pipeline and AgentSession there and `await session.start()`)"
         )
-    return AgentFile(full, module, entrypoint, getattr(module, "room_options", None))
+    return AgentFile(
+        full,
+        module,
+        entrypoint,
+        getattr(module, "room_options", None),
+        getattr(module, "notices", None),
+    )

@@ -69,6 +69,7 @@
   }
 
   function showNotice(notice) {
+    if (notice.code && view.notices.some((n) => n.code === notice.code)) return;
     view.notices.push(notice);
     const box = document.createElement("div");
     box.className = `notice ${notice.level || "info"}`;
@@ -265,6 +266,19 @@
       showError(`Could not start the call: ${err.message || err}`);
     }
   });
+
+  // Notices the agent file publishes before any call (GET /notices), e.g. a missing LLM.
+  (async () => {
+    const headers = token ? { Authorization: `Bearer ${token}` } : {};
+    try {
+      const response = await fetch("notices", { headers });
+      if (!response.ok) return;
+      const notices = await response.json();
+      if (Array.isArray(notices)) notices.forEach(showNotice);
+    } catch (err) {
+      // No notices endpoint (another server): calls still work.
+    }
+  })();
 
   $("text-form").addEventListener("submit", (event) => {
     event.preventDefault();
