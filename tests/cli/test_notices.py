@@ -18,10 +18,12 @@ async def _get(agent: AgentFile) -> list:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"http://127.0.0.1:{port}/notices") as response:
-                assert response.status == 200
-                return await response.json()
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/notices") as response,
+        ):
+            assert response.status == 200
+            return await response.json()
     finally:
         await runner.cleanup()
 
