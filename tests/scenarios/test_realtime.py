@@ -86,3 +86,38 @@ def test_say_through_a_realtime_model():
     record = run_virtual(ScriptedCall(Welcome(), UserScript(), llm=model).run(until=3.0))
     assert record.assistant_texts() == ["Welcome to Luigi's."]
     assert record.agent_speech()[0][0] < 0.1
+
+
+def test_hybrid_stt_our_turn_taking_feeds_the_model_text():
+    from vocalis.testing import FakeSTT, FakeVAD
+
+    user = UserScript().says("What time do you close", at=1.0)
+    model = FakeRealtimeModel(user, ["We close at ten."])
+    call = ScriptedCall(
+        Greeter(greeting=None), user, llm=model, stt=FakeSTT(user), vad=FakeVAD()
+    )
+    assert call.pipeline.realtime_mode == "hybrid_stt"
+    record = run_virtual(call.run(until=5.0))
+    # The model never heard audio: our VAD, STT and end-of-turn decision sent it the text.
+    assert model.position == 0.0
+    assert model.requests == ["What time do you close"]
+    assert record.user_texts() == ["What time do you close"]
+    assert record.assistant_texts() == ["We close at ten."]
+    assert record.agent_speech()
+    turn = record.metrics.turns[-1]
+    assert turn.user_speech_end is not None and 300 < turn.e2e_latency_ms < 800
+
+
+def test_llm_only_realtime_model_answers_in_text():
+    from vocalis.testing import FakeSTT, FakeVAD
+
+    user = UserScript().says("Spell my name", at=1.0)
+    model = FakeRealtimeModel(user, ["A N A."], text_only=True)
+    call = ScriptedCall(
+        Greeter(greeting=None), user, llm=model, stt=FakeSTT(user), vad=FakeVAD(),
+        realtime_config=RealtimeConfig(mode=RealtimeMode.LLM_ONLY),
+    )
+    assert call.pipeline.realtime_mode == "llm_only"
+    record = run_virtual(call.run(until=4.0))
+    assert record.assistant_texts() == ["A N A."]
+    assert not record.agent_speech()
