@@ -184,3 +184,35 @@ def test_say_inside_a_tool_speaks_without_cutting_the_reply():
     assert record.metrics.interruptions == 0
     output = next(i for i in record.chat_context.items if i.type == "function_call_output")
     assert output.output == "found it"
+
+
+def test_a_tool_awaiting_its_say_is_released_when_the_reply_is_interrupted():
+    from vocalis.testing import FakeTTS
+
+    finished: list[str] = []
+
+    class Holder(Agent):
+        def __init__(self):
+            super().__init__(instructions="x")
+
+        @function_tool
+        async def lookup(self) -> str:
+            """Slow lookup that announces itself."""
+            handle = await self.session.say("Please hold on.")
+            await handle
+            finished.append("interrupted" if handle.interrupted else "spoken")
+            return "found"
+
+    # The TTS synthesizes in real time, so "Please hold on." is still queued behind the long
+    # first sentence when the user barges in.
+    user = UserScript().says("Look it up", at=1.0).says("Never mind, thanks", at=4.0)
+    llm = FakeLLM([
+        FakeResponse(LONG, tool_calls=[FakeToolCall("lookup", call_id="l1")]),
+        FakeResponse("Okay."),
+    ])
+    call = ScriptedCall(Holder(), user, llm=llm, tts=FakeTTS(speed=1.0))
+    record = run_virtual(call.run(until=12.0))
+    assert finished == ["interrupted"]
+    outputs = [i for i in record.chat_context.items if i.type == "function_call_output"]
+    assert [(o.call_id, o.output) for o in outputs] == [("l1", "found")]
+    assert record.assistant_texts()[-1] == "Okay."

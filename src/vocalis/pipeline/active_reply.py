@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..metrics import TurnMetrics
@@ -24,9 +24,6 @@ class ActiveReply:
     speech: Speech | None = None
     finished: bool = False
     recorded: bool = False
-    audio_started: bool = False
-    tools_running: bool = False
-    injected: list[tuple[str, UtteranceHandle]] = field(default_factory=list)
 
     @property
     def interruptible(self) -> bool:

@@ -155,7 +155,6 @@ class ReplyRunner(EventEmitter[str]):
         def first_audio(at: float) -> None:
             reply.metrics.tts_first_audio_at = reply.metrics.tts_first_audio_at or at
             if self.current is reply:
-                reply.audio_started = True
                 self.emit("agent_state", AgentState.SPEAKING)
 
         audible = self.speak and self._writer is not None
@@ -239,7 +238,6 @@ class ReplyRunner(EventEmitter[str]):
             self.finish(reply)
 
     def _on_tools_running(self, reply: ActiveReply, running: bool) -> None:
-        reply.tools_running = running
         if running and self.current is reply:
             self.emit("agent_state", AgentState.THINKING)
 

@@ -91,6 +91,7 @@ class Speech:
         self._paused = False
         self._generation: int | None = None
         self._queue: asyncio.Queue[tuple[str, int, UtteranceHandle | None] | None] | None = None
+        self._injected: list[UtteranceHandle] = []
         self.tts_request_at: float | None = None
         self.first_audio_at: float | None = None
         self.started_at = now()
@@ -264,13 +265,13 @@ class Speech:
                 self.tts_request_at = now()
             yield spoken
             yield FlushMarker()
-        if spoken_handle is not None:
-            spoken_handle._mark_done()
+        self._release_injected(interrupted=False)
 
     def inject(self, text: str, handle: UtteranceHandle) -> bool:
         """Speak ``text`` next, inside this utterance (a tool's "one moment, please")."""
         if self._queue is None or self._interrupted or not text.strip():
             return False
+        self._injected.append(handle)
         self._queue.put_nowait((text, INJECTED_STEP, handle))
         return True
 
@@ -329,7 +330,18 @@ class Speech:
                 await self._tts.interrupt()
             except Exception:
                 logger.warning("TTS interrupt failed", exc_info=True)
+        self._release_injected(interrupted=True)
         self._mark_playout_done()
+
+    def _release_injected(self, *, interrupted: bool) -> None:
+        """Resolve the handles of injected text that will not be spoken now, so a tool
+        awaiting its ``say`` never waits forever."""
+        for handle in self._injected:
+            if not handle.done():
+                if interrupted:
+                    handle._mark_interrupted()
+                handle._mark_done()
+        self._injected.clear()
 
     # ---- accounting ----------------------------------------------------------------------
 
