@@ -196,3 +196,32 @@ def test_text_mode_run_returns_ordered_events():
     assert result.final_output == "Your table for two is booked."
     assert agent.bookings == ["Ana:2"]
     assert agent.chat_context.messages()[-1].role is ChatRole.ASSISTANT
+
+
+def test_say_with_prerendered_audio_skips_the_tts():
+    import asyncio
+
+    from vocalis import Agent
+    from vocalis.testing import FakeTTS
+    from vocalis.tts import TTSAudioCache
+
+    class Prompt(Agent):
+        def __init__(self, cache):
+            super().__init__(instructions="x")
+            self.cache = cache
+
+        async def on_enter(self):
+            await asyncio.sleep(0.5)
+            audio = await self.cache.fetch("One moment please.")
+            await self.session.say("One moment please.", audio_data=audio)
+
+    renderer = FakeTTS(sample_rate=24000)
+    cache = TTSAudioCache(renderer)
+    live_tts = FakeTTS()
+    record = run_virtual(
+        ScriptedCall(Prompt(cache), UserScript(), tts=live_tts).run(until=4.0)
+    )
+    assert live_tts.texts == [] and renderer.texts == ["One moment please."]
+    assert record.assistant_texts() == ["One moment please."]
+    start, end = record.agent_speech()[0]
+    assert 0.4 < start < 0.7 and end - start > 1.0  # 18 chars x 0.06 s of rendered audio

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -141,20 +140,9 @@ class Speech:
         async for chunk in chunks:
             if self._interrupted:
                 break
-            await self._push_direct(chunk)
+            await self._writer.add_output_bytes(chunk)
         await self._finish_playout()
         return self._result()
-
-    async def _push_direct(self, chunk: bytes) -> None:
-        if self.first_audio_at is None and chunk:
-            self.first_audio_at = now()
-            if self._on_first_audio is not None:
-                self._on_first_audio(self.first_audio_at)
-        assert self._writer is not None
-        self._writer.pushed_samples += len(chunk) // 2
-        result = self._track.add_new_bytes(bytes(chunk))
-        if inspect.isawaitable(result):
-            await result
 
     def _open_output(self) -> None:
         assert self._writer is not None

@@ -61,9 +61,21 @@ class SpeechAudioWriter:
             self._open = False
 
     async def add_new_bytes(self, audio: bytes) -> None:
-        if not self._open or not audio:
-            return
-        pcm = self._resampler.push(bytes(audio))
+        """PCM at the plugin's rate: resampled once to the track's rate, then forwarded."""
+        if self._open and audio:
+            await self._forward(self._resampler.push(bytes(audio)))
+
+    async def add_output_bytes(self, pcm: bytes) -> None:
+        """PCM already at the track's rate (pre-rendered ``say(audio_data=...)``)."""
+        if self._open:
+            await self._forward(bytes(pcm))
+
+    async def drain(self) -> None:
+        """Push what the resampler still holds (end of synthesis)."""
+        if self._open:
+            await self._forward(self._resampler.flush())
+
+    async def _forward(self, pcm: bytes) -> None:
         if not pcm:
             return
         if self.first_audio_at is None:
@@ -74,17 +86,6 @@ class SpeechAudioWriter:
         result = self._track.add_new_bytes(pcm)
         if inspect.isawaitable(result):
             await result
-
-    async def drain(self) -> None:
-        """Push what the resampler still holds (end of synthesis)."""
-        if not self._open:
-            return
-        tail = self._resampler.flush()
-        if tail:
-            self.pushed_samples += len(tail) // 2
-            result = self._track.add_new_bytes(tail)
-            if inspect.isawaitable(result):
-                await result
 
     def interrupt(self) -> None:
         """A plugin asked to stop: drop further audio (the orchestrator fades the track)."""
