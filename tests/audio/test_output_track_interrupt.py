@@ -146,14 +146,18 @@ def test_pause_emits_silence_and_keeps_audio_for_resume():
     assert after[3][0].is_silence
 
 
-def test_interrupt_while_paused_unpauses_and_fades():
+def test_interrupt_while_paused_unpauses_and_clears_without_a_tail():
+    """A paused voice is already silent: fading a tail back in would be heard as the agent
+    starting to talk again. (The reference fades here.)"""
+
     async def main():
         track = OutputTrack()
         await track.add_new_bytes(constant_pcm(1000, 480 * 4))
         track.pause()
         track.interrupt()
-        return track.is_paused, track.read_available()
+        return track.is_paused, track.read_available(), track.is_speaking
 
-    paused, frames = run_virtual(main())
+    paused, frames, speaking = run_virtual(main())
     assert not paused
-    assert len(frames) == 4
+    assert frames == []
+    assert not speaking

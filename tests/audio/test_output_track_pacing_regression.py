@@ -32,3 +32,4 @@ def test_frames_trickling_in_faster_than_real_time_are_still_paced():
     assert len(times) == 10
     gaps = [round(b - a, 3) for a, b in itertools.pairwise(times)]
     assert gaps == [0.02] * 9
+

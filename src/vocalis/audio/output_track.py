@@ -173,15 +173,16 @@ class OutputTrack:
 
         The first ``interrupt_fade_duration`` seconds of pending audio are kept with an
         exponential fade to zero and the rest is dropped; 0 drops everything at once. A second
-        interrupt while that tail is pending keeps it. In manual mode intake stays closed until
-        ``enable_audio_input``, so late bytes of the interrupted reply are not played.
+        interrupt while that tail is pending keeps it. A paused track is already silent, so it
+        is cleared without a tail (no voice fading back in). In manual mode intake stays closed
+        until ``enable_audio_input``, so late bytes of the interrupted reply are not played.
         """
         if not self._faded_tail_pending:
             pending = b"".join(self._frames) + trim_partial_sample(
                 self._chunker.clear(), self.channels
             )
             self._frames.clear()
-            if self.interrupt_fade_duration > 0 and pending:
+            if self.interrupt_fade_duration > 0 and pending and not self._paused:
                 fade_frames = max(
                     1, round(self.interrupt_fade_duration / self.format.frame_duration)
                 )

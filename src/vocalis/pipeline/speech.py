@@ -308,10 +308,7 @@ class Speech:
             played, _ = self._track.snapshot_playback()
             self._played_at_interrupt = played
             self._writer.close(self._generation)
-            if self._paused:
-                _interrupt_without_fade(self._track)
-            else:
-                self._track.interrupt()
+            self._track.interrupt()
             self._paused = False
         if self._tts is not None:
             try:
@@ -362,19 +359,6 @@ class Speech:
             step_texts=step_texts,
             heard_step_texts=heard_texts,
         )
-
-
-def _interrupt_without_fade(track: Any) -> None:
-    """A paused voice is already silent: clear it without fading a tail back in."""
-    fade = getattr(track, "interrupt_fade_duration", None)
-    if fade is None:
-        track.interrupt()
-        return
-    track.interrupt_fade_duration = 0.0
-    try:
-        track.interrupt()
-    finally:
-        track.interrupt_fade_duration = fade
 
 
 class SpeechError(Exception):
