@@ -53,20 +53,9 @@ class SpeechUnderstanding:
         if self.stt is not None:
             self.stt.on_stt_transcript(self._on_transcript)
 
-    def replace(
-        self,
-        *,
-        stt: STT | object | None = None,
-        vad: VAD | object | None = None,
-        denoise: Denoise | object | None = None,
-    ) -> None:
-        """Swap components at run time (``_KEEP`` leaves one as it is)."""
-        if stt is not _KEEP:
-            self.stt = stt  # type: ignore[assignment]
-        if vad is not _KEEP:
-            self.vad = vad  # type: ignore[assignment]
-        if denoise is not _KEEP:
-            self.denoise = denoise  # type: ignore[assignment]
+    def replace(self, *, stt: STT | None, vad: VAD | None, denoise: Denoise | None) -> None:
+        """Swap the components at run time (``change_component``)."""
+        self.stt, self.vad, self.denoise = stt, vad, denoise
         self._wire()
 
     def loop_time_of(self, audio_seconds: float) -> float:
@@ -133,5 +122,3 @@ class SpeechUnderstanding:
         except Exception as exc:
             self._on_error("stt", exc)
 
-
-_KEEP = object()
