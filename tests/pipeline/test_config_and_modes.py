@@ -3,11 +3,12 @@ import pytest
 from vocalis import EOUConfig, InterruptConfig, Pipeline, PipelineMode, RealtimeConfig, RealtimeMode
 from vocalis.pipeline import (
     EndOfTurnDelay,
-    InterruptionPolicy,
+    InterruptDecision,
+    InterruptionStrategy,
+    Overlap,
     build_pipeline_config,
     is_backchannel,
 )
-from vocalis.pipeline.turn_taking import InterruptDecision
 from vocalis.testing import FakeLLM, FakeSTT, FakeTTS, FakeVAD, UserScript
 
 
@@ -60,23 +61,38 @@ def test_end_of_turn_delay_strategies():
     assert adaptive.delay(-3) == 1.5
 
 
-def test_interruption_policy_by_mode():
-    hybrid = InterruptionPolicy(InterruptConfig(), has_stt=True, has_vad=True)
-    assert hybrid.on_speech_duration(0.2) is InterruptDecision.NONE
-    assert hybrid.on_speech_duration(0.6) is InterruptDecision.PAUSE
-    assert hybrid.on_transcript("wait stop", 0.9) is InterruptDecision.INTERRUPT
-    assert hybrid.on_transcript("mm-hmm", 0.9) is InterruptDecision.NONE
-    vad_only = InterruptionPolicy(InterruptConfig(mode="VAD_ONLY"), has_stt=True, has_vad=True)
-    assert vad_only.on_speech_duration(0.6) is InterruptDecision.INTERRUPT
-    assert vad_only.on_transcript("wait stop now", 1.0) is InterruptDecision.NONE
-    stt_only = InterruptionPolicy(
+def test_interruption_strategy_by_mode():
+    hybrid = InterruptionStrategy(InterruptConfig(), has_stt=True, has_vad=True)
+    assert hybrid.decide(Overlap(0.2)) is InterruptDecision.NONE
+    assert hybrid.decide(Overlap(0.6)) is InterruptDecision.PAUSE
+    assert hybrid.decide(Overlap(0.3, "wait stop", 0.9)) is InterruptDecision.INTERRUPT
+    assert hybrid.decide(Overlap(0.3, "mm-hmm", 0.9)) is InterruptDecision.BACKCHANNEL
+    assert hybrid.decide(Overlap(0.6, "wait", 0.9, paused=True)) is InterruptDecision.INTERRUPT
+    vad_only = InterruptionStrategy(InterruptConfig(mode="VAD_ONLY"), has_stt=True, has_vad=True)
+    assert vad_only.decide(Overlap(0.6)) is InterruptDecision.INTERRUPT
+    assert vad_only.decide(Overlap(0.1, "wait stop now", 1.0)) is InterruptDecision.NONE
+    stt_only = InterruptionStrategy(
         InterruptConfig(mode="STT_ONLY", interrupt_min_confidence=0.8), has_stt=True, has_vad=True
     )
-    assert stt_only.on_speech_duration(5.0) is InterruptDecision.NONE
-    assert stt_only.on_transcript("wait stop", 0.5) is InterruptDecision.NONE
-    assert stt_only.on_transcript("wait stop", 0.9) is InterruptDecision.INTERRUPT
+    assert stt_only.decide(Overlap(5.0)) is InterruptDecision.NONE
+    assert stt_only.decide(Overlap(1.0, "wait stop", 0.5)) is InterruptDecision.NONE
+    assert stt_only.decide(Overlap(1.0, "wait stop", 0.9)) is InterruptDecision.INTERRUPT
     # Without an STT, HYBRID can only use the VAD.
-    assert InterruptionPolicy(InterruptConfig(), has_stt=False, has_vad=True).mode == "VAD_ONLY"
+    assert InterruptionStrategy(InterruptConfig(), has_stt=False, has_vad=True).mode == "VAD_ONLY"
+
+
+def test_interruption_strategy_with_an_audio_classifier():
+    strategy = InterruptionStrategy(InterruptConfig(), has_stt=True, has_vad=True)
+    # A confident "interruption" stops the agent before any word is transcribed...
+    assert strategy.decide(Overlap(0.3, audio_probability=0.9)) is InterruptDecision.INTERRUPT
+    # ...but not on the first frames of sound.
+    assert strategy.decide(Overlap(0.1, audio_probability=0.9)) is InterruptDecision.NONE
+    # A weak STT hearing "and then" over an "mm-hmm" does not cut the agent off.
+    heard = Overlap(0.4, "and then", 0.9, audio_probability=0.05)
+    assert strategy.decide(heard) is InterruptDecision.BACKCHANNEL
+    # Many real words win over a doubtful classifier.
+    long = Overlap(0.9, "no wait I meant Tuesday", 0.9, audio_probability=0.2)
+    assert strategy.decide(long) is InterruptDecision.INTERRUPT
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from tests.scenarios.agents import Greeter
 
 from vocalis import Agent, FallbackLLM, FallbackSTT, FallbackTTS, function_tool
+from vocalis.pipeline.options import DEFAULT_LLM_ERROR_MESSAGE
 from vocalis.testing import (
     FakeLLM,
     FakeResponse,
@@ -95,7 +96,10 @@ def test_llm_failure_without_fallback_is_reported_and_the_call_goes_on():
     record = run_virtual(ScriptedCall(Greeter(greeting=None), user, llm=llm).run(until=9.0))
     errors = [p for _, n, p in record.events if n == "error"]
     assert errors and errors[0]["source"] == "llm" and "503" in errors[0]["error"]
-    assert record.assistant_texts() == ["Now it works."]
+    # The caller is never left in silence: the failed turn gets a short spoken apology.
+    apology, answer = record.assistant_texts()
+    assert DEFAULT_LLM_ERROR_MESSAGE.startswith(apology) and answer == "Now it works."
+    assert any(1.0 < start < 5.0 for start, _ in record.agent_speech())
     assert [s for _, s in record.states()][-1] == "closing"
 
 

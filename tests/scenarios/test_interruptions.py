@@ -121,9 +121,9 @@ def test_interrupt_force_stops_non_interruptible_speech():
         run = asyncio.ensure_future(call.run(until=6.0))
         await asyncio.sleep(1.0)
         await call.session.interrupt()
-        refused = call.pipeline.orchestrator.current_reply is not None
+        refused = call.pipeline.current_utterance is not None
         await call.session.interrupt(force=True)
-        stopped = call.pipeline.orchestrator.current_reply is None
+        stopped = call.pipeline.current_utterance is None
         return refused, stopped, await run
 
     refused, stopped, record = run_virtual(scenario())

@@ -31,7 +31,7 @@ from .frames import (
 from .mixer import AudioMixer
 from .output_track import OutputTrack, TrackEndedError
 from .pacing import FramePacer
-from .resampler import StreamResampler, resample_pcm
+from .resampler import ResampleQuality, StreamResampler, resample_pcm
 from .tee import TeeOutputTrack
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "FrameChunker",
     "FramePacer",
     "OutputTrack",
+    "ResampleQuality",
     "StreamResampler",
     "TeeOutputTrack",
     "TrackEndedError",

@@ -57,11 +57,15 @@ class OutputTrack:
 
     One reader pulls frames. ``recv`` waits for each frame's turn on the loop clock and returns
     silence when nothing is queued; when the track is idle, newly queued speech ends the wait
-    at once so the first frame of an utterance leaves without waiting for a tick.
+    at once so the first frame of an utterance leaves without waiting for a tick. Writers wait
+    while more than ``max_queued_seconds`` of audio is queued (backpressure), so a TTS that
+    runs far ahead of playback holds memory for seconds of audio, not minutes.
     """
 
     kind = "audio"
     can_pause = True
+    DEFAULT_MAX_QUEUED_SECONDS = 5.0
+    """Enough lead for smooth playback after a slow sentence; a TTS further ahead waits."""
 
     def __init__(
         self,
@@ -73,6 +77,7 @@ class OutputTrack:
         interrupt_fade_duration: float = 0.4,
         speaking_grace_period: float = 0.2,
         late_tolerance: float = 0.01,
+        max_queued_seconds: float = DEFAULT_MAX_QUEUED_SECONDS,
     ) -> None:
         if interrupt_fade_duration < 0 or speaking_grace_period < 0:
             raise ValueError("interrupt_fade_duration and speaking_grace_period must be >= 0")
@@ -86,6 +91,9 @@ class OutputTrack:
         self.pipeline_hooks: Any = None
         self.first_audio_out_time: float | None = None
         self.dropped_bytes = 0
+        self.max_queued_seconds = max_queued_seconds
+        self._room = asyncio.Event()
+        self._room.set()
 
         self._chunker = FrameChunker(self.format.frame_bytes)
         self._frames: deque[bytes] = deque()
@@ -127,6 +135,9 @@ class OutputTrack:
         manual mode, or once the track has ended.
         """
         data = as_pcm_bytes(audio)
+        while self.queued_seconds > self.max_queued_seconds and not self._ended:
+            self._room.clear()
+            await self._room.wait()
         if not self._accepting_audio or self._ended:
             self.dropped_bytes += len(data)
             return
@@ -201,6 +212,7 @@ class OutputTrack:
         self._accepting_audio = not self._manual_audio_control
         self._first_out_armed = True
         self._frames_before_utterance = len(self._frames)
+        self._make_room()
         if self._frames:
             self._last_speaking_time = now()
         else:
@@ -235,6 +247,15 @@ class OutputTrack:
         pushed = self._pushed_samples_total() - self._pushed_at_start
         played = self._samples_played - self._played_at_start
         return min(played, pushed), pushed
+
+    @property
+    def queued_seconds(self) -> float:
+        """Audio queued and not yet handed out."""
+        return len(self._frames) * self.format.frame_duration
+
+    def _make_room(self) -> None:
+        if not self._room.is_set() and self.queued_seconds <= self.max_queued_seconds:
+            self._room.set()
 
     @property
     def is_speaking(self) -> bool:
@@ -342,6 +363,7 @@ class OutputTrack:
         if not self._paused:
             if self._frames:
                 speech = self._frames.popleft()
+                self._make_room()
                 self._samples_played += self.samples
                 self._is_speaking = True
                 self._last_speaking_time = t
@@ -417,6 +439,7 @@ class OutputTrack:
     def stop(self) -> None:
         """End the track: readers get ``TrackEndedError``, further audio is dropped."""
         self._ended = True
+        self._room.set()
         self._pacer.wake(force=True)
 
     async def cleanup(self) -> None:

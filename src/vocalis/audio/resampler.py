@@ -54,6 +54,14 @@ class StreamResampler:
         """True when rates are equal and bytes go through untouched."""
         return self._stream is None
 
+    @property
+    def delay_seconds(self) -> float:
+        """How much output the resampler holds back right now, in seconds: the last sample
+        returned by ``push`` is that much older than the last sample pushed."""
+        if self._stream is None:
+            return 0.0
+        return float(self._stream.delay()) / self.out_rate
+
     def _new_stream(self) -> soxr.ResampleStream:
         return soxr.ResampleStream(
             self.in_rate, self.out_rate, self.channels, dtype="int16", quality=self.quality

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..transports.base import RoomConnection
+from ..utils.current_job import current_job, reset_current_job, set_current_job
 from .options import RoomOptions, TransportMode
 
 logger = logging.getLogger("vocalis.job")
@@ -25,22 +26,17 @@ SHUTDOWN_CALLBACK_TIMEOUT = 15.0
 
 ShutdownCallback = Callable[[], Awaitable[Any] | Any]
 
-_current: contextvars.ContextVar[JobContext | None] = contextvars.ContextVar(
-    "vocalis_job_context", default=None
-)
-
-
 def get_current_job_context() -> JobContext | None:
     """The context of the job whose entrypoint is running in this task, if any."""
-    return _current.get()
+    return current_job()
 
 
-def _set_current_job_context(ctx: JobContext | None) -> contextvars.Token[JobContext | None]:
-    return _current.set(ctx)
+def _set_current_job_context(ctx: JobContext | None) -> contextvars.Token[Any]:
+    return set_current_job(ctx)
 
 
-def _reset_current_job_context(token: contextvars.Token[JobContext | None]) -> None:
-    _current.reset(token)
+def _reset_current_job_context(token: contextvars.Token[Any]) -> None:
+    reset_current_job(token)
 
 
 class JobContext:

@@ -28,6 +28,8 @@ class SessionMetrics:
     false_interruptions: int = 0
     backchannels: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
+    input_dropped_s: dict[str, float] = field(default_factory=dict)
+    """Seconds of user audio each input stage dropped because it fell behind."""
 
     def summary(self) -> dict[str, Any]:
         def stat(name: str) -> dict[str, float | None]:
@@ -40,6 +42,7 @@ class SessionMetrics:
             "false_interruptions": self.false_interruptions,
             "backchannels": self.backchannels,
             "errors": len(self.errors),
+            "input_dropped_s": dict(self.input_dropped_s),
             "tool_calls": sum(len(t.tools) for t in self.turns),
             "e2e_latency_ms": stat("e2e_latency_ms"),
             "stt_final_delay_ms": stat("stt_final_delay_ms"),

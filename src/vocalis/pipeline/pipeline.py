@@ -1,8 +1,10 @@
 """``Pipeline``: pass the components you have, it works out the mode and runs them.
 
-The cascading modes run through the ``PipelineOrchestrator``; a realtime speech-to-speech
-model runs through ``RealtimeFlow``, which reports the same states and events, so the session
-on top does not care which one it drives.
+It keeps the components, the mode, the hooks and the ``SessionLink`` a session gives it, and
+builds the runtime for the mode: an ``Orchestrator`` (the turn state machine) driving our
+understanding stage, or a ``RealtimeAdapter`` over a speech-to-speech model, or both in the
+hybrid modes. A rebuild (``change_pipeline``) makes a new runtime on the same link, so
+subscribers, metrics and handoffs carry over.
 """
 
 from __future__ import annotations
@@ -10,16 +12,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import contextmanager
 from typing import Any
 
 from ..realtime.base import RealtimeBaseModel
-from ..utils.events import EventEmitter
+from ..text import BasicSentenceChunker, BasicTextFilter, normalize_lang_code
+from ..utils.clock import now
 from .components import Components
 from .config import EOUConfig, InterruptConfig
+from .events import EventBus
 from .hooks import HOOK_NAMES, PipelineHooks
+from .link import SessionLink
 from .modes import PipelineConfig, RealtimeConfig, RealtimeMode, build_pipeline_config
-from .orchestrator import PipelineOrchestrator
-from .reply import DEFAULT_MAX_TOOL_STEPS
+from .options import DEFAULT_MAX_TOOL_STEPS, ReplyOptions
+from .realtime.adapter import RealtimeAdapter
+from .turns.interruption import BackchannelDetector
+from .turns.orchestrator import Orchestrator
+from .understanding.speech_input import SpeechInput
+from .understanding.stage import InputChunk
 from .utterance import UtteranceHandle
 
 logger = logging.getLogger("vocalis.pipeline")
@@ -27,15 +37,10 @@ logger = logging.getLogger("vocalis.pipeline")
 NO_CHANGE: Any = object()
 """Sentinel for ``change_component``: leave this slot as it is (``None`` removes nothing)."""
 
-FORWARDED_EVENTS = (
-    "agent_state", "user_state", "user_transcript", "transcript_ready", "agent_text",
-    "content_generated", "synthesis_complete", "interrupted", "false_interruption",
-    "backchannel", "metrics", "function_tools_executed", "error", "activity",
-    "realtime_model_transcription", "realtime_model_function_executed",
-)
+_COMPONENT_NAMES = ("stt", "llm", "tts", "vad", "turn_detector", "avatar", "denoise")
 
 
-class Pipeline(EventEmitter[str]):
+class Pipeline:
     """The components of a voice agent and the mode they make."""
 
     def __init__(
@@ -60,28 +65,32 @@ class Pipeline(EventEmitter[str]):
         chunking_language: str = "auto",
         max_tool_steps: int = DEFAULT_MAX_TOOL_STEPS,
         preemptive_generation: bool = True,
+        reply_options: ReplyOptions | None = None,
+        backchannel: BackchannelDetector | None = None,
     ) -> None:
-        super().__init__()
         self.hooks = PipelineHooks()
+        self.link = SessionLink()
         self.eou_config = eou_config or EOUConfig()
         self.interrupt_config = interrupt_config or InterruptConfig()
-        self.context_window = context_window
         self.conversational_graph = conversational_graph
         self.voice_mail_detector = voice_mail_detector
         self.realtime_config = realtime_config or RealtimeConfig()
-        self.max_tool_steps = max_tool_steps
+        self.reply_options = reply_options or ReplyOptions(
+            max_tool_steps=max_tool_steps, context_window=context_window
+        )
         self.preemptive_generation = preemptive_generation
+        self.backchannel = backchannel
         self._text_chunking = text_chunking
         self._text_filtering = text_filtering
         self._chunker_override = chunker
         self._filter_override = text_filter
         self._chunking_language = chunking_language
-        self.agent: Any = None
         self.audio_track: Any = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.orchestrator: PipelineOrchestrator | None = None
-        self.realtime: Any = None
+        self._orchestrator: Orchestrator | None = None
+        self._realtime: RealtimeAdapter | None = None
         self._started = False
+        self._error_relays: dict[str, tuple[Any, _ErrorRelay]] = {}
         self._set_components(stt, llm, tts, vad, turn_detector, avatar, denoise)
 
     # ---- components and mode -----------------------------------------------------------------
@@ -103,8 +112,6 @@ class Pipeline(EventEmitter[str]):
         self.text_filter = self._make_filter(language)
 
     def _resolve_language(self) -> str:
-        from ..text import normalize_lang_code
-
         for candidate in (
             self._chunking_language if self._chunking_language != "auto" else None,
             getattr(self.stt, "language", None),
@@ -120,8 +127,6 @@ class Pipeline(EventEmitter[str]):
             return None
         if self._chunker_override is not None:
             return self._chunker_override
-        from ..text import BasicSentenceChunker
-
         return BasicSentenceChunker(language=language)
 
     def _make_filter(self, language: str) -> Any:
@@ -129,8 +134,6 @@ class Pipeline(EventEmitter[str]):
             return None
         if self._filter_override is not None:
             return self._filter_override
-        from ..text import BasicTextFilter
-
         return BasicTextFilter.for_language(None if language == "auto" else language)
 
     @property
@@ -141,82 +144,136 @@ class Pipeline(EventEmitter[str]):
     def realtime_mode(self) -> str | None:
         return self.config.realtime_mode.value if self.config.realtime_mode else None
 
-    def _components(self) -> Components:
-        realtime = self.config.realtime_mode
-        hybrid_stt = realtime in (RealtimeMode.HYBRID_STT, RealtimeMode.LLM_ONLY)
-        return Components(
+    @property
+    def context_window(self) -> Any:
+        return self.reply_options.context_window
+
+    @context_window.setter
+    def context_window(self, value: Any) -> None:
+        self.reply_options.context_window = value
+
+    @property
+    def max_tool_steps(self) -> int:
+        return self.reply_options.max_tool_steps
+
+    # ---- hooks and events --------------------------------------------------------------------
+
+    @property
+    def bus(self) -> EventBus:
+        """The session's event bus (typed events; the reference's names work too)."""
+        return self.link.bus
+
+    def on(self, event: Any, callback: Callable[..., Any] | None = None) -> Any:
+        """Register a hook (``stt``, ``llm``, ``tts``, ``user_turn_start``, ...) or subscribe
+        to an event (by name, or by event class). Works as a decorator: ``@pipeline.on("llm")``.
+        """
+        if callback is None:
+            return lambda func: self.on(event, func)
+        if event in HOOK_NAMES:
+            return self.hooks.register(event, callback)
+        return self.bus.subscribe(event, callback)
+
+    def off(self, event: Any, callback: Callable[..., Any]) -> None:
+        self.bus.unsubscribe(event, callback)
+
+    def emit(self, event: str, *args: Any) -> None:
+        """Publish a named event on the bus (the reference's ``EventEmitter.emit``)."""
+        self.bus.emit(event, *args)
+
+    # ---- the runtime -------------------------------------------------------------------------
+
+    def _hears_locally(self) -> bool:
+        return self.realtime_model is None or self.config.realtime_mode in (
+            RealtimeMode.HYBRID_STT, RealtimeMode.LLM_ONLY,
+        )
+
+    def _build_runtime(self) -> Orchestrator:
+        realtime = self.realtime_model is not None
+        mode = self.config.realtime_mode
+        components = Components(
             stt=self.stt,
-            llm=None if self.realtime_model is not None else self.llm,
-            tts=self.tts if self.realtime_model is None else None,
+            llm=None if realtime else self.llm,
+            tts=self.tts if not realtime or mode is RealtimeMode.HYBRID_TTS else None,
             vad=self.vad,
             turn_detector=self.turn_detector,
             denoise=self.denoise,
             avatar=self.avatar,
-            chunker=self.chunker if not hybrid_stt else None,
+            chunker=self.chunker if mode not in (RealtimeMode.HYBRID_STT, RealtimeMode.LLM_ONLY)
+            else None,
             text_filter=self.text_filter,
         )
-
-    # ---- hooks and events --------------------------------------------------------------------
-
-    def on(self, event: str, callback: Callable[..., Any] | None = None) -> Any:
-        """Register a hook (``stt``, ``llm``, ``tts``, ``user_turn_start``, ...) or a listener.
-
-        Hooks may be async and work as decorators: ``@pipeline.on("llm")``.
-        """
-        if event in HOOK_NAMES:
-            if callback is None:
-                return lambda func: self.hooks.register(event, func)
-            return self.hooks.register(event, callback)
-        return super().on(event, callback)
-
-    def _forward(self, source: EventEmitter[str]) -> None:
-        for name in FORWARDED_EVENTS:
-            source.on(name, lambda *args, _n=name: self.emit(_n, *args))
-
-    # ---- wiring ------------------------------------------------------------------------------
-
-    def set_agent(self, agent: Any) -> None:
-        """Bind the agent and build the runtime for the detected mode."""
-        self.agent = agent
-        if self.realtime_model is not None:
-            from .realtime_flow import RealtimeFlow
-
-            if self.realtime is None:
-                self.realtime = RealtimeFlow(self)
-                self._forward(self.realtime)
-            self.realtime.set_agent(agent)
-            if self.config.realtime_mode in (RealtimeMode.HYBRID_STT, RealtimeMode.LLM_ONLY):
-                self._ensure_orchestrator()
-        else:
-            self._ensure_orchestrator()
-        if self.orchestrator is not None:
-            self.orchestrator.set_agent(agent)
-
-    def _ensure_orchestrator(self) -> None:
-        if self.orchestrator is not None:
-            return
-        self.orchestrator = PipelineOrchestrator(
-            self._components(),
+        orchestrator = Orchestrator(
+            components,
+            link=self.link,
+            hooks=self.hooks,
             eou_config=self.eou_config,
             interrupt_config=self.interrupt_config,
-            hooks=self.hooks,
-            context_window=self.context_window,
-            max_tool_steps=self.max_tool_steps,
+            reply_options=self.reply_options,
+            backchannel=self.backchannel,
             preemptive_generation=self.preemptive_generation,
+            turn_owner="local" if self._hears_locally() else "model",
         )
-        self._forward(self.orchestrator)
-        if self.audio_track is not None:
-            self.orchestrator.set_audio_track(self.audio_track)
+        if realtime:
+            assert mode is not None
+            self._realtime = RealtimeAdapter(self.realtime_model, mode, orchestrator)
+            orchestrator.responder = self._realtime
+        if self._hears_locally():
+            orchestrator.attach_listener(SpeechInput(
+                stt=self.stt, vad=self.vad, denoise=self.denoise, signals=orchestrator,
+                on_error=orchestrator.report_stage_error, on_drop=orchestrator.report_drop,
+            ))
+        else:
+            assert self._realtime is not None
+            orchestrator.attach_listener(self._realtime)
+        self._watch_component_errors()
+        return orchestrator
+
+    def _watch_component_errors(self) -> None:
+        """A component's own ``error`` events (the reference's plugin contract) reach the
+        session as ``ErrorEvent``s; relays follow component swaps."""
+        names = ["stt", "tts", "vad", "turn_detector", "denoise"]
+        if self.realtime_model is None:
+            names.append("llm")
+        for name in names:
+            component = getattr(self, name)
+            wired = self._error_relays.get(name)
+            if wired is not None and wired[0] is component:
+                continue
+            if wired is not None:
+                wired[0].off("error", wired[1])
+                del self._error_relays[name]
+            if component is not None and callable(getattr(component, "on", None)):
+                relay = _ErrorRelay(self.link, name)
+                component.on("error", relay)
+                self._error_relays[name] = (component, relay)
+
+    @property
+    def runtime(self) -> Orchestrator | None:
+        """The orchestrator of the current mode (None before an agent is set)."""
+        return self._orchestrator
+
+    def set_agent(self, agent: Any) -> None:
+        """Bind the agent (building the runtime the first time)."""
+        self.link.agent = agent
+        if self._orchestrator is None:
+            self._orchestrator = self._build_runtime()
+            if self.audio_track is not None:
+                self._apply_track(self.audio_track)
+        if self._realtime is not None:
+            self._realtime.set_agent(agent)
 
     def set_audio_track(self, track: Any) -> None:
         """Attach the output track (called by the session or the transport)."""
         self.audio_track = track
         if hasattr(track, "interrupt_fade_duration"):
             track.interrupt_fade_duration = self.interrupt_config.interrupt_fade_duration
-        if self.orchestrator is not None:
-            self.orchestrator.set_audio_track(track)
-        if self.realtime is not None:
-            self.realtime.set_audio_track(track)
+        self._apply_track(track)
+
+    def _apply_track(self, track: Any) -> None:
+        if self._orchestrator is not None:
+            self._orchestrator.set_track(track)
+        if self._realtime is not None:
+            self._realtime.set_track(track)
 
     def _set_loop_and_audio_track(self, loop: asyncio.AbstractEventLoop, track: Any) -> None:
         """Reference-compatible wiring entry point for transports."""
@@ -224,38 +281,43 @@ class Pipeline(EventEmitter[str]):
         self.set_audio_track(track)
 
     async def start(self, **kwargs: Any) -> None:
-        """Connect realtime models and prewarm components (failures are logged, not raised)."""
+        """Connect realtime models and prewarm components (failures are reported, not raised)."""
         self._started = True
-        if self.realtime is not None:
-            await self.realtime.start()
+        if self._realtime is not None:
+            try:
+                await self._realtime.start()
+            except Exception as exc:
+                self.link.report_error("realtime", exc, recoverable=False)
         for component in (self.tts, self.vad, self.turn_detector, self.stt, self.denoise):
             prewarm = getattr(component, "prewarm", None)
             if prewarm is None:
                 continue
             try:
                 await prewarm()
-            except Exception:
+            except Exception as exc:
                 logger.warning("prewarm of %s failed", type(component).__name__, exc_info=True)
+                self.link.report_error("prewarm", exc)
 
     # ---- input -------------------------------------------------------------------------------
 
-    async def on_audio_delta(self, audio: bytes, sample_rate: int = 48000) -> None:
-        """User PCM from the transport (16-bit mono at ``sample_rate``)."""
-        if self.realtime is not None and self.config.realtime_mode not in (
-            RealtimeMode.HYBRID_STT,
-            RealtimeMode.LLM_ONLY,
-        ):
-            await self.realtime.push_audio(audio, sample_rate)
-        elif self.orchestrator is not None:
-            await self.orchestrator.process_audio(audio, sample_rate)
+    async def on_audio_delta(
+        self, audio_data: bytes, sample_rate: int = 48000, *, arrived_at: float | None = None
+    ) -> None:
+        """User PCM from the transport (16-bit mono at ``sample_rate``), stamped on arrival."""
+        if self._orchestrator is None:
+            return
+        if len(audio_data) % 2:
+            self.link.report_error("audio", ValueError("odd-length PCM chunk: last byte dropped"))
+            audio_data = audio_data[:-1]
+        if audio_data:
+            chunk = InputChunk(bytes(audio_data), sample_rate, arrived_at or now())
+            self._orchestrator.push_audio(chunk)
 
-    async def process_text(self, text: str) -> UtteranceHandle | None:
+    async def process_text(self, message: str) -> UtteranceHandle | None:
         """A typed user turn."""
-        if self.realtime is not None:
-            return await self.realtime.send_text(text)
-        if self.orchestrator is not None:
-            return await self.orchestrator.process_text(text)
-        return None
+        if self._orchestrator is None:
+            return None
+        return await self._orchestrator.send_text(message)
 
     send_text_message = process_text
 
@@ -270,13 +332,21 @@ class Pipeline(EventEmitter[str]):
         add_to_chat_context: bool = True,
     ) -> None:
         """Speak ``message`` (``session.say``)."""
-        if self.realtime is not None:
-            await self.realtime.say(message, handle)
+        if self._realtime is not None and self._realtime.speaks:
+            await self._realtime.say(message, handle)
             return
-        assert self.orchestrator is not None
+        if self._orchestrator is None:
+            handle._mark_done()
+            return
         audio = _as_async_chunks(audio_data) if audio_data is not None else None
-        await self.orchestrator.replies.start_say(
+        await self._orchestrator.utterances.start_say(
             handle, message, audio=audio, add_to_chat_context=add_to_chat_context
+        )
+
+    def inject_say(self, handle: UtteranceHandle, message: str) -> bool:
+        """Speak inside the running reply (a tool's "one moment"); False when there is none."""
+        return self._orchestrator is not None and self._orchestrator.utterances.inject_say(
+            handle, message
         )
 
     async def reply_with_context(
@@ -287,18 +357,54 @@ class Pipeline(EventEmitter[str]):
         frames: Any = None,
     ) -> None:
         """Generate a reply from the context plus one-off ``instructions`` (``session.reply``)."""
-        if self.realtime is not None:
-            await self.realtime.reply(instructions, handle)
-        elif self.orchestrator is not None:
-            await self.orchestrator.replies.start_reply(handle, instructions=instructions)
+        if self._realtime is not None:
+            await self._realtime.reply(instructions, handle)
+        elif self._orchestrator is not None:
+            await self._orchestrator.utterances.start_reply(handle, instructions=instructions)
         if wait_for_playback:
             await handle
 
-    async def interrupt(self, *, force: bool = False) -> None:
-        if self.realtime is not None:
-            await self.realtime.interrupt(force=force)
-        if self.orchestrator is not None:
-            await self.orchestrator.interrupt(force=force)
+    def interrupt(self, *, force: bool = False) -> asyncio.Future[bool]:
+        """Stop the agent. A plain call, as in the reference; await it to wait until stopped."""
+        orchestrator = self._orchestrator
+        if orchestrator is None:
+            done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            done.set_result(False)
+            return done
+        return asyncio.ensure_future(orchestrator.interrupt(force=force))
+
+    # ---- what the session reads --------------------------------------------------------------
+
+    @property
+    def current_utterance(self) -> UtteranceHandle | None:
+        """The handle of what the agent is saying now (None when silent)."""
+        current = self._orchestrator.current_utterance if self._orchestrator else None
+        return current.handle if current is not None else None
+
+    @property
+    def is_executing_tool(self) -> bool:
+        return self._orchestrator is not None and self._orchestrator.is_executing_tool
+
+    async def wait_until_quiet(self) -> None:
+        """Wait for the agent's utterances (and what they start, such as a handoff greeting)
+        to finish; used by text-mode runs."""
+        for _ in range(10):
+            current = self._orchestrator.current_utterance if self._orchestrator else None
+            if current is None:
+                return
+            if current.task is not None:
+                await asyncio.gather(current.task, return_exceptions=True)
+            else:
+                await current.handle
+
+    @contextmanager
+    def text_mode(self) -> Any:
+        """Within the block utterances are recorded but not synthesized (``session.run``)."""
+        self.link.speak = False
+        try:
+            yield
+        finally:
+            self.link.speak = True
 
     # ---- hot swap ----------------------------------------------------------------------------
 
@@ -324,8 +430,7 @@ class Pipeline(EventEmitter[str]):
                     f"Cannot change component {name!r}: the pipeline has none. "
                     "Use change_pipeline() to add components."
                 )
-        current = {k: getattr(self, k) for k in requested}
-        merged = {**current, **changes}
+        merged = {**{k: getattr(self, k) for k in requested}, **changes}
         new_config = build_pipeline_config(
             stt=merged["stt"], llm=merged["llm"], tts=merged["tts"], vad=merged["vad"],
             turn_detector=merged["turn_detector"], denoise=merged["denoise"], avatar=self.avatar,
@@ -337,52 +442,81 @@ class Pipeline(EventEmitter[str]):
         ):
             await self.change_pipeline(**merged)
             return
-        old = {k: current[k] for k in changes}
+        old = {k: getattr(self, k) for k in changes}
         for name, value in changes.items():
             setattr(self, name, value)
         self.config = new_config
-        if self.orchestrator is not None:
-            comp_changes = {k: v for k, v in changes.items() if k != "llm" or self.realtime is None}
-            await self.orchestrator.interrupt(force=True)
-            self.orchestrator.update_components(**comp_changes)
+        orchestrator = self._orchestrator
+        if orchestrator is not None:
+            await orchestrator.interrupt(force=True)
+            if self._realtime is None:
+                orchestrator.update_components(**changes)
+            else:
+                orchestrator.update_components(**{k: v for k, v in changes.items() if k != "llm"})
+        self._watch_component_errors()
         for value in changes.values():
             if value is not None and self._started and hasattr(value, "prewarm"):
                 await value.prewarm()
         await _close_replaced(old, changes)
 
-    async def change_pipeline(self, **components: Any) -> None:
-        """Rebuild the pipeline with new components (and possibly a new mode)."""
-        if self.orchestrator is not None:
-            await self.orchestrator.aclose()
-            self.orchestrator = None
-        if self.realtime is not None:
-            await self.realtime.aclose()
-            self.realtime = None
-        names = ("stt", "llm", "tts", "vad", "turn_detector", "avatar", "denoise")
-        values = {n: components.get(n, getattr(self, n)) for n in names}
-        for key in ("eou_config", "interrupt_config", "context_window"):
-            if components.get(key) is not None:
-                setattr(self, key, components[key])
+    async def change_pipeline(
+        self,
+        stt: Any = NO_CHANGE,
+        llm: Any = NO_CHANGE,
+        tts: Any = NO_CHANGE,
+        vad: Any = NO_CHANGE,
+        turn_detector: Any = NO_CHANGE,
+        avatar: Any = NO_CHANGE,
+        denoise: Any = NO_CHANGE,
+        eou_config: EOUConfig | None = None,
+        interrupt_config: InterruptConfig | None = None,
+        conversational_graph: Any = None,
+        context_window: Any = None,
+        voice_mail_detector: Any = None,
+        realtime_config: RealtimeConfig | None = None,
+    ) -> None:
+        """Rebuild the pipeline with new components (and possibly a new mode); the session's
+        link (subscribers, metrics, handoffs) carries over to the new runtime."""
+        await self._close_runtime()
+        given = dict(zip(_COMPONENT_NAMES, (stt, llm, tts, vad, turn_detector, avatar, denoise),
+                         strict=True))
+        values = {n: getattr(self, n) if v is NO_CHANGE else v for n, v in given.items()}
+        if eou_config is not None:
+            self.eou_config = eou_config
+        if interrupt_config is not None:
+            self.interrupt_config = interrupt_config
+        if context_window is not None:
+            self.context_window = context_window
+        if conversational_graph is not None:
+            self.conversational_graph = conversational_graph
+        if voice_mail_detector is not None:
+            self.voice_mail_detector = voice_mail_detector
+        if realtime_config is not None:
+            self.realtime_config = realtime_config
         self._set_components(**values)
-        if self.agent is not None:
-            self.set_agent(self.agent)
+        if self.link.agent is not None:
+            self.set_agent(self.link.agent)
         if self.audio_track is not None:
             self.set_audio_track(self.audio_track)
         if self._started:
             await self.start()
 
+    async def _close_runtime(self) -> None:
+        orchestrator, self._orchestrator = self._orchestrator, None
+        realtime, self._realtime = self._realtime, None
+        if orchestrator is not None:
+            await orchestrator.aclose()
+        if realtime is not None:
+            await realtime.aclose()
+
     # ---- teardown ----------------------------------------------------------------------------
 
     async def cleanup(self) -> None:
-        if self.orchestrator is not None:
-            await self.orchestrator.aclose()
-        if self.realtime is not None:
-            await self.realtime.aclose()
-        for component in (
-            self.stt, self.llm, self.tts, self.vad, self.turn_detector, self.denoise, self.avatar,
-        ):
+        await self._close_runtime()
+        for name in _COMPONENT_NAMES:
+            component = getattr(self, name)
             close = getattr(component, "aclose", None)
-            if close is None:
+            if close is None or component is self.realtime_model:
                 continue
             try:
                 await close()
@@ -390,6 +524,17 @@ class Pipeline(EventEmitter[str]):
                 logger.warning("closing %s failed", type(component).__name__, exc_info=True)
 
     leave = cleanup
+
+
+class _ErrorRelay:
+    """Turns a component's ``error`` event into a session ``ErrorEvent``."""
+
+    def __init__(self, link: SessionLink, source: str) -> None:
+        self._link = link
+        self._source = source
+
+    def __call__(self, error: Any = None) -> None:
+        self._link.report_error(self._source, error if error is not None else "error")
 
 
 async def _close_replaced(old: dict[str, Any], new: dict[str, Any]) -> None:

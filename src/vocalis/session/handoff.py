@@ -6,31 +6,28 @@ import logging
 from typing import Any
 
 from ..llm.chat_context import ChatContext
-from ..llm.items import ChatRole
+from ..llm.items import AgentHandoff, ChatRole
 
 logger = logging.getLogger("vocalis.session.handoff")
 
 
-async def hand_over(session: Any, old: Any, new: Any) -> None:
-    """Exit ``old``, give ``new`` the history when it inherits context, and enter ``new``.
+def record_handoff(old: Any, new: Any) -> AgentHandoff:
+    """The handoff item in the old agent's history: the one a tool already added (with its
+    reason) when there is one, else a new one."""
+    items = old.chat_context.items
+    last = items[-1] if items else None
+    if isinstance(last, AgentHandoff) and last.to_agent == new.name:
+        return last
+    return old.chat_context.add_handoff(to_agent=new.name, from_agent=old.name)
 
-    The handoff is recorded in both histories. With ``inherit_context`` the new agent gets a
-    copy of the old history with its own instructions in place of the old system prompt.
-    """
-    old.chat_context.add_handoff(to_agent=new.name, from_agent=old.name)
-    try:
-        await old.on_exit()
-    except Exception:
-        logger.exception("on_exit of %s failed", old.name)
+
+def new_agent_context(old: Any, new: Any, handoff: AgentHandoff) -> None:
+    """Give ``new`` its history: with ``inherit_context`` a copy of the old one under its own
+    instructions, else its own history plus the same handoff item (so it is one event)."""
     if new.inherit_context:
         ctx = ChatContext.empty()
         ctx.add_message(ChatRole.SYSTEM, new.instructions)
         ctx.items.extend(old.chat_context.copy(exclude_system_messages=True).items)
         new.chat_context = ctx
-    else:
-        new.chat_context.add_handoff(to_agent=new.name, from_agent=old.name)
-    new.session = session
-    session.agent = new
-    session.pipeline.set_agent(new)
-    session._wire_handoffs()
-    await new.on_enter()
+    elif handoff not in new.chat_context.items:
+        new.chat_context.items.append(handoff)

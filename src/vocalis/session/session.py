@@ -1,8 +1,10 @@
 """``AgentSession``: one conversation between a user and an agent over a pipeline.
 
-The session ties the agent to the pipeline and the output track, exposes the speaking APIs
-(``say``, ``reply``, ``interrupt``), text-mode turns for tests (``run``), the wake-up timer,
-handoffs between agents, and the session's state and metrics events.
+The session fills the pipeline's ``SessionLink`` once (the agent, how to hand over to another
+agent) and shares its event bus: every event of the call is published there once, typed, and
+``session.on("agent_state_changed", ...)`` reads the same bus by the reference's names. It
+exposes the speaking APIs (``say``, ``reply``, ``interrupt``), text-mode turns for tests
+(``run``), the wake-up timer, handoffs, and the session's metrics.
 """
 
 from __future__ import annotations
@@ -12,35 +14,39 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
+from ..agent import Agent
 from ..audio import OutputTrack
 from ..llm.items import ChatRole
 from ..metrics import SessionMetrics
+from ..pipeline.events import (
+    AgentHandoffEvent,
+    AgentStateChanged,
+    EventBus,
+    HangupRequested,
+    SessionClosed,
+    UserActivity,
+)
 from ..pipeline.pipeline import Pipeline
 from ..pipeline.states import AgentState, UserState
 from ..pipeline.utterance import UtteranceHandle, new_utterance_id
-from ..utils.events import EventEmitter
+from ..utils.current_job import current_job
 from ..utils.tasks import TaskGroup
-from .handoff import hand_over
+from .handoff import new_agent_context, record_handoff
 from .run_result import RunResult, event_for
 from .wake_up import WakeUpTimer
 
 logger = logging.getLogger("vocalis.session")
 
 
-def _current_job() -> Any:
-    """The running job's context (``vocalis.job``), whose connection the session attaches to."""
-    from ..job.context import get_current_job_context
-
-    return get_current_job_context()
-
-
-class AgentSession(EventEmitter[str]):
+class AgentSession:
     """Runs an ``Agent`` on a ``Pipeline``.
 
-    Events: ``agent_state_changed`` and ``user_state_changed`` ({"state": value}, on change
-    only), ``user_transcript``, ``agent_text``, ``metrics_collected`` (TurnMetrics),
-    ``function_tools_executed``, ``interrupted``, ``false_interruption``, ``agent_handoff``,
-    ``error`` ({"source", "error"}), ``close``.
+    Events (typed classes in ``vocalis.pipeline.events``; by name, the reference's payloads):
+    ``agent_state_changed`` and ``user_state_changed`` ({"state"}), ``user_transcript``,
+    ``transcript_ready``, ``agent_text``, ``metrics_collected`` (TurnMetrics),
+    ``function_tools_executed``, ``interrupted``, ``false_interruption``, ``backchannel``,
+    ``agent_handoff``, ``error`` ({"source", "error", "recoverable"}), ``dtmf``, ``hangup``,
+    ``close``.
     """
 
     def __init__(
@@ -54,9 +60,8 @@ class AgentSession(EventEmitter[str]):
         *,
         output_track: OutputTrack | None = None,
     ) -> None:
-        super().__init__()
-        self.agent = agent
         self.pipeline = pipeline
+        self.link = pipeline.link
         self.wake_up = wake_up
         self.on_wake_up: Callable[[], Any] | None = None
         self.background_audio_config = background_audio
@@ -64,67 +69,72 @@ class AgentSession(EventEmitter[str]):
         self.voice_mail_detector = voice_mail_detector
         self.output_track = output_track
         self.current_utterance: UtteranceHandle | None = None
-        self._agent_state: AgentState | None = None
-        self._user_state: UserState | None = None
         self._tasks = TaskGroup("vocalis.session")
         self._wake_up: WakeUpTimer | None = None
         self._reply_in_progress = False
         self._started = False
         self._closed = False
+        self.link.is_agent = lambda value: isinstance(value, Agent)
+        self.link.hand_over = self._hand_over
+        self.bus.subscribe(UserActivity, self._on_activity)
+        self.bus.subscribe(AgentStateChanged, self._on_agent_state)
         agent.session = self
-        pipeline.on("agent_state", self._on_agent_state)
-        pipeline.on("user_state", self._on_user_state)
-        pipeline.on("activity", self._on_activity)
-        for name, as_name in (
-            ("metrics", "metrics_collected"),
-            ("user_transcript", "user_transcript"),
-            ("agent_text", "agent_text"),
-            ("function_tools_executed", "function_tools_executed"),
-            ("interrupted", "interrupted"),
-            ("false_interruption", "false_interruption"),
-            ("backchannel", "backchannel"),
-            ("error", "error"),
-        ):
-            pipeline.on(name, lambda *args, _n=as_name: self.emit(_n, *args))
         pipeline.set_agent(agent)
-        self._wire_handoffs()
+
+    # ---- events ------------------------------------------------------------------------------
+
+    @property
+    def bus(self) -> EventBus:
+        return self.pipeline.bus
+
+    def on(self, event: Any, callback: Callable[..., Any] | None = None) -> Any:
+        """Subscribe to an event by name or by class; works as a decorator."""
+        if callback is None:
+            return lambda func: self.on(event, func)
+        return self.bus.subscribe(event, callback)
+
+    def off(self, event: Any, callback: Callable[..., Any]) -> None:
+        self.bus.unsubscribe(event, callback)
+
+    def once(self, event: str, callback: Callable[..., Any]) -> Callable[..., Any]:
+        return self.bus.once(event, callback)
+
+    def emit(self, event: str, *args: Any) -> None:
+        """Publish a named event of your own on the session's bus."""
+        self.bus.emit(event, *args)
 
     # ---- state -------------------------------------------------------------------------------
 
     @property
+    def agent(self) -> Any:
+        return self.link.agent
+
+    @property
     def agent_state(self) -> AgentState | None:
-        return self._agent_state
+        return self.link.agent_state
 
     @property
     def user_state(self) -> UserState | None:
-        return self._user_state
+        return self.link.user_state
 
     @property
     def metrics(self) -> SessionMetrics:
         """Every turn's figures, interruption counts and errors for this session."""
-        if self.pipeline.orchestrator is not None:
-            return self.pipeline.orchestrator.metrics
-        return self.pipeline.realtime.metrics
+        return self.link.metrics
 
-    def _emit_agent_state(self, state: AgentState) -> None:
-        if state is self._agent_state:
-            return
-        self._agent_state = state
-        self.emit("agent_state_changed", {"state": state.value})
-        self._update_thinking_audio(state)
-
-    def _on_agent_state(self, state: AgentState) -> None:
-        if self._started or state in (AgentState.STARTING, AgentState.CLOSING):
-            self._emit_agent_state(state)
-
-    def _on_user_state(self, state: UserState) -> None:
-        if state is not self._user_state:
-            self._user_state = state
-            self.emit("user_state_changed", {"state": state.value})
-
-    def _on_activity(self) -> None:
+    def _on_activity(self, event: UserActivity) -> None:
         if self._wake_up is not None and not self._reply_in_progress:
             self._wake_up.reset()
+
+    def _on_agent_state(self, event: AgentStateChanged) -> None:
+        track = self.output_track
+        config = getattr(self.agent, "thinking_audio", None)
+        if track is None or config is None:
+            return
+        if event.state is AgentState.THINKING:
+            self._tasks.spawn(track.start_thinking_audio(config))
+        else:
+            track.stop_thinking_audio()
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -134,11 +144,11 @@ class AgentSession(EventEmitter[str]):
         """Start the pipeline, enter the agent (its greeting), start the wake-up timer."""
         if self._started:
             return
-        job = _current_job()
+        job = current_job()
         if run_until_shutdown and job is not None:
             await job.run_until_shutdown(session=self, wait_for_participant=wait_for_participant)
             return
-        self._emit_agent_state(AgentState.STARTING)
+        self.link.set_agent_state(AgentState.STARTING)
         if self.output_track is None and self.pipeline.audio_track is None:
             self.output_track = OutputTrack()
         if self.output_track is not None:
@@ -148,25 +158,32 @@ class AgentSession(EventEmitter[str]):
             job.room.attach_session(self)
             job.add_shutdown_callback(self.close)
         self._started = True
-        await self.agent.on_enter()
+        await self._enter(self.agent)
         if self.wake_up and self.on_wake_up is not None:
             self._wake_up = WakeUpTimer(
                 self.wake_up, self._fire_wake_up, can_fire=self._may_wake_up, tasks=self._tasks
             )
             self._wake_up.reset()
-        orchestrator = self.pipeline.orchestrator
-        speaking = orchestrator is not None and orchestrator.current_reply is not None
-        if not speaking and self._agent_state in (AgentState.STARTING, None):
-            self._emit_agent_state(AgentState.IDLE)
+        if self.pipeline.current_utterance is None and self.agent_state in (
+            AgentState.STARTING, None,
+        ):
+            self.link.set_agent_state(AgentState.IDLE)
+
+    async def _enter(self, agent: Any) -> bool:
+        try:
+            await agent.on_enter()
+        except Exception as exc:
+            logger.exception("on_enter of %s failed", getattr(agent, "name", agent))
+            self.link.report_error("agent", exc)
+            return False
+        return True
 
     def _may_wake_up(self) -> bool:
-        orchestrator = self.pipeline.orchestrator
-        busy = orchestrator is not None and orchestrator.current_reply is not None
         return (
             not self._closed
             and not self._reply_in_progress
-            and not busy
-            and self._user_state is not UserState.SPEAKING
+            and self.pipeline.current_utterance is None
+            and self.user_state is not UserState.SPEAKING
         )
 
     async def _fire_wake_up(self) -> None:
@@ -180,36 +197,35 @@ class AgentSession(EventEmitter[str]):
         if self._closed:
             return
         self._closed = True
-        self._emit_agent_state(AgentState.CLOSING)
+        self.link.set_agent_state(AgentState.CLOSING)
         if self._wake_up is not None:
             self._wake_up.cancel()
-        try:
-            await self.agent.on_exit()
-        except Exception:
-            logger.exception("agent on_exit failed")
-        await self.pipeline.cleanup()
-        try:
-            await self.agent.cleanup()
-        except Exception:
-            logger.exception("agent cleanup failed")
+        for step, action in (("on_exit", self.agent.on_exit), ("pipeline", self.pipeline.cleanup),
+                             ("cleanup", self.agent.cleanup)):
+            try:
+                await action()
+            except Exception:
+                logger.exception("closing the session: %s failed", step)
         if self.output_track is not None:
             await self.output_track.aclose()
         await self._tasks.aclose()
-        self.emit("close", {})
+        self.link.publish(SessionClosed())
 
     leave = close
 
     async def hangup(self, reason: str = "manual_hangup") -> None:
-        """End the call; with no room to end, this closes the session."""
-        self.emit("hangup", {"reason": reason})
+        """End the call: the transport hangs up, then the session closes."""
+        self.link.publish(HangupRequested(reason))
         self._tasks.spawn(self.close(), name="vocalis.hangup")
 
     # ---- input -------------------------------------------------------------------------------
 
-    async def push_audio(self, pcm: bytes, sample_rate: int) -> None:
-        """User audio from a transport (16-bit mono PCM)."""
+    async def push_audio(
+        self, pcm: bytes, sample_rate: int, *, arrived_at: float | None = None
+    ) -> None:
+        """User audio from a transport (16-bit mono PCM), stamped when it arrived."""
         if not self._closed:
-            await self.pipeline.on_audio_delta(pcm, sample_rate)
+            await self.pipeline.on_audio_delta(pcm, sample_rate, arrived_at=arrived_at)
 
     async def send_text(self, text: str) -> UtteranceHandle | None:
         """A typed user message (chat boxes, console text mode)."""
@@ -224,26 +240,13 @@ class AgentSession(EventEmitter[str]):
         recorded as text), so it needs no audio output; use ``send_text`` for typed input in a
         live voice call.
         """
-        orchestrator = self.pipeline.orchestrator
-        if orchestrator is not None:
-            orchestrator.replies.speak = False
-        try:
-            return await self._run_text_turn(user_input)
-        finally:
-            if orchestrator is not None:
-                orchestrator.replies.speak = True
-
-    async def _run_text_turn(self, user_input: str) -> RunResult:
-        contexts = [self.agent.chat_context]
-        before = {item.id for item in self.agent.chat_context.items}
-        handle = await self.pipeline.process_text(user_input)
-        orchestrator = self.pipeline.orchestrator
-        reply = orchestrator.last_reply if orchestrator is not None else None
-        if handle is not None:
-            await handle
-        if reply is not None and reply.task is not None:
-            await asyncio.gather(reply.task, return_exceptions=True)
-        await self._settle()
+        with self.pipeline.text_mode():
+            contexts = [self.agent.chat_context]
+            before = {item.id for item in self.agent.chat_context.items}
+            handle = await self.pipeline.process_text(user_input)
+            if handle is not None:
+                await handle
+            await self.pipeline.wait_until_quiet()
         if self.agent.chat_context is not contexts[0]:
             contexts.append(self.agent.chat_context)
         result = RunResult(user_input=user_input)
@@ -258,15 +261,6 @@ class AgentSession(EventEmitter[str]):
                     result.events.append(event)
         return result
 
-    async def _settle(self) -> None:
-        """Wait for replies started by the turn (a handoff's greeting) to finish."""
-        for _ in range(10):
-            orchestrator = self.pipeline.orchestrator
-            reply = orchestrator.current_reply if orchestrator is not None else None
-            if reply is None or reply.task is None:
-                return
-            await asyncio.gather(reply.task, return_exceptions=True)
-
     # ---- speaking ----------------------------------------------------------------------------
 
     async def say(
@@ -279,12 +273,10 @@ class AgentSession(EventEmitter[str]):
         """Speak ``message``. Inside a tool call it joins the running reply instead of cutting it
         off, so "one moment, please" never deadlocks or truncates the answer."""
         handle = UtteranceHandle(new_utterance_id(), interruptible)
-        orchestrator = self.pipeline.orchestrator
         if (
-            orchestrator is not None
-            and orchestrator.is_executing_tool
+            self.pipeline.is_executing_tool
             and audio_data is None
-            and orchestrator.replies.inject_say(handle, message)
+            and self.pipeline.inject_say(handle, message)
         ):
             if add_to_chat_context:
                 self.agent.chat_context.add_message(
@@ -312,8 +304,7 @@ class AgentSession(EventEmitter[str]):
             handle._mark_done()
             return handle
         self.current_utterance = handle
-        orchestrator = self.pipeline.orchestrator
-        if orchestrator is not None and orchestrator.is_executing_tool:
+        if self.pipeline.is_executing_tool:
             self._tasks.spawn(self._blocking_reply(instructions, False, handle, frames))
             return handle
         await self._blocking_reply(instructions, wait_for_playback, handle, frames)
@@ -332,29 +323,18 @@ class AgentSession(EventEmitter[str]):
             if self._wake_up is not None:
                 self._wake_up.reset()
 
-    async def interrupt(self, *, force: bool = False) -> None:
-        """Stop the agent. A non-interruptible utterance is only stopped with ``force=True``."""
-        handle = self.current_utterance
-        orchestrator = self.pipeline.orchestrator
-        current = orchestrator.current_reply if orchestrator is not None else None
-        if current is not None:
-            handle = current.handle
+    def interrupt(self, *, force: bool = False) -> asyncio.Future[bool]:
+        """Stop the agent. A plain call, as in the reference (await it to wait until stopped).
+        A non-interruptible utterance is only stopped with ``force=True``."""
+        handle = self.pipeline.current_utterance or self.current_utterance
         if handle is not None and not handle.done() and not handle.is_interruptible and not force:
             logger.warning("interrupt ignored: the current utterance is not interruptible")
-            return
-        await self.pipeline.interrupt(force=force)
+            refused: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            refused.set_result(False)
+            return refused
+        return self.pipeline.interrupt(force=force)
 
     # ---- audio extras ------------------------------------------------------------------------
-
-    def _update_thinking_audio(self, state: AgentState) -> None:
-        track = self.output_track
-        config = getattr(self.agent, "thinking_audio", None)
-        if track is None or config is None:
-            return
-        if state is AgentState.THINKING:
-            self._tasks.spawn(track.start_thinking_audio(config))
-        else:
-            track.stop_thinking_audio()
 
     async def play_background_audio(self, config: Any = None) -> None:
         """Mix a background sound (ambience, hold music) under the agent's voice."""
@@ -376,14 +356,19 @@ class AgentSession(EventEmitter[str]):
         )
         return ctx.to_dict()["items"]
 
-    def _wire_handoffs(self) -> None:
-        from ..agent import Agent
-
-        orchestrator = self.pipeline.orchestrator
-        if orchestrator is not None:
-            orchestrator.is_agent = lambda value: isinstance(value, Agent)
-            orchestrator.on_handoff = self._handoff
-
-    async def _handoff(self, old: Any, new: Any) -> None:
-        await hand_over(self, old, new)
-        self.emit("agent_handoff", {"from": old.name, "to": new.name})
+    async def _hand_over(self, old: Any, new: Any) -> None:
+        """Exit ``old``, give ``new`` its history, enter ``new``. If ``new`` fails to enter,
+        the error is reported and ``old`` keeps the call."""
+        handoff = record_handoff(old, new)
+        try:
+            await old.on_exit()
+        except Exception as exc:
+            self.link.report_error("agent", exc)
+        new_agent_context(old, new, handoff)
+        new.session = self
+        self.pipeline.set_agent(new)
+        if not await self._enter(new):
+            old.chat_context.items.remove(handoff)
+            self.pipeline.set_agent(old)
+            return
+        self.link.publish(AgentHandoffEvent(old.name, new.name))

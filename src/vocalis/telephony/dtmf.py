@@ -15,6 +15,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from ..utils.current_job import current_job
+
 logger = logging.getLogger("vocalis.telephony")
 
 DigitCallback = Callable[[str], Any]
@@ -24,10 +26,8 @@ class DTMFHandler:
     """Runs ``callback(digit)`` (sync or async) for every digit of the job's connection."""
 
     def __init__(self, callback: DigitCallback | None = None) -> None:
-        from ..job.context import get_current_job_context
-
         self._callback = callback
-        self._ctx = get_current_job_context()
+        self._ctx = current_job()
         self._room: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
 

@@ -8,6 +8,8 @@ from typing import Any
 from ..stt import STT, SpeechData, SpeechEventType, STTError, STTResponse
 from .script import UserScript, Utterance
 
+_EPSILON = 1e-6
+
 
 class FakeSTT(STT):
     """Transcribes a ``UserScript``: interim words while the user speaks, the full text as the
@@ -75,8 +77,8 @@ class FakeSTT(STT):
 
     async def flush(self) -> None:
         for index, u in enumerate(self.script.utterances):
-            if index in self._finalized or u.start > self.position:
-                continue
+            if index in self._finalized or u.start >= self.position - _EPSILON:
+                continue  # not heard yet (starting right at the current position: no audio of it)
             self._finalized.add(index)
             task = asyncio.ensure_future(self._delayed_final(u))
             self._tasks.add(task)

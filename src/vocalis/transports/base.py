@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from ..audio import AudioFrame, TrackEndedError
+from ..pipeline.events import DtmfReceived
 from ..utils.events import EventEmitter
 from ..utils.tasks import TaskGroup
 
@@ -142,7 +143,7 @@ class RoomConnection(EventEmitter[str], ABC):
         """A keypad digit from the caller: a ``dtmf`` event here and on the session."""
         self.emit("dtmf", {"digit": digit})
         if self.session is not None:
-            self.session.emit("dtmf", {"digit": digit})
+            self.session.link.publish(DtmfReceived(digit))
 
     def _spawn(self, coro: Any, name: str | None = None) -> asyncio.Task[Any] | None:
         if self.closed.is_set():

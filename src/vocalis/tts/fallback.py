@@ -126,14 +126,11 @@ class FallbackTTS(TTS):
         """The provider synthesizing now."""
         return self.failover.active
 
-    @property
-    def audio_track(self) -> Any:
-        """The output track; assigning it reaches every provider."""
-        return self.__dict__.get("_audio_track")
-
-    @audio_track.setter
+    @TTS.audio_track.setter  # type: ignore[attr-defined, untyped-decorator]
     def audio_track(self, value: Any) -> None:
-        self.__dict__["_audio_track"] = value
+        """The output track; assigning it reaches every provider. During ``synthesize_into``
+        the providers write to that call's sink, like the wrapper."""
+        TTS.audio_track.fset(self, value)  # type: ignore[attr-defined]
         self._propagate("audio_track", value)
 
     @property
@@ -180,7 +177,7 @@ class FallbackTTS(TTS):
         active = self.failover.active
         active.on_first_audio_byte(self._first_audio_relay(active))
         self._propagate("loop", self.loop, [active])
-        self._propagate("audio_track", self.audio_track, [active])
+        self._propagate("audio_track", self._default_track, [active])
         logger.warning("TTS switched to %s", active.label)
 
     def reset_first_audio_tracking(self) -> None:

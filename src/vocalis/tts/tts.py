@@ -2,8 +2,13 @@
 
 As in the reference, a plugin's ``synthesize`` receives a string or an async iterator of text
 and ``FlushMarker``s and writes 16-bit PCM at ``self.sample_rate`` with
-``await self.audio_track.add_new_bytes(pcm)``. The pipeline sets ``audio_track`` and ``loop``
-and resamples to the output rate, so plugins never resample by hand.
+``await self.audio_track.add_new_bytes(pcm)``. The pipeline resamples to the output rate, so
+plugins never resample by hand.
+
+Unlike the reference, ``audio_track`` is per synthesis: ``synthesize_into(sink, text)`` makes
+``self.audio_track`` read ``sink`` for that call (and the tasks it starts) only, so two
+syntheses on one TTS (a reply and a ``TTSAudioCache`` fetch) never write into each other.
+Assigning ``tts.audio_track = track`` still sets the track used outside such a call.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any, Literal
 
 from ..utils.events import EventEmitter
@@ -29,6 +35,9 @@ class TTSError(Exception):
 
 FirstAudioCallback = Callable[[], Awaitable[None]]
 
+_CALL_SINK: ContextVar[Any] = ContextVar("vocalis_tts_call_sink", default=None)
+"""The sink of the synthesis running in this task (see ``TTS.synthesize_into``)."""
+
 
 class TTS(EventEmitter[Literal["error", "word_spoken"]], ABC):
     """Base class of text-to-speech providers."""
@@ -42,7 +51,7 @@ class TTS(EventEmitter[Literal["error", "word_spoken"]], ABC):
         self._num_channels = num_channels
         self._first_audio_callback: FirstAudioCallback | None = None
         self._first_chunk_sent = False
-        self.audio_track: Any = None
+        self._default_track: Any = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.supports_word_timestamps = word_timestamps
 
@@ -59,6 +68,29 @@ class TTS(EventEmitter[Literal["error", "word_spoken"]], ABC):
         return self._num_channels
 
     @property
+    def audio_track(self) -> Any:
+        """Where synthesized PCM goes: the sink of the current ``synthesize_into`` call, else
+        the track assigned to the TTS."""
+        sink = _CALL_SINK.get()
+        return sink if sink is not None else self._default_track
+
+    @audio_track.setter
+    def audio_track(self, track: Any) -> None:
+        self._default_track = track
+
+    async def synthesize_into(
+        self, sink: Any, text: AsyncIterator[str | FlushMarker] | str, **kwargs: Any
+    ) -> None:
+        """``synthesize(text)`` with ``self.audio_track`` reading ``sink`` for this call (and
+        the tasks it starts) only. A plugin that writes from a task started earlier must use the
+        sink it read when ``synthesize`` began (see ``_emit_audio``)."""
+        token = _CALL_SINK.set(sink)
+        try:
+            await self.synthesize(text, **kwargs)
+        finally:
+            _CALL_SINK.reset(token)
+
+    @property
     def can_pause(self) -> bool:
         return bool(self.audio_track is not None and getattr(self.audio_track, "can_pause", False))
 
@@ -70,18 +102,21 @@ class TTS(EventEmitter[Literal["error", "word_spoken"]], ABC):
         """Start a new synthesis for first-byte tracking."""
         self._first_chunk_sent = False
 
-    async def _emit_audio(self, pcm: bytes) -> None:
-        """Push PCM to the track, firing the first-byte callback once per synthesis.
+    async def _emit_audio(self, pcm: bytes, sink: Any = None) -> None:
+        """Push PCM to ``sink`` (default: ``self.audio_track``), firing the first-byte
+        callback once per synthesis. A plugin that receives audio in a task of its own passes
+        the sink it captured when its ``synthesize`` began.
 
         A helper for plugins: the reference leaves first-byte tracking to each plugin.
         """
-        if not pcm or self.audio_track is None:
+        target = sink if sink is not None else self.audio_track
+        if not pcm or target is None:
             return
         if not self._first_chunk_sent:
             self._first_chunk_sent = True
             if self._first_audio_callback is not None:
                 await self._first_audio_callback()
-        await self.audio_track.add_new_bytes(pcm)
+        await target.add_new_bytes(pcm)
 
     @abstractmethod
     async def synthesize(
@@ -114,16 +149,14 @@ class TTS(EventEmitter[Literal["error", "word_spoken"]], ABC):
     async def stream_synthesize(
         self, text_stream: AsyncIterator[str | FlushMarker] | str, **kwargs: Any
     ) -> AsyncIterator[bytes]:
-        """Pull-style adapter: yields the PCM that ``synthesize`` would push to a track."""
+        """Pull-style adapter: yields the PCM that ``synthesize`` produces, from its own sink."""
         queue: asyncio.Queue[bytes | None] = asyncio.Queue()
-        saved_track, saved_loop = self.audio_track, self.loop
-        self.audio_track = _QueueTrack(queue)
         if self.loop is None:
             self.loop = asyncio.get_running_loop()
 
         async def run() -> None:
             try:
-                await self.synthesize(text_stream, **kwargs)
+                await self.synthesize_into(_QueueTrack(queue), text_stream, **kwargs)
             finally:
                 await queue.put(None)
 
@@ -133,7 +166,6 @@ class TTS(EventEmitter[Literal["error", "word_spoken"]], ABC):
                 yield chunk
             await task
         finally:
-            self.audio_track, self.loop = saved_track, saved_loop
             if not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -36,9 +36,10 @@ _SENTENCE_END = re.compile(r"[.!?…;:][\"'”’)\]]*(?=\s|$)")
 
 
 class _Synthesis:
-    """One ``synthesize`` call: its outstanding flushes and its failure, if any."""
+    """One ``synthesize`` call: where its audio goes, its outstanding flushes, its failure."""
 
-    def __init__(self) -> None:
+    def __init__(self, sink: Any) -> None:
+        self.sink = sink
         self.outstanding = 0
         self.error: TTSError | None = None
 
@@ -111,7 +112,7 @@ class DeepgramTTS(TTS):
         if self._send_task is not None and not self._send_task.done():
             await self.interrupt()
         self.reset_first_audio_tracking()
-        synthesis = _Synthesis()
+        synthesis = _Synthesis(self.audio_track)
         self._current = synthesis
         try:
             ws = await self._ensure_connection()
@@ -293,7 +294,7 @@ class DeepgramTTS(TTS):
         if self._clearing or self._current is None or self._current.error is not None:
             logger.debug("deepgram: dropping %d bytes of late audio", len(pcm))
             return
-        await self._emit_audio(pcm)
+        await self._emit_audio(pcm, self._current.sink)
 
     def _on_text(self, data: str) -> None:
         message = parse_json_message(data)

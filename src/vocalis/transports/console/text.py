@@ -85,12 +85,7 @@ class ConsoleTextRoom(RoomConnection):
     @staticmethod
     async def _settle(session: Any) -> None:
         """Wait for the reply in progress (a greeting, an answer) to finish."""
-        orchestrator = getattr(session.pipeline, "orchestrator", None)
-        for _ in range(10):
-            reply = orchestrator.current_reply if orchestrator is not None else None
-            if reply is None or reply.task is None:
-                return
-            await asyncio.gather(reply.task, return_exceptions=True)
+        await session.pipeline.wait_until_quiet()
 
     async def _drain(self, session: Any) -> None:
         """Consume the agent's audio without playing it (playback ends when audio runs out)."""

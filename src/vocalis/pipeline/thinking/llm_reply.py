@@ -7,17 +7,18 @@ without tools, so the LLM has to answer in words.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..llm.chat_context import ChatContext
-from ..llm.items import ChatRole
-from ..llm.llm import LLM, LLMError, LLMResponse
-from ..utils.clock import now
-from .speech import STEP_END, StepEnd
+from ...llm.chat_context import ChatContext
+from ...llm.items import ChatRole
+from ...llm.llm import LLM, LLMError, LLMResponse
+from ...utils.clock import now
+from .step_marker import STEP_END, StepEnd
 from .tool_runner import ToolCallRequest, ToolOutcome, ToolRunner
 
 logger = logging.getLogger("vocalis.pipeline.reply")
@@ -50,11 +51,15 @@ async def generate_reply(
     on_tools_running: Callable[[bool], None] | None = None,
     first_step: AsyncIterator[LLMResponse] | None = None,
     extra_instructions: str | None = None,
+    first_token_timeout: float | None = None,
+    stall_timeout: float | None = None,
 ) -> AsyncIterator[str | StepEnd]:
     """Stream the agent's reply to ``chat_context``; tool calls and results are recorded in it.
 
     ``first_step`` replaces the first LLM call (a preemptive generation being replayed);
-    ``extra_instructions`` are shown to the LLM for this reply only, never recorded.
+    ``extra_instructions`` are shown to the LLM for this reply only, never recorded. An LLM
+    step that sends nothing for ``first_token_timeout`` seconds, or stops sending for
+    ``stall_timeout`` seconds mid-answer, fails with ``LLMError`` instead of hanging the call.
     """
     for step in range(max_tool_steps + 1):
         stats.steps = step + 1
@@ -70,7 +75,7 @@ async def generate_reply(
                 request_ctx.add_message(ChatRole.SYSTEM, extra_instructions)
             source = llm.chat(request_ctx, tools=offer_tools or None)
         try:
-            async for chunk in source:
+            async for chunk in _bounded(source, llm, first_token_timeout, stall_timeout):
                 if stats.first_token_at is None:
                     stats.first_token_at = now()
                 metadata = chunk.metadata or {}
@@ -110,6 +115,34 @@ async def generate_reply(
         if handoff is not None:
             stats.handoff_to = handoff
             return
+
+
+async def _bounded(
+    source: AsyncIterator[LLMResponse],
+    llm: LLM,
+    first_timeout: float | None,
+    stall_timeout: float | None,
+) -> AsyncIterator[LLMResponse]:
+    """``source``, failing with ``LLMError`` when a chunk takes longer than allowed."""
+    iterator = source.__aiter__()
+    waiting_for_first = True
+    try:
+        while True:
+            timeout = first_timeout if waiting_for_first else stall_timeout
+            try:
+                async with asyncio.timeout(timeout):
+                    chunk = await iterator.__anext__()
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                what = "an answer" if waiting_for_first else "the rest of the answer"
+                raise LLMError(f"{llm.label}: no {what} within {timeout:g} s") from None
+            waiting_for_first = False
+            yield chunk
+    finally:
+        close = getattr(iterator, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def _call_id() -> str:

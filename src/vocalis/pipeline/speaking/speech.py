@@ -15,25 +15,19 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..tts import TTS, FlushMarker
-from ..utils.clock import now
-from .hooks import PipelineHooks
-from .speech_output import SpeechAudioWriter
-from .utterance import UtteranceHandle
+from ...tts import TTS, FlushMarker
+from ...utils.clock import now
+from ..hooks import PipelineHooks
+from ..thinking.step_marker import StepEnd
+from ..utterance import UtteranceHandle
+from .audio_sink import UtteranceAudioSink
 
 if TYPE_CHECKING:
-    from ..text import SentenceChunker, TextFilter
+    from ...text import SentenceChunker, TextFilter
 
 logger = logging.getLogger("vocalis.pipeline.speech")
 
 
-class StepEnd:
-    """Marker in a reply's text stream: the LLM step ended (tools run next); flush sentences."""
-
-    __slots__ = ()
-
-
-STEP_END = StepEnd()
 INJECTED_STEP = -1
 """Step number of text spoken inside an utterance by ``inject`` (recorded by its caller)."""
 
@@ -66,7 +60,6 @@ class Speech:
         handle: UtteranceHandle,
         *,
         tts: TTS | None,
-        writer: SpeechAudioWriter | None,
         track: Any,
         chunker: SentenceChunker | None,
         text_filter: TextFilter | None,
@@ -76,7 +69,7 @@ class Speech:
     ) -> None:
         self.handle = handle
         self._tts = tts
-        self._writer = writer
+        self._sink: UtteranceAudioSink | None = None
         self._track = track
         self._chunker = chunker
         self._filter = text_filter
@@ -88,7 +81,6 @@ class Speech:
         self._played_at_interrupt: int | None = None
         self._playout_done = asyncio.get_running_loop().create_future()
         self._paused = False
-        self._generation: int | None = None
         self._queue: asyncio.Queue[tuple[str, int, UtteranceHandle | None] | None] | None = None
         self._injected: list[UtteranceHandle] = []
         self.tts_request_at: float | None = None
@@ -114,7 +106,8 @@ class Speech:
         if not self.has_audio:
             await self._consume_without_audio(stream)
             return self._result()
-        self._open_output()
+        assert self._tts is not None
+        self._open_output(self._tts.sample_rate)
         sentences: asyncio.Queue[tuple[str, int, UtteranceHandle | None] | None] = asyncio.Queue()
         self._queue = sentences
         pump = asyncio.ensure_future(self._pump_sentences(stream, sentences))
@@ -129,25 +122,28 @@ class Speech:
                     await pump
         return self._result()
 
-    async def play_audio(self, chunks: AsyncIterator[bytes], text: str) -> SpeechResult:
-        """Play pre-rendered PCM at the output track's rate (``say(audio_data=...)``)."""
+    async def play_audio(
+        self, chunks: AsyncIterator[bytes], text: str, *, sample_rate: int | None = None
+    ) -> SpeechResult:
+        """Play pre-rendered PCM (``say(audio_data=...)``), at the output track's rate unless
+        ``sample_rate`` says otherwise."""
         self._sentences.append(_Sentence(text, 0, 0))
         if self._track is None:
             return self._result()
-        self._open_output()
-        assert self._writer is not None
+        sink = self._open_output(sample_rate or self._track.sample_rate)
         self._track.mark_synthesis_start()
         async for chunk in chunks:
             if self._interrupted:
                 break
-            await self._writer.add_output_bytes(chunk)
+            await sink.add_new_bytes(chunk)
+        await sink.drain()
         await self._finish_playout()
         return self._result()
 
-    def _open_output(self) -> None:
-        assert self._writer is not None
-        self._generation = self._writer.open(on_first_audio=self._first_audio)
+    def _open_output(self, source_rate: int) -> UtteranceAudioSink:
+        self._sink = UtteranceAudioSink(self._track, source_rate, on_first_audio=self._first_audio)
         self._track.on_last_audio_byte(self._on_last_audio)
+        return self._sink
 
     def _first_audio(self, at: float) -> None:
         self.first_audio_at = at
@@ -155,12 +151,15 @@ class Speech:
             self._on_first_audio(at)
 
     async def _synthesize(self, text: AsyncIterator[str | FlushMarker]) -> None:
-        assert self._tts is not None and self._writer is not None
+        assert self._tts is not None and self._sink is not None
         self._tts.reset_first_audio_tracking()
         self._track.mark_synthesis_start()
+        # Plugins written against the reference may write to ``tts.audio_track`` from tasks of
+        # their own: the utterance's sink is also the TTS's track until the next utterance.
+        self._tts.audio_track = self._sink
         try:
-            await self._tts.synthesize(text)
-            await self._writer.drain()
+            await self._tts.synthesize_into(self._sink, text)
+            await self._sink.drain()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -171,9 +170,9 @@ class Speech:
     async def _finish_playout(self) -> None:
         if self._interrupted:
             return
-        assert self._writer is not None
-        self._writer.close(self._generation)
-        if self._writer.pushed_samples == 0:
+        assert self._sink is not None
+        self._sink.close()
+        if self._sink.pushed_samples == 0:
             self._mark_playout_done()
         else:
             self._track.mark_synthesis_complete()
@@ -215,6 +214,8 @@ class Speech:
                 finally:
                     if not reader.done():
                         reader.cancel()
+                        await asyncio.wait([reader])
+                    await _close_stream(chunk_stream)
                 step += 1
         finally:
             await out.put(None)
@@ -223,7 +224,7 @@ class Speech:
         self, sentences: asyncio.Queue[tuple[str, int, UtteranceHandle | None] | None]
     ) -> AsyncIterator[str | FlushMarker]:
         """What the TTS consumes: hooked sentences, a FlushMarker after each."""
-        assert self._writer is not None
+        assert self._sink is not None
         spoken_handle: UtteranceHandle | None = None
         while True:
             if spoken_handle is not None:
@@ -244,8 +245,8 @@ class Speech:
             if not text.strip():
                 continue
             if self._sentences and self._sentences[-1].end_sample is None:
-                self._sentences[-1].end_sample = self._writer.pushed_samples
-            self._sentences.append(_Sentence(text, step, self._writer.pushed_samples))
+                self._sentences[-1].end_sample = self._sink.pushed_samples
+            self._sentences.append(_Sentence(text, step, self._sink.pushed_samples))
             if self._on_text is not None:
                 self._on_text(text)
             spoken = await self._hooks.transform_text("tts", text)
@@ -304,10 +305,10 @@ class Speech:
         if self._interrupted:
             return
         self._interrupted = True
-        if self._track is not None and self._writer is not None:
+        if self._track is not None and self._sink is not None:
             played, _ = self._track.snapshot_playback()
             self._played_at_interrupt = played
-            self._writer.close(self._generation)
+            self._sink.close()
             self._track.interrupt()
             self._paused = False
         if self._tts is not None:
@@ -334,7 +335,7 @@ class Speech:
         steps: dict[int, list[str]] = {}
         heard: dict[int, list[str]] = {}
         played = self._played_at_interrupt
-        total = self._writer.pushed_samples if self._writer is not None else 0
+        total = self._sink.pushed_samples if self._sink is not None else 0
         for i, sentence in enumerate(self._sentences):
             if sentence.step == INJECTED_STEP:
                 continue
@@ -397,6 +398,13 @@ class _StepSplitter:
                 return
             if item:
                 yield item
+
+
+async def _close_stream(stream: Any) -> None:
+    """Close a sentence stream that may have been left mid-way (interrupted reply)."""
+    close = getattr(stream, "aclose", None)
+    if close is not None and not getattr(stream, "closed", False):
+        await close()
 
 
 async def _drain_into(

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..llm.chat_context import ChatContext
-from ..llm.items import FunctionCallOutput
-from ..llm.tools import find_tool, invoke_tool
-from ..utils.clock import now
-from ..utils.tasks import TaskGroup
+from ...llm.chat_context import ChatContext
+from ...llm.items import FunctionCallOutput
+from ...llm.tools import find_tool, get_tool_info, invoke_tool
+from ...utils.clock import now
+from ...utils.tasks import TaskGroup
 
 logger = logging.getLogger("vocalis.pipeline.tools")
 
@@ -149,8 +149,6 @@ def _recorded_output(ctx: ChatContext, call_id: str) -> FunctionCallOutput | Non
 
 
 def _tool_names(tools: list[Any]) -> list[str]:
-    from ..llm.tools import get_tool_info
-
     names = []
     for t in tools:
         try:

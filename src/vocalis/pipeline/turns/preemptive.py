@@ -14,10 +14,10 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ..llm.chat_context import ChatContext
-from ..llm.items import ChatRole
-from ..llm.llm import LLM, LLMResponse
-from ..utils.clock import now
+from ...llm.chat_context import ChatContext
+from ...llm.items import ChatRole
+from ...llm.llm import LLM, LLMResponse
+from ...utils.clock import now
 
 _NORMAL = re.compile(r"[^\w]+", re.UNICODE)
 

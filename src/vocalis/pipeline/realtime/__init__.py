@@ -1,0 +1,1 @@
+"""Realtime speech-to-speech models, adapted to the orchestrator."""

@@ -1,0 +1,1 @@
+"""The thinking stage: LLM replies and the tools they call."""

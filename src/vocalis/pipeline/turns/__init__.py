@@ -1,0 +1,1 @@
+"""Turn-taking: the orchestrator, end of turn, barge-in and its strategies."""

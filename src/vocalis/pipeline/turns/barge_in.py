@@ -1,0 +1,173 @@
+"""``BargeIn``: the one place that decides what user speech over the agent does to it.
+
+It follows one overlap at a time (from the user's first voiced audio while the agent has the
+floor), asks the ``InterruptionStrategy`` on every new fact (duration, words, the audio
+classifier's probability) and applies the answer to the current utterance: hold its voice
+(tentative), stop it (confirmed), or let it go on (a backchannel). A held utterance with no
+real words after it is a false interruption: the agent resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from ...utils.clock import now
+from ...utils.tasks import TaskGroup
+from ..config import InterruptConfig
+from ..events import Backchannel, FalseInterruption, Interrupted
+from ..link import SessionLink
+from .interruption import InterruptDecision, InterruptionStrategy, Overlap
+
+if TYPE_CHECKING:
+    from ..speaking.utterances import AgentUtterance, Utterances
+
+
+class BargeIn:
+    """Applies the interruption strategy to the agent's current utterance."""
+
+    def __init__(
+        self,
+        utterances: Utterances,
+        strategy: InterruptionStrategy,
+        *,
+        config: InterruptConfig,
+        tasks: TaskGroup,
+        link: SessionLink,
+    ) -> None:
+        self.utterances = utterances
+        self.strategy = strategy
+        self.config = config
+        self._tasks = tasks
+        self._link = link
+        self._user_speaking = False
+        self._started_at = 0.0
+        self._overlap: Overlap | None = None
+        self._watch: asyncio.Task[None] | None = None
+        self._resume_timer: asyncio.Task[None] | None = None
+
+    # ---- what the user does ------------------------------------------------------------------
+
+    def speech_started(self) -> None:
+        """The user's voice began: if the agent has the floor, follow this overlap."""
+        self._user_speaking = True
+        self._started_at = now()
+        _cancel(self._resume_timer)
+        utterance = self._interruptible()
+        self._overlap = Overlap(0.0, paused=self._is_paused(utterance)) if utterance else None
+        if utterance is not None:
+            self._watch = self._tasks.spawn(self._watch_duration(utterance), name="vocalis.barge_in")
+
+    def speech_ended(self) -> None:
+        """The user's voice stopped: a held agent resumes unless real words arrive in time."""
+        self._user_speaking = False
+        _cancel(self._watch)
+        utterance = self.utterances.current
+        if utterance is not None and self._is_paused(utterance):
+            self._resume_timer = self._tasks.spawn(self._resume_later(utterance))
+
+    async def words(self, text: str, confidence: float, *, final: bool) -> bool:
+        """Words heard while the agent may have the floor; True when they start a user turn."""
+        utterance = self.utterances.current
+        if utterance is None or utterance.finished:
+            return True
+        if not utterance.interruptible:
+            return False
+        overlap = replace(
+            self._overlap or Overlap(now() - self._started_at),
+            text=text, confidence=confidence, final=final, paused=self._is_paused(utterance),
+        )
+        self._overlap = overlap
+        decision = self.strategy.decide(overlap)
+        if decision is InterruptDecision.BACKCHANNEL:
+            if final:
+                self._link.metrics.backchannels += 1
+                self._link.publish(Backchannel(text))
+                self.resume_if_paused()
+            return False
+        if decision is InterruptDecision.INTERRUPT:
+            await self._apply(utterance, decision)
+            return True
+        return False
+
+    async def audio_probability(self, probability: float) -> None:
+        """The audio classifier scored the overlap so far."""
+        utterance = self._interruptible()
+        if utterance is None or self._overlap is None or not self._user_speaking:
+            return
+        self._overlap = replace(
+            self._overlap, seconds=now() - self._started_at, audio_probability=probability,
+            paused=self._is_paused(utterance),
+        )
+        decision = self.strategy.decide(self._overlap)
+        if decision in (InterruptDecision.INTERRUPT, InterruptDecision.PAUSE):
+            await self._apply(utterance, decision)
+
+    def resume_if_paused(self) -> None:
+        """No real words followed the pause (nothing, or only a backchannel): resume now."""
+        utterance = self.utterances.current
+        if utterance is not None and not self._user_speaking:
+            _cancel(self._resume_timer)
+            self._resume(utterance)
+
+    async def _watch_duration(self, utterance: AgentUtterance) -> None:
+        await asyncio.sleep(self.config.interrupt_min_duration)
+        if self._user_speaking and self.utterances.current is utterance and self._overlap:
+            self._overlap = replace(self._overlap, seconds=now() - self._started_at)
+            decision = self.strategy.decide(self._overlap)
+            if decision is not InterruptDecision.BACKCHANNEL:
+                await self._apply(utterance, decision)
+
+    # ---- applying decisions ------------------------------------------------------------------
+
+    async def _apply(self, utterance: AgentUtterance, decision: InterruptDecision) -> None:
+        if decision is InterruptDecision.NONE or self.utterances.current is not utterance:
+            return
+        speech = utterance.speech
+        if decision is InterruptDecision.PAUSE and speech is not None and speech.has_audio:
+            speech.pause()
+            return
+        await self.interrupt(force=False)
+
+    async def _resume_later(self, utterance: AgentUtterance) -> None:
+        await asyncio.sleep(self.config.false_interrupt_pause_duration)
+        self._resume(utterance)
+
+    def _resume(self, utterance: AgentUtterance) -> None:
+        speech = utterance.speech
+        if self.utterances.current is utterance and speech is not None and speech.paused:
+            speech.resume()
+            self._link.metrics.false_interruptions += 1
+            self._link.publish(FalseInterruption())
+
+    async def interrupt(self, *, force: bool) -> bool:
+        """Stop the agent's current utterance (non-interruptible ones only with ``force``)."""
+        utterance = self.utterances.current
+        if utterance is None or utterance.finished:
+            return False
+        if not force and not utterance.handle.is_interruptible:
+            return False
+        _cancel(self._resume_timer)
+        await self.utterances.stop(utterance)
+        self._link.metrics.interruptions += 1
+        self._link.publish(Interrupted(utterance.handle.id))
+        return True
+
+    def _interruptible(self) -> AgentUtterance | None:
+        utterance = self.utterances.current
+        return utterance if utterance is not None and utterance.interruptible else None
+
+    @staticmethod
+    def _is_paused(utterance: AgentUtterance | None) -> bool:
+        return bool(utterance is not None and utterance.speech is not None and utterance.speech.paused)
+
+    def cancel(self) -> None:
+        """Stop watching (the runtime is closing)."""
+        _cancel(self._watch)
+        _cancel(self._resume_timer)
+
+
+def _cancel(task: asyncio.Task[Any] | None) -> None:
+    if task is not None and not task.done() and task is not asyncio.current_task():
+        task.cancel()

@@ -1,0 +1,435 @@
+"""The turn state machine: the one place that decides who has the floor.
+
+The orchestrator hears the user through a ``Listener`` (our VAD and STT, or a realtime model),
+assembles the user's turn and decides when it ends (``EndOfTurnDelay``, the turn detector, a
+pending final transcript), starts preemptive generation on preflight transcripts, applies
+barge-in (``BargeIn``) and hands each committed turn to the thinking and speaking stages
+(``Utterances``, or a realtime model through its ``Responder``). It alone sets the agent's and
+the user's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Literal, Protocol
+
+from ...eou import EOU
+from ...llm.items import ChatRole
+from ...metrics import TurnMetrics
+from ...stt import SpeechEventType
+from ...utils.clock import now, sleep_until
+from ...utils.tasks import TaskGroup
+from ..components import Components
+from ..config import EOUConfig, InterruptConfig
+from ..events import (
+    InputDropped,
+    SynthesisComplete,
+    TranscriptReady,
+    UserActivity,
+    UserTranscript,
+)
+from ..hooks import PipelineHooks
+from ..link import SessionLink
+from ..options import ReplyOptions
+from ..speaking.utterances import AgentUtterance, Utterances
+from ..states import AgentState, UserState
+from ..understanding.signals import Listener
+from ..understanding.stage import InputChunk
+from ..utterance import UtteranceHandle, new_utterance_id
+from .barge_in import BargeIn
+from .end_of_turn import DEFAULT_THRESHOLD, EndOfTurnDelay
+from .interruption import BackchannelDetector, InterruptionStrategy
+from .preemptive import PreemptiveGeneration
+from .user_turn import UserTurnDraft
+
+logger = logging.getLogger("vocalis.pipeline.orchestrator")
+
+FINAL_TRANSCRIPT_TIMEOUT = 1.5
+"""Seconds after the end of speech to wait for the STT's final transcript of words it has
+already shown as interim results, before the interim text is taken as final."""
+
+TurnOwner = Literal["local", "model"]
+"""Who decides the end of the user's turn: our VAD, STT and turn detector, or a realtime model."""
+
+
+class Responder(Protocol):
+    """Answers a committed user turn when the LLM stage is not ours (a realtime model)."""
+
+    async def respond(self, text: str, metrics: TurnMetrics) -> None: ...
+
+
+class Orchestrator:
+    """Runs one conversation over the given components (see the module docstring)."""
+
+    def __init__(
+        self,
+        components: Components,
+        *,
+        link: SessionLink,
+        hooks: PipelineHooks,
+        eou_config: EOUConfig,
+        interrupt_config: InterruptConfig,
+        reply_options: ReplyOptions,
+        backchannel: BackchannelDetector | None = None,
+        preemptive_generation: bool = True,
+        turn_owner: TurnOwner = "local",
+        responder: Responder | None = None,
+    ) -> None:
+        self.components = components
+        self.link = link
+        self.hooks = hooks
+        self.eou_config = eou_config
+        self.interrupt_config = interrupt_config
+        self.preemptive_generation = preemptive_generation
+        self.turn_owner = turn_owner
+        self.responder = responder
+        self._backchannel = backchannel
+        self._tasks = TaskGroup("vocalis.orchestrator")
+        self.utterances = Utterances(
+            components, hooks=hooks, link=link, tasks=self._tasks, observer=self,
+            options=reply_options,
+        )
+        self.barge_in = BargeIn(
+            self.utterances, self._interruption_strategy(), config=interrupt_config,
+            tasks=self._tasks, link=link,
+        )
+        self.end_of_turn = self._end_of_turn_delay()
+        self.listener: Listener | None = None
+        self._draft = UserTurnDraft()
+        self._user_speaking = False
+        self._commit_task: asyncio.Task[None] | None = None
+        self._preemptive: PreemptiveGeneration | None = None
+        self._model_turn: TurnMetrics | None = None
+        self._dropping: set[str] = set()
+        self._closed = False
+
+    # ---- configuration -----------------------------------------------------------------------
+
+    def _interruption_strategy(self) -> InterruptionStrategy:
+        c = self.components
+        has_stt = c.stt is not None or self.turn_owner == "model"
+        has_vad = c.vad is not None or self.turn_owner == "model"
+        return InterruptionStrategy(
+            self.interrupt_config, has_stt=has_stt, has_vad=has_vad, backchannel=self._backchannel
+        )
+
+    def _end_of_turn_delay(self) -> EndOfTurnDelay:
+        detector = self.components.turn_detector
+        threshold = detector.threshold if detector is not None else DEFAULT_THRESHOLD
+        return EndOfTurnDelay(self.eou_config, threshold)
+
+    def attach_listener(self, listener: Listener) -> None:
+        self.listener = listener
+
+    def update_components(self, **changes: Any) -> None:
+        """Swap components in place (``change_component``)."""
+        for name, value in changes.items():
+            setattr(self.components, name, value)
+        replace = getattr(self.listener, "replace", None)
+        if callable(replace):
+            c = self.components
+            replace(stt=c.stt, vad=c.vad, denoise=c.denoise)
+        self.end_of_turn = self._end_of_turn_delay()
+        self.barge_in.strategy = self._interruption_strategy()
+
+    def set_track(self, track: Any) -> None:
+        self.utterances.set_track(track)
+
+    @property
+    def agent(self) -> Any:
+        return self.link.agent
+
+    @property
+    def current_utterance(self) -> AgentUtterance | None:
+        return self.utterances.current
+
+    @property
+    def is_executing_tool(self) -> bool:
+        return self.utterances.tools.running
+
+    # ---- errors and drops (from the input stages) ----------------------------------------------
+
+    def report_stage_error(self, stage: str, error: BaseException) -> None:
+        self.link.report_error(stage, error)
+
+    def report_drop(self, stage: str, seconds: float) -> None:
+        """An input stage fell behind: count it, and say so once per episode."""
+        dropped = self.link.metrics.input_dropped_s
+        dropped[stage] = dropped.get(stage, 0.0) + seconds
+        if stage not in self._dropping:
+            self._dropping.add(stage)
+            self.link.publish(InputDropped(stage, seconds))
+            asyncio.get_running_loop().call_later(1.0, self._dropping.discard, stage)
+
+    # ---- input -------------------------------------------------------------------------------
+
+    def push_audio(self, chunk: InputChunk) -> None:
+        if self.listener is not None:
+            self.listener.push_audio(chunk)
+
+    async def send_text(self, text: str) -> UtteranceHandle | None:
+        """A typed user turn: committed at once, answered like a spoken one."""
+        text = text.strip()
+        if not text:
+            return None
+        self._activity()
+        if self.utterances.current is not None:
+            await self.barge_in.interrupt(force=False)
+        self._draft = UserTurnDraft(parts=[text], speech_end_at=now())
+        return await self._commit()
+
+    # ---- what the listener hears (UnderstandingSignals) ----------------------------------------
+
+    async def user_speech_started(self) -> None:
+        self._user_speaking = True
+        if self.turn_owner == "model":
+            self._model_turn = self._new_turn("")
+        self.link.set_user_state(UserState.SPEAKING)
+        self._activity()
+        _cancel(self._commit_task)
+        self.barge_in.speech_started()
+        await self.hooks.notify("user_turn_start", {"text": ""})
+        current = self.utterances.current
+        if current is None or current.finished:
+            self.link.set_agent_state(AgentState.LISTENING)
+
+    async def user_speech_ended(self, speech_end_at: float) -> None:
+        self._user_speaking = False
+        at = now()
+        self._draft.vad_end_at = at
+        self._draft.speech_end_at = min(speech_end_at, at) if speech_end_at else at
+        self.barge_in.speech_ended()
+        self.link.set_user_state(UserState.LISTENING)
+        if self.turn_owner == "model":
+            if self._model_turn is not None:
+                self._model_turn.user_speech_end = self._draft.speech_end_at
+                self._model_turn.committed_at = at
+            if self.utterances.current is None:
+                self.link.set_agent_state(AgentState.THINKING)
+            return
+        if self.listener is not None:
+            self.listener.end_of_speech()
+        self._schedule_commit()
+
+    async def user_words(self, kind: SpeechEventType, text: str, confidence: float) -> None:
+        if kind is SpeechEventType.START:
+            self._activity()
+        elif kind is SpeechEventType.INTERIM:
+            self._draft.interim = text
+            self.link.publish(UserTranscript(text, False, confidence))
+            await self.barge_in.words(text, confidence, final=False)
+        elif kind is SpeechEventType.PREFLIGHT:
+            await self._preflight(text)
+        elif kind is SpeechEventType.FINAL:
+            await self._final(text, confidence)
+
+    async def _final(self, text: str, confidence: float) -> None:
+        text = await self.hooks.transform_text("stt", text)
+        if not text:
+            self._draft.interim = ""
+            self._draft.stt_final_at = now()
+            self.barge_in.resume_if_paused()
+            return
+        self.link.publish(UserTranscript(text, True, confidence))
+        if self.turn_owner == "model":
+            await self._heard_by_model(text, confidence)
+            return
+        current = self.utterances.current
+        agent_has_the_floor = current is not None and not current.finished
+        if agent_has_the_floor and not await self.barge_in.words(text, confidence, final=True):
+            self._draft.interim = ""
+            return
+        self._draft.add_final(text, confidence, now())
+        self._schedule_commit()
+
+    async def _heard_by_model(self, text: str, confidence: float) -> None:
+        """A realtime model's transcript of what the user said (it answers by itself)."""
+        turn = self._model_turn
+        if turn is None or turn.user_text:
+            turn = self._model_turn = self._new_turn(text)
+        turn.user_text = text
+        self._record_user(text, confidence)
+        self.link.publish(TranscriptReady(text, turn.user_speech_end))
+        await self.hooks.notify("user_turn_end", {"text": text})
+
+    async def _preflight(self, text: str) -> None:
+        llm = self.components.llm
+        if not self.preemptive_generation or not text or llm is None or self.agent is None:
+            return
+        current = self.utterances.current
+        if current is not None and not current.finished:
+            return
+        candidate = " ".join([*self._draft.parts, text]).strip()
+        if self._preemptive is not None:
+            if self._preemptive.matches(candidate):
+                return
+            await self._preemptive.cancel()
+            self._preemptive = None
+        probability = await self._eou_probability(candidate)
+        if probability is not None and probability < self.end_of_turn.threshold:
+            return  # the turn detector expects more words: don't pay for an LLM call yet
+        self._preemptive = PreemptiveGeneration(
+            llm, self.agent.chat_context, candidate, list(self.agent.tools)
+        )
+
+    # ---- interruption ------------------------------------------------------------------------
+
+    async def interrupt(self, *, force: bool = False) -> bool:
+        """Stop the agent now; returns whether anything was stopped."""
+        return await self.barge_in.interrupt(force=force)
+
+    # ---- end of turn -------------------------------------------------------------------------
+
+    def _schedule_commit(self) -> None:
+        _cancel(self._commit_task)
+        if self._user_speaking or not self._draft.has_words:
+            return
+        self._commit_task = self._tasks.spawn(self._commit_when_ready(), name="vocalis.eou")
+
+    async def _commit_when_ready(self) -> None:
+        try:
+            if self._draft.interim:
+                # Words are still being transcribed: their final transcript restarts this task.
+                # Should it never come, the interim text stands in for it.
+                await asyncio.sleep(FINAL_TRANSCRIPT_TIMEOUT)
+                self._draft.promote_interim(now())
+            probability = await self._eou_probability()
+            delay = self.end_of_turn.delay(probability)
+            speech_end = self._draft.speech_end_at or now()
+            await sleep_until(speech_end + delay)
+            if self._user_speaking or not self._draft.parts:
+                return
+            self._commit_task = None
+            await self._commit(eou_delay=delay, eou_probability=probability)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.link.report_error("turn", exc)
+
+    async def _eou_probability(self, text: str | None = None) -> float | None:
+        """The turn detector's probability that ``text`` (default: the turn so far) is done."""
+        detector: EOU | None = self.components.turn_detector
+        if detector is None or self.agent is None:
+            return None
+        ctx = self.agent.chat_context.copy()
+        ctx.add_message(ChatRole.USER, text if text is not None else self._draft.text)
+        try:
+            return float(await asyncio.to_thread(detector.get_eou_probability, ctx))
+        except Exception as exc:
+            self.link.report_error("turn_detector", exc)
+            return None
+
+    def _new_turn(self, text: str) -> TurnMetrics:
+        return TurnMetrics(turn_id=self.utterances.next_turn_id(), user_text=text)
+
+    async def _commit(
+        self, *, eou_delay: float | None = None, eou_probability: float | None = None
+    ) -> UtteranceHandle | None:
+        """The user's turn is over: record it and have it answered."""
+        draft = self._draft
+        text, confidence = draft.take()
+        if not text or self.agent is None:
+            return None
+        metrics = self._new_turn(text)
+        metrics.user_speech_end = draft.speech_end_at
+        metrics.vad_end_at = draft.vad_end_at
+        metrics.stt_final_at = draft.stt_final_at
+        metrics.committed_at = now()
+        metrics.eou_delay_s = eou_delay
+        metrics.eou_probability = eou_probability
+        draft.stt_final_at = None
+        current = self.utterances.current
+        if current is not None and not current.finished:
+            await self.barge_in.interrupt(force=False)
+        self._record_user(text, confidence)
+        self.link.publish(TranscriptReady(text, metrics.user_speech_end))
+        await self.hooks.notify("user_turn_end", {"text": text})
+        preemptive = self._take_preemptive(text)
+        if self.responder is not None:
+            self._model_turn = metrics
+            await self.responder.respond(text, metrics)
+            return None
+        if self.components.llm is None:
+            return None
+        handle = UtteranceHandle(new_utterance_id())
+        await self.utterances.start_reply(handle, metrics=metrics, preemptive=preemptive)
+        return handle
+
+    async def model_reply_started(self, speech: Any, handle: UtteranceHandle | None = None) -> None:
+        """A realtime model began an answer of its own: it becomes the current utterance."""
+        turn, self._model_turn = self._model_turn, None
+        utterance = await self.utterances.start_external(
+            handle or UtteranceHandle(new_utterance_id()), speech, kind="model", metrics=turn
+        )
+        self.utterance_speaking(utterance)
+
+    def _record_user(self, text: str, confidence: float | None) -> None:
+        ctx = self.agent.chat_context
+        last = ctx.messages()[-1] if ctx.messages() else None
+        if (
+            self.turn_owner == "model"
+            and last is not None
+            and last.role is ChatRole.USER
+            and last.text_content.strip() == text
+        ):
+            return
+        message = ctx.add_message(ChatRole.USER, text, agent_id=getattr(self.agent, "id", None))
+        message.confidence = confidence
+
+    def _take_preemptive(self, text: str) -> PreemptiveGeneration | None:
+        preemptive, self._preemptive = self._preemptive, None
+        if preemptive is None:
+            return None
+        if preemptive.matches(text):
+            return preemptive
+        self._tasks.spawn(preemptive.cancel())
+        return None
+
+    # ---- utterances (UtteranceObserver) ------------------------------------------------------
+
+    def utterance_started(self, utterance: AgentUtterance) -> None:
+        if self.listener is not None:
+            self.listener.set_muted(not utterance.handle.is_interruptible)
+
+    def utterance_thinking(self, utterance: AgentUtterance) -> None:
+        if self.utterances.current is utterance:
+            self.link.set_agent_state(AgentState.THINKING)
+
+    def utterance_speaking(self, utterance: AgentUtterance) -> None:
+        if self.utterances.current is utterance:
+            self.link.set_agent_state(AgentState.SPEAKING)
+
+    def utterance_finished(self, utterance: AgentUtterance) -> None:
+        if self.utterances.current is None:
+            if self.listener is not None:
+                self.listener.set_muted(False)
+            self.link.set_agent_state(
+                AgentState.LISTENING if self._user_speaking else AgentState.IDLE
+            )
+            self.link.publish(SynthesisComplete())
+        self._activity()
+
+    def _activity(self) -> None:
+        self.link.publish(UserActivity())
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.barge_in.cancel()
+        if self.utterances.current is not None:
+            await self.barge_in.interrupt(force=True)
+        if self._preemptive is not None:
+            await self._preemptive.cancel()
+        if self.listener is not None:
+            await self.listener.aclose()
+        await self.utterances.aclose()
+        await self._tasks.aclose()
+
+
+def _cancel(task: asyncio.Task[Any] | None) -> None:
+    if task is not None and not task.done() and task is not asyncio.current_task():
+        task.cancel()

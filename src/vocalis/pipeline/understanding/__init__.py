@@ -1,0 +1,1 @@
+"""The understanding stage: user audio through per-consumer input stages to VAD and STT."""

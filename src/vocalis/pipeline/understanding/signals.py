@@ -1,0 +1,43 @@
+"""What an understanding source tells the turn state machine, and what it is asked to do.
+
+Two sources implement ``Listener``: ``SpeechInput`` (our denoiser, VAD and STT) and the realtime
+adapter (a speech-to-speech model's own detection and transcripts). The orchestrator implements
+``UnderstandingSignals`` and treats both alike, so turn-taking and interruption rules live in
+one place.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ...stt import SpeechEventType
+from .stage import InputChunk
+
+
+class UnderstandingSignals(Protocol):
+    """Called by a listener, in the order things are heard."""
+
+    async def user_speech_started(self) -> None:
+        """The user's voice began."""
+
+    async def user_speech_ended(self, speech_end_at: float) -> None:
+        """The user's voice stopped; ``speech_end_at`` is when its last sample arrived."""
+
+    async def user_words(self, kind: SpeechEventType, text: str, confidence: float) -> None:
+        """A transcript: INTERIM, PREFLIGHT or FINAL."""
+
+
+class Listener(Protocol):
+    """An understanding source the orchestrator drives."""
+
+    def push_audio(self, chunk: InputChunk) -> None:
+        """User audio from the transport (must not wait)."""
+
+    def set_muted(self, muted: bool) -> None:
+        """While muted (a non-interruptible utterance plays) user audio counts as silence."""
+
+    def end_of_speech(self) -> None:
+        """The user's turn may be over: ask for final transcripts of what was heard."""
+
+    async def aclose(self) -> None:
+        """Stop every task of the source."""

@@ -1,0 +1,160 @@
+"""``SpeechInput``: the understanding stage of a cascaded pipeline.
+
+User audio → [denoiser] → VAD, STT (and the interruption detector), each an ``InputStage`` with
+its own resampler, queue and task: a Whisper decode never delays the VAD, and a VAD that lags
+never delays the STT. VAD results become ``user_speech_started`` / ``user_speech_ended`` (the
+end placed at the arrival time of the last voiced sample), STT results become ``user_words``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ...denoise import Denoise
+from ...stt import STT, STTResponse
+from ...utils.tasks import TaskGroup
+from ...vad import VAD, VADEventType, VADResponse
+from .signals import UnderstandingSignals
+from .stage import InputChunk, InputStage
+
+VAD_BACKLOG_SECONDS = 2.0
+"""Audio the VAD may fall behind before its oldest audio is dropped: turn-taking must stay live."""
+STT_BACKLOG_SECONDS = 20.0
+"""Audio the STT may fall behind (a decode under load) before its oldest audio is dropped."""
+DENOISE_BACKLOG_SECONDS = 2.0
+
+ErrorReporter = Callable[[str, BaseException], None]
+DropReporter = Callable[[str, float], None]
+
+
+class SpeechInput:
+    """Routes user audio to the denoiser, the VAD and the STT (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        stt: STT | None,
+        vad: VAD | None,
+        denoise: Denoise | None,
+        signals: UnderstandingSignals,
+        on_error: ErrorReporter,
+        on_drop: DropReporter,
+    ) -> None:
+        self._signals = signals
+        self._on_error = on_error
+        self._on_drop = on_drop
+        self._tasks = TaskGroup("vocalis.input")
+        self._muted = False
+        self.stt: STT | None = None
+        self.vad: VAD | None = None
+        self.denoise: Denoise | None = None
+        self._denoise_stage: InputStage | None = None
+        self._vad_stage: InputStage | None = None
+        self._stt_stage: InputStage | None = None
+        self.replace(stt=stt, vad=vad, denoise=denoise)
+
+    # ---- components --------------------------------------------------------------------------
+
+    def replace(self, *, stt: STT | None, vad: VAD | None, denoise: Denoise | None) -> None:
+        """Use these components from now on (``change_component``); stages are rebuilt for
+        the ones that changed, so each new component starts with a fresh resampler."""
+        if vad is not self.vad:
+            self.vad = vad
+            self._swap("_vad_stage", self._new_stage("vad", self._feed_vad, vad.sample_rate,
+                                                     VAD_BACKLOG_SECONDS) if vad else None)
+            if vad is not None:
+                vad.on_vad_event(self._on_vad)
+        if stt is not self.stt:
+            self.stt = stt
+            rate = int(getattr(stt, "input_sample_rate", 16000)) if stt is not None else 0
+            self._swap("_stt_stage", self._new_stage(
+                "stt", self._feed_stt, rate, STT_BACKLOG_SECONDS, quality="HQ") if stt else None)
+            if stt is not None:
+                stt.on_stt_transcript(self._on_transcript)
+        if denoise is not self.denoise:
+            self.denoise = denoise
+            self._swap("_denoise_stage", self._new_stage(
+                "denoise", self._feed_denoised, denoise.sample_rate, DENOISE_BACKLOG_SECONDS)
+                if denoise else None)
+
+    def _new_stage(self, name: str, consume, rate: int, backlog: float,
+                   quality: str = "LQ") -> InputStage:
+        return InputStage(name, consume, sample_rate=rate, quality=quality,  # type: ignore[arg-type]
+                          max_seconds=backlog, on_error=self._on_error, on_drop=self._on_drop,
+                          tasks=self._tasks)
+
+    def _swap(self, attr: str, stage: InputStage | None) -> None:
+        old: InputStage | None = getattr(self, attr)
+        setattr(self, attr, stage)
+        if old is not None:
+            old.close_soon()
+
+    # ---- input -------------------------------------------------------------------------------
+
+    def push_audio(self, chunk: InputChunk) -> None:
+        if self._muted:
+            chunk = InputChunk(bytes(len(chunk.pcm)), chunk.sample_rate, chunk.arrived_at)
+        if self._denoise_stage is not None:
+            self._denoise_stage.push(chunk)
+        else:
+            self._fan_out(chunk)
+
+    def set_muted(self, muted: bool) -> None:
+        self._muted = muted
+
+    def end_of_speech(self) -> None:
+        """Ask the STT for the final transcript once it has consumed everything heard so far."""
+        stage, stt = self._stt_stage, self.stt
+        if stage is not None and stt is not None:
+            stage.push_marker(stt.flush)
+
+    def _fan_out(self, chunk: InputChunk) -> None:
+        for stage in (self._vad_stage, self._stt_stage):
+            if stage is not None:
+                stage.push(chunk)
+
+    async def _feed_denoised(self, pcm: bytes, arrived_at: float) -> None:
+        assert self.denoise is not None
+        clean = await self.denoise.denoise(pcm)
+        if clean:
+            self._fan_out(InputChunk(clean, self.denoise.sample_rate, arrived_at))
+
+    async def _feed_vad(self, pcm: bytes, arrived_at: float) -> None:
+        if self.vad is not None:
+            await self.vad.process_audio(pcm)
+
+    async def _feed_stt(self, pcm: bytes, arrived_at: float) -> None:
+        if self.stt is not None:
+            await self.stt.process_audio(pcm)
+
+    # ---- results -----------------------------------------------------------------------------
+
+    async def _on_vad(self, response: VADResponse) -> None:
+        if response.event_type is VADEventType.START_OF_SPEECH:
+            await self._signals.user_speech_started()
+        elif response.event_type is VADEventType.END_OF_SPEECH:
+            await self._signals.user_speech_ended(self._speech_end_time(response))
+
+    def _speech_end_time(self, response: VADResponse) -> float:
+        """The arrival time of the last voiced sample, from the VAD's position in its audio."""
+        assert self._vad_stage is not None
+        timeline = self._vad_stage.timeline
+        end = response.data.speech_end_time
+        if end is None:
+            silence = self.vad.min_silence_duration if self.vad is not None else 0.0
+            end = max(0.0, timeline.position - silence)
+        at = timeline.time_of(end)
+        return at if at is not None else 0.0
+
+    async def _on_transcript(self, response: STTResponse) -> None:
+        text = (response.data.text or "").strip()
+        await self._signals.user_words(response.event_type, text, response.data.confidence)
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        for attr in ("_denoise_stage", "_vad_stage", "_stt_stage"):
+            stage = getattr(self, attr)
+            if stage is not None:
+                await stage.aclose()
+        await self._tasks.aclose()
