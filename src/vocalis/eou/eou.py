@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from ..llm.chat_context import ChatContext
+from ..llm.items import ChatRole
 from ..utils.events import EventEmitter
-
-if TYPE_CHECKING:
-    from ..llm.chat_context import ChatContext
 
 logger = logging.getLogger("vocalis.eou")
 
@@ -47,9 +46,6 @@ class EOU(EventEmitter[Literal["error"]], ABC):
         """Run one inference off the loop so the first real one is fast; idempotent."""
         if self._prewarmed:
             return
-        from ..llm.chat_context import ChatContext
-        from ..llm.items import ChatRole
-
         ctx = ChatContext()
         ctx.add_message(ChatRole.USER, "hello")
         try:

@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..transports.base import RoomConnection
+from ..transports.console import console_room
+from ..transports.file import FileRoom
 from ..utils.current_job import current_job, reset_current_job, set_current_job
 from .options import RoomOptions, TransportMode
 
@@ -97,12 +99,8 @@ class JobContext:
     def _create_room(self) -> RoomConnection:
         mode = self.room_options.mode
         if mode is TransportMode.CONSOLE:
-            from ..transports.console import console_room
-
             return console_room(text=bool(self.metadata.get("console_text", False)))
         if mode is TransportMode.FILE:
-            from ..transports.file import FileRoom
-
             if self.room_options.file is None or not self.room_options.file.input:
                 raise ValueError("transport_mode=FILE needs RoomOptions(file=FileConfig(input=...))")
             return FileRoom(self.room_options.file)

@@ -1,6 +1,6 @@
 """The conversation model, the LLM contract, tools and provider fallback."""
 
-from .chat_context import ChatContext
+from .chat_context import ChatContext, generate_summary
 from .context_budget import estimate_tokens, truncate_items
 from .context_window import ContextWindow
 from .converters import render_context_as_text
@@ -17,7 +17,7 @@ from .items import (
 )
 from .llm import LLM, LLMError, LLMResponse
 from .read_only_context import ReadOnlyChatContext
-from .summary import generate_summary, render_items
+from .summary import render_items
 from .tools import (
     FunctionTool,
     FunctionToolInfo,

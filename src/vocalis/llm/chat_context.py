@@ -35,7 +35,7 @@ from .items import (
 )
 from .summary import (
     SUB_AGENT_SUMMARY_PREFIX,
-    generate_summary,
+    SUMMARY_INSTRUCTIONS,
     render_items,
     summarize_items,
     summary_message,
@@ -355,7 +355,9 @@ class ChatContext:
     async def summarize(self, llm: LLM, *, keep_recent_turns: int = 3) -> ChatContext:
         """Replace all but the last ``keep_recent_turns`` user turns with a summary message
         (instructions, handoffs, config updates and earlier summaries stay). Returns self."""
-        summarized = await summarize_items(self._items, llm, keep_recent_turns=keep_recent_turns)
+        summarized = await summarize_items(
+            self._items, lambda text: generate_summary(llm, text), keep_recent_turns=keep_recent_turns
+        )
         if summarized is not None:
             self._items[:] = summarized
         return self
@@ -454,3 +456,17 @@ def _passes(
     if filter_agent_id is None or is_structural(item) or is_instruction(item):
         return True
     return item.agent_id == filter_agent_id
+
+
+async def generate_summary(llm: LLM, text: str) -> str:
+    """Ask ``llm`` to summarize a transcript; the streamed text joined and stripped.
+
+    Returns "" for an empty transcript without calling the LLM. Provider errors propagate.
+    """
+    if not text.strip():
+        return ""
+    request = ChatContext.empty()
+    request.add_message(ChatRole.SYSTEM, SUMMARY_INSTRUCTIONS)
+    request.add_message(ChatRole.USER, f"Conversation to summarize:\n\n{text}")
+    chunks = [response.content async for response in llm.chat(request) if response.content]
+    return "".join(chunks).strip()

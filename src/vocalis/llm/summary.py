@@ -1,21 +1,18 @@
 """Summaries of conversation history written by an LLM.
 
-Owns the summary prompt, the call to the LLM, and the split of a history into the part
-kept verbatim and the part replaced by a summary message.
+Owns the summary prompt, the transcript an LLM summarizes, and the split of a history into the
+part kept verbatim and the part replaced by a summary message (the LLM call itself is
+``ChatContext``'s, which owns the request it sends).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from .context_budget import is_instruction, is_structural, is_summary
 from .converters.text import render_items_as_text
 from .items import ChatItem, ChatMessage, ChatRole, FunctionCall, FunctionCallOutput
-
-if TYPE_CHECKING:
-    from .llm import LLM
 
 logger = logging.getLogger(__name__)
 
@@ -34,22 +31,6 @@ def render_items(items: Iterable[ChatItem]) -> str:
     return render_items_as_text(items)
 
 
-async def generate_summary(llm: LLM, text: str) -> str:
-    """Ask ``llm`` to summarize a transcript; the streamed text joined and stripped.
-
-    Returns "" for an empty transcript without calling the LLM. Provider errors propagate.
-    """
-    if not text.strip():
-        return ""
-    from .chat_context import ChatContext  # chat_context imports this module
-
-    request = ChatContext.empty()
-    request.add_message(ChatRole.SYSTEM, SUMMARY_INSTRUCTIONS)
-    request.add_message(ChatRole.USER, f"Conversation to summarize:\n\n{text}")
-    chunks = [response.content async for response in llm.chat(request) if response.content]
-    return "".join(chunks).strip()
-
-
 def summary_message(
     text: str, *, prefix: str, created_at: float | None = None, agent_id: str | None = None
 ) -> ChatMessage:
@@ -66,7 +47,10 @@ def summary_message(
 
 
 async def summarize_items(
-    items: Sequence[ChatItem], llm: LLM, *, keep_recent_turns: int = 3
+    items: Sequence[ChatItem],
+    summarize: Callable[[str], Awaitable[str]],
+    *,
+    keep_recent_turns: int = 3,
 ) -> list[ChatItem] | None:
     """The history with everything before the last ``keep_recent_turns`` user turns
     replaced by one summary message; None when there is nothing to summarize or the LLM
@@ -95,7 +79,7 @@ async def summarize_items(
     condensed = [item for item in head if item.id not in kept_ids]
     if not condensed:
         return None
-    summary = await generate_summary(llm, render_items(condensed))
+    summary = await summarize(render_items(condensed))
     if not summary:
         logger.warning("summary LLM returned no text; conversation left unchanged")
         return None

@@ -15,6 +15,7 @@ import logging
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
+from ..llm.converters import render_context_as_text
 from ..utils.events import EventEmitter
 
 if TYPE_CHECKING:
@@ -86,8 +87,6 @@ class RealtimeBaseModel(EventEmitter[str], ABC):
         if ctx is None or not ctx.items:
             return base
         try:
-            from ..llm.converters import render_context_as_text
-
             prior = render_context_as_text(ctx)
         except Exception:
             logger.warning("could not render prior conversation", exc_info=True)
