@@ -69,7 +69,7 @@ class AgentSession:
         self.voice_mail_detector = voice_mail_detector
         self.output_track = output_track
         self.current_utterance: UtteranceHandle | None = None
-        self._tasks = TaskGroup("vocalis.session")
+        self._tasks = TaskGroup("vocalis.session", on_error=self.link.report_error)
         self._wake_up: WakeUpTimer | None = None
         self._reply_in_progress = False
         self._started = False

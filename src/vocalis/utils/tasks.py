@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 logger = logging.getLogger("vocalis.tasks")
@@ -15,12 +15,16 @@ R = TypeVar("R")
 class TaskGroup:
     """A set of background tasks with one owner; ``aclose`` cancels and awaits them all.
 
-    Unlike ``asyncio.TaskGroup`` a failing task does not cancel its siblings: its exception is
-    logged, because one broken hook must not end a conversation.
+    Unlike ``asyncio.TaskGroup`` a failing task does not cancel its siblings, because one broken
+    hook must not end a conversation: its exception is logged and given to ``on_error`` (the
+    session turns it into an ``error`` event).
     """
 
-    def __init__(self, name: str = "vocalis") -> None:
+    def __init__(
+        self, name: str = "vocalis", *, on_error: Callable[[str, BaseException], None] | None = None
+    ) -> None:
         self._name = name
+        self._on_error = on_error
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def spawn(self, coro: Coroutine[Any, Any, R], *, name: str | None = None) -> asyncio.Task[R]:
@@ -32,10 +36,15 @@ class TaskGroup:
 
     def _on_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error(
-                "background task %s failed", task.get_name(), exc_info=task.exception()
-            )
+        if task.cancelled() or task.exception() is None:
+            return
+        error = task.exception()
+        logger.error("background task %s failed", task.get_name(), exc_info=error)
+        if self._on_error is not None and error is not None:
+            try:
+                self._on_error(task.get_name(), error)
+            except Exception:
+                logger.exception("reporting the failure of %s failed", task.get_name())
 
     def __len__(self) -> int:
         return len(self._tasks)

@@ -43,7 +43,7 @@ class RealtimeAdapter:
         self.mode = mode
         self.orchestrator = orchestrator
         self.link = orchestrator.link
-        self._tasks = TaskGroup("vocalis.realtime")
+        self._tasks = TaskGroup("vocalis.realtime", on_error=self.link.report_error)
         self._muted = False
         self._sink: ModelAudioSink | None = None
         self._speech: ModelSpeech | None = None

@@ -85,7 +85,7 @@ class Orchestrator:
         self.turn_owner = turn_owner
         self.responder = responder
         self._backchannel = backchannel
-        self._tasks = TaskGroup("vocalis.orchestrator")
+        self._tasks = TaskGroup("vocalis.orchestrator", on_error=link.report_error)
         self.utterances = Utterances(
             components, hooks=hooks, link=link, tasks=self._tasks, observer=self,
             options=reply_options,

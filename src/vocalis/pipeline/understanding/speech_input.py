@@ -43,7 +43,7 @@ class SpeechInput:
         self._signals = signals
         self._on_error = on_error
         self._on_drop = on_drop
-        self._tasks = TaskGroup("vocalis.input")
+        self._tasks = TaskGroup("vocalis.input", on_error=on_error)
         self._muted = False
         self.stt: STT | None = None
         self.vad: VAD | None = None

@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from ...audio import AudioFrame, StreamResampler
+from ...utils.clock import now
 from ..security import (
     CLOSE_POLICY,
     LimitedWebSocketResponse,
@@ -96,7 +97,7 @@ class TwilioMediaStreamRoom(WebSocketConnection):
         if event == "media":
             track, data = media_payload(message)
             if track in ("inbound", "inbound_track") and data:
-                self._queue_inbound(("audio", (mulaw.decode(data), SAMPLE_RATE)))
+                self._queue_inbound(("audio", (mulaw.decode(data), SAMPLE_RATE, now())))
         elif event == "dtmf":
             self._queue_inbound(("dtmf", dtmf_digit(message)))
         elif event == "mark":
@@ -144,7 +145,7 @@ class TwilioMediaStreamRoom(WebSocketConnection):
 
     def _send_media(self, pcm: bytes) -> None:
         if pcm:
-            self._send(media_message(self.stream_sid, mulaw.encode(pcm)))
+            self._send(media_message(self.stream_sid, mulaw.encode(pcm)), audio=True)
 
     def _send_mark(self) -> None:
         self._marks += 1
@@ -162,12 +163,6 @@ class TwilioMediaStreamRoom(WebSocketConnection):
         self._in_speech = False
         self._send(clear_message(self.stream_sid))
 
-    def drop_pending_audio(self) -> int:
-        kept = [m for m in self._out if '"event":"media"' not in m]
-        dropped = len(self._out) - len(kept)
-        self._out.clear()
-        self._out.extend(kept)
-        return dropped
 
 
 def telephony_routes(config: Any = None) -> RouteInstaller:

@@ -12,7 +12,6 @@ import contextlib
 import json
 import logging
 from abc import abstractmethod
-from collections import deque
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -26,6 +25,7 @@ from ..security import (
     ProtocolError,
     close_reason,
 )
+from .outbound import OutboundQueue
 
 logger = logging.getLogger("vocalis.transports.websocket")
 
@@ -42,8 +42,7 @@ class WebSocketConnection(RoomConnection):
         super().__init__(metadata=metadata)
         self.ws = ws
         self.close_code = CLOSE_NORMAL
-        self._out: deque[bytes | str] = deque()
-        self._out_ready = asyncio.Event()
+        self._out = OutboundQueue()
         self._inbound: asyncio.Queue[Inbound] = asyncio.Queue(INBOUND_LIMIT)
         self._dropped_inbound = 0
 
@@ -108,8 +107,8 @@ class WebSocketConnection(RoomConnection):
 
     async def _deliver(self, session: Any, kind: str, value: Any) -> None:
         if kind == "audio":
-            pcm, rate = value
-            await session.push_audio(pcm, rate)
+            pcm, rate, arrived_at = value
+            await session.push_audio(pcm, rate, arrived_at=arrived_at)
         elif kind == "text":
             self._spawn(session.send_text(value), name=f"vocalis.ws.text.{self.room_id}")
         elif kind == "interrupt":
@@ -123,29 +122,27 @@ class WebSocketConnection(RoomConnection):
         self._send(json.dumps(message, separators=(",", ":")))
 
     def send_bytes(self, data: bytes) -> None:
-        self._send(data)
+        self._send(data, audio=True)
 
-    def _send(self, item: bytes | str) -> None:
-        if self.is_closing:
-            return
-        self._out.append(item)
-        self._out_ready.set()
+    def _send(self, item: bytes | str, *, audio: bool = False) -> None:
+        if not self.is_closing:
+            self._out.put(item, audio=audio)
 
     def drop_pending_audio(self) -> int:
-        """Forget queued binary messages (after an interruption); returns how many."""
-        kept = [m for m in self._out if isinstance(m, str)]
-        dropped = len(self._out) - len(kept)
-        self._out.clear()
-        self._out.extend(kept)
-        return dropped
+        """Forget queued audio messages (after an interruption); returns how many."""
+        return self._out.drop_audio()
+
+    @property
+    def dropped_audio(self) -> int:
+        """Audio messages dropped because the client read too slowly."""
+        return self._out.dropped_audio
 
     async def _write_loop(self) -> None:
         try:
             while True:
-                await self._out_ready.wait()
-                self._out_ready.clear()
-                while self._out:
-                    item = self._out.popleft()
+                await self._out.ready.wait()
+                self._out.ready.clear()
+                while (item := self._out.get()) is not None:
                     if isinstance(item, bytes):
                         await self.ws.send_bytes(item)
                     else:

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from ...audio import AudioFrame, StreamResampler
+from ...utils.clock import now
 from ..security import LimitedWebSocketResponse
 from ..server import JOB_CLOSE_TIMEOUT, ConnectionHandler, RouteInstaller, server_limits
 from .connection import WebSocketConnection
@@ -47,7 +48,7 @@ class PCMWebSocketRoom(WebSocketConnection):
     def _on_binary(self, data: bytes) -> None:
         check_pcm_frame(data)
         if data:
-            self._queue_inbound(("audio", (bytes(data), self.sample_rate)))
+            self._queue_inbound(("audio", (bytes(data), self.sample_rate, now())))
 
     def _on_text(self, text: str) -> None:
         message = parse_client_message(text)
