@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,6 +65,9 @@ class Connection:
     sent: list[dict[str, Any]] = field(default_factory=list)
     sent_audio: list[bytes] = field(default_factory=list)
     closed: bool = False
+    opened_at: float = field(default_factory=time.monotonic)
+    timeline: list[tuple[float, str]] = field(default_factory=list)
+    """When each message arrived: ("audio" or the text message's type, monotonic time)."""
 
     @property
     def audio(self) -> bytes:
@@ -177,6 +181,7 @@ class _Session:
         async for msg in self.ws:
             if msg.type == WSMsgType.BINARY:
                 self.rec.frames.append(msg.data)
+                self.rec.timeline.append((time.monotonic(), "audio"))
                 self.received += len(msg.data)
                 if await self._faults():
                     return
@@ -186,6 +191,7 @@ class _Session:
                 self.rec.texts.append(msg.data)
                 message = json.loads(msg.data)
                 self.rec.messages.append(message)
+                self.rec.timeline.append((time.monotonic(), str(message.get("type", ""))))
                 if not self.server.silent and await self.on_message(message):
                     return
 

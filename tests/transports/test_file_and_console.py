@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -12,7 +14,7 @@ from tests.transports.fake_agent import SESSIONS, entrypoint
 
 from vocalis.audio import read_wav, write_wav
 from vocalis.job import FileConfig, JobContext, RoomOptions, run_job
-from vocalis.transports.console import ConsoleTextRoom, load_sounddevice
+from vocalis.transports.console import ConsoleAudioRoom, ConsoleTextRoom, load_sounddevice
 from vocalis.transports.file import FileRoom
 from vocalis.utils.clock import run_virtual
 
@@ -67,14 +69,76 @@ async def test_console_text_mode_driven_with_streams():
     assert SESSIONS[-1]._closed
 
 
-def test_console_audio_mode_needs_a_device():
-    try:
-        sd = load_sounddevice()
-        sd.query_devices(kind="input")
-        sd.query_devices(kind="output")
-    except Exception as exc:
-        pytest.skip(f"no audio device here: {exc}")
-    pytest.skip("audio devices found; the microphone test is manual (vocalis console AGENT)")
+class FakeDevices:
+    """A stand-in for the ``sounddevice`` module: a microphone that plays a script in real
+    time from its own thread (as PortAudio calls back), and a speaker that records."""
+
+    def __init__(self, script) -> None:
+        self.script = script
+        self.heard = bytearray()
+
+    def RawInputStream(self, *, samplerate, blocksize, callback, **kwargs):
+        return FakeStream(lambda t: callback(self.script.audio(t, blocksize / samplerate,
+                                                                samplerate), blocksize, None, None),
+                          blocksize / samplerate)
+
+    def RawOutputStream(self, *, samplerate, blocksize, callback, **kwargs):
+        def play(t):
+            out = bytearray(blocksize * 2)
+            callback(out, blocksize, None, None)
+            self.heard.extend(out)
+
+        return FakeStream(play, blocksize / samplerate)
+
+
+class FakeStream:
+    def __init__(self, tick, period: float) -> None:
+        self._tick, self._period = tick, period
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        t, start = 0.0, time.monotonic()
+        while not self._stop.is_set():
+            self._tick(t)
+            t += self._period
+            self._stop.wait(max(0.0, start + t - time.monotonic()))
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        self._thread.join(timeout=1.0)
+
+
+@pytest.mark.slow
+async def test_console_audio_mode_talks_through_the_devices():
+    from tests.transports.fake_agent import build_session, user_script
+
+    devices = FakeDevices(user_script("hello there"))
+    out = io.StringIO()
+    room = ConsoleAudioRoom(sounddevice=devices, out=out)
+    ctx = JobContext(room_options=RoomOptions(transport_mode="console"), room=room,
+                     metadata={"say": "hello there"})
+
+    async def entrypoint(ctx):
+        session = build_session(ctx)
+        await session.start()
+        await ctx.room.closed.wait()
+
+    job = asyncio.ensure_future(run_job(entrypoint, ctx))
+    for _ in range(300):
+        await asyncio.sleep(0.02)
+        if "You said: hello there." in out.getvalue() and len(devices.heard) > 48000:
+            break
+    await room.aclose("test over")
+    await asyncio.wait_for(job, 10.0)
+    assert "You said: hello there." in out.getvalue()
+    speaker = np.frombuffer(bytes(devices.heard), dtype="<i2")
+    assert np.abs(speaker).max() > 1000  # the agent's voice reached the speaker
 
 
 def test_console_audio_mode_explains_a_missing_portaudio():

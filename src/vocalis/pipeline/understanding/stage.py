@@ -60,14 +60,15 @@ class AudioTimeline:
             self._spans.popleft()
 
     def time_of(self, position: float) -> float | None:
-        """When the sample at ``position`` arrived (None before any audio)."""
+        """When the sample at ``position`` was heard: the arrival of the chunk holding it, less
+        the audio after it in that chunk (None before any audio)."""
         if not self._spans:
             return None
-        for end, arrived in reversed(self._spans):
-            if end <= position:
-                return arrived + (position - end)
-        end, arrived = self._spans[0]
-        return arrived - (end - position)
+        for end, arrived in self._spans:
+            if end >= position:
+                return arrived - (end - position)
+        end, arrived = self._spans[-1]
+        return arrived + (position - end)
 
 
 class InputStage:

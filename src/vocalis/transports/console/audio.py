@@ -68,18 +68,20 @@ class ConsoleAudioRoom(RoomConnection):
         input_device: int | str | None = None,
         output_device: int | str | None = None,
         out: TextIO | None = None,
+        sounddevice: Any = None,
     ) -> None:
+        """``sounddevice`` replaces the real module (for a device driver of your own, or tests)."""
         super().__init__()
         self.input_device = input_device
         self.output_device = output_device
         self.printer = TranscriptPrinter(out)
-        self._sd: Any = None
+        self._sd: Any = sounddevice
         self._streams: list[Any] = []
         self._mic: asyncio.Queue[bytes] = asyncio.Queue(maxsize=250)
         self._speaker: SpeakerBuffer | None = None
 
     async def connect(self) -> None:
-        self._sd = load_sounddevice()
+        self._sd = self._sd or load_sounddevice()
         self._mark_joined("console")
 
     def _on_session_attached(self, session: Any) -> None:
@@ -117,7 +119,8 @@ class ConsoleAudioRoom(RoomConnection):
 
     async def _mic_pump(self, session: Any) -> None:
         while True:
-            await session.push_audio(await self._mic.get(), MIC_SAMPLE_RATE)
+            pcm = await self._mic.get()
+            await session.push_audio(pcm, MIC_SAMPLE_RATE)
 
     async def _play(self, frame: AudioFrame) -> None:
         if self._speaker is not None and (frame.is_speech or not frame.is_silence):
