@@ -73,6 +73,8 @@ class Realtime(RealtimeBaseModel):
       ``agent_speech_started`` again.
     - Tool declarations are sent in the config; the protocol has no client-side tool-call
       message, so tools run on the gateway side (as in the reference).
+    - User audio is sent whatever the output modalities (the reference dropped it unless
+      AUDIO was an output modality, so a text-out model could not hear: HYBRID_TTS needs it).
     - ``send_message_with_frames`` connects first instead of sending into a closed socket.
     - Partial transcriptions are emitted as ``realtime_model_transcription`` with
       ``is_final=False`` on the model (Vocalis has no global event bus).
@@ -199,7 +201,7 @@ class Realtime(RealtimeBaseModel):
 
     async def handle_audio_input(self, audio_data: bytes) -> None:
         """Send user PCM (16-bit mono, 24 kHz); dropped while the utterance is locked."""
-        if self._locked() or not self._audio_out or not audio_data:
+        if self._locked() or not audio_data:
             return
         if await self._ready():
             await self._socket.send_json(
