@@ -102,7 +102,7 @@ async def test_a_drop_mid_utterance_reconnects_with_config_and_replays(
     for _ in range(3):
         await stt.process_audio(CHUNK)
     await until(lambda: got.finals())
-    first, second = vsdk.of("stt")
+    _, second = vsdk.of("stt")
     assert second.messages[0]["type"] == "config"
     # The audio of the cut utterance was replayed on the new connection.
     assert len(second.audio) >= len(CHUNK) * 8
