@@ -285,6 +285,7 @@ class SynthesizeStream:
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._input_ended = False
         self._produced = False  #: audio came out: a failure now is not retried
+        self._flush_sent = False
         self._task = asyncio.ensure_future(self._run())
 
     def push_text(self, text: str) -> None:
@@ -385,9 +386,13 @@ class SynthesizeStream:
         try:
             for text in self._sent:  # a retry re-sends what the failed connection had
                 await ws.send_str(json.dumps(self._transcript_message(text)))
+            if self._flush_sent:
+                await ws.send_str(json.dumps({"type": "session.flush"}))
+                return
             while True:
                 text = await self._sentences.get()
                 if text is None:
+                    self._flush_sent = True
                     await ws.send_str(json.dumps({"type": "session.flush"}))
                     return
                 self._sent.append(text)
