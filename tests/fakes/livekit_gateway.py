@@ -42,6 +42,11 @@ class Connection:
         return [m.get("type", "") for m in self.messages]
 
 
+def _voiced(pcm: bytes) -> bool:
+    samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], "<i2").astype(np.float32)
+    return samples.size > 0 and float(np.sqrt(np.mean(samples**2))) > 100
+
+
 def tone(seconds: float, rate: int) -> bytes:
     n = int(seconds * rate)
     return (np.sin(np.arange(n) * 0.07) * 6000).astype("<i2").tobytes()
@@ -53,7 +58,7 @@ class FakeLiveKitGateway:
     def __init__(self) -> None:
         self.connections: list[Connection] = []
         self.http_requests: list[Connection] = []
-        # STT: finalize ``stt_text`` once this much audio has arrived since the last final.
+        # STT: finalize ``stt_text`` once this much voiced audio has come since the last final.
         self.stt_text = "hello from the gateway"
         self.stt_final_bytes = 1600 * 10
         # TTS: seconds of audio per character; delay before answering a flush.
@@ -172,7 +177,8 @@ class FakeLiveKitGateway:
                 await self._send(ws, rec, {"type": "session.created", "session_id": session_id})
             elif kind == "input_audio":
                 pcm = base64.b64decode(message["audio"])
-                audio += len(pcm)
+                if _voiced(pcm):  # like a real recognizer, silence makes no words
+                    audio += len(pcm)
                 frames += 1
                 if self.drop_after_frames.get(index) == frames:
                     request.transport.close()  # type: ignore[union-attr]

@@ -79,9 +79,9 @@ async def test_stt_session_frames_transcripts_and_finalize(lk: FakeLiveKitGatewa
                                                            "extra_kwargs": {"x": 1}}])
     got = Results(stt)
     for _ in range(20):
-        await stt.process_audio(b"\x02\x00" * 480)  # 30 ms chunks: re-framed to 50 ms
+        await stt.process_audio(b"\x00\x10" * 480)  # 30 ms chunks: re-framed to 50 ms
     await until(lambda: SpeechEventType.FINAL in got.kinds())
-    await stt.process_audio(b"\x02\x00" * 100)
+    await stt.process_audio(b"\x00\x10" * 100)
     await stt.flush()
     await until(lambda: got.kinds().count(SpeechEventType.FINAL) == 2)
     (conn,) = lk.of("/stt")
@@ -116,7 +116,7 @@ async def test_stt_reconnects_after_a_drop_and_resends_session_create(
     stt = STT("deepgram/nova-3", base_url=lk.base_url, conn_options=FAST)
     got = Results(stt)
     for _ in range(40):
-        await stt.process_audio(b"\x02\x00" * 800)
+        await stt.process_audio(b"\x00\x10" * 800)
         await asyncio.sleep(0.002)
     await until(lambda: SpeechEventType.FINAL in got.kinds())
     assert len(lk.of("/stt")) == 2
@@ -132,7 +132,7 @@ async def test_stt_gateway_error_retries_then_surfaces_a_typed_error(
     stt = STT("deepgram/nova-3", base_url=lk.base_url, conn_options=FAST)
     got = Results(stt)
     for _ in range(12):
-        await stt.process_audio(b"\x02\x00" * 800)
+        await stt.process_audio(b"\x00\x10" * 800)
         await asyncio.sleep(0.01)
     await until(lambda: got.errors, timeout=5)
     (error,) = got.errors
@@ -146,7 +146,7 @@ async def test_stt_quota_refusal_is_not_retried(lk: FakeLiveKitGateway) -> None:
     lk.reject_times = {"/stt": 99}
     stt = STT("deepgram/nova-3", base_url=lk.base_url, conn_options=FAST)
     got = Results(stt)
-    await stt.process_audio(b"\x02\x00" * 800)
+    await stt.process_audio(b"\x00\x10" * 800)
     await until(lambda: got.errors)
     assert isinstance(got.errors[0], APIStatusError) and got.errors[0].status_code == 429
     assert not lk.of("/stt")
