@@ -10,11 +10,15 @@ from __future__ import annotations
 import os
 import platform
 import time
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import jwt
 
-from ... import __version__ as _vocalis_version
+try:
+    _VOCALIS_VERSION = version("vocalis")
+except PackageNotFoundError:  # running from a source tree
+    _VOCALIS_VERSION = "0"
 
 DEFAULT_INFERENCE_URL = "https://agent-gateway.livekit.cloud/v1"
 STAGING_INFERENCE_URL = "https://agent-gateway.staging.livekit.cloud/v1"
@@ -70,7 +74,7 @@ def create_access_token(api_key: str, api_secret: str, ttl: float = TOKEN_TTL_SE
 def get_inference_headers() -> dict[str, str]:
     """The identification headers sent with every gateway request."""
     headers = {
-        "User-Agent": f"Vocalis/{_vocalis_version} (python {platform.python_version()})",
+        "User-Agent": f"Vocalis/{_VOCALIS_VERSION} (python {platform.python_version()})",
     }
     worker_token = os.environ.get("LIVEKIT_WORKER_TOKEN")
     if worker_token:
