@@ -39,6 +39,8 @@ examples:
   vocalis console agent.py --text              type instead (works with no audio device)
   vocalis run agent.py --input call.wav --output reply.wav --transcript call.json
                                                play a recording to the agent, keep its answer
+  vocalis gateway --llm-url http://localhost:11434/v1
+                                               share this machine's models with agent workers
 """
 
 
@@ -83,6 +85,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--virtual-clock", action="store_true",
         help="run faster than real time (only for agents whose components are local or fakes)",
     )
+    gateway = sub.add_parser(
+        "gateway", help="serve the local models over the VideoSDK and LiveKit gateway protocols",
+        description="One process serving STT (Whisper), TTS (Piper), denoise (DeepFilterNet) "
+                    "and an LLM relay to VideoSDK inference-gateway and LiveKit inference "
+                    "clients (vocalis.inference): point their base_url here.",
+    )
+    gateway.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    gateway.add_argument("--port", type=int, default=8090, help="port (default 8090)")
+    gateway.add_argument(
+        "--token", default=None,
+        help="the secret clients present (required off loopback; 'auto' makes one; default: "
+             "$VOCALIS_ACCESS_TOKEN): VideoSDK clients as VIDEOSDK_AUTH_TOKEN, LiveKit clients "
+             "as LIVEKIT_API_SECRET")
+    gateway.add_argument("--llm-url", default=None,
+                         help="OpenAI-compatible server for /v1/chat/completions "
+                              "(default: $OPENAI_BASE_URL)")
+    gateway.add_argument("--stt-model", default="tiny.en", help="Whisper model (tiny.en)")
+    gateway.add_argument("--tts-voice", default="en_US-joe-medium", help="Piper voice")
+    gateway.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    gateway.add_argument("--max-stt", type=int, default=8, help="concurrent STT sessions (8)")
+    gateway.add_argument("--max-tts", type=int, default=8, help="concurrent TTS sessions (8)")
     return parser
 
 
@@ -94,6 +117,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=str(args.log_level).upper())
     try:
+        if args.command == "gateway":
+            return commands.run_gateway(args, out)
         agent = load_agent_file(args.agent_file)
         if args.command == "serve":
             return commands.run_serve(agent, args, out)

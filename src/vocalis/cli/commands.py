@@ -145,3 +145,38 @@ def run_serve(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> int:
         out.write("stopped\n")
     return 0
 
+
+
+def run_gateway(args: argparse.Namespace, out: TextIO) -> int:
+    """``vocalis gateway``: serve the local models until Ctrl+C."""
+    from ..gateway import GatewayConfig, GatewayServer
+
+    token = args.token or os.environ.get(TOKEN_ENV)
+    if token == "auto":
+        token = secrets.token_urlsafe(24)
+        out.write(f"access token: {token}\n")
+    config = GatewayConfig(
+        host=args.host, port=args.port, token=token or None,
+        llm_url=args.llm_url or os.environ.get("OPENAI_BASE_URL"),
+        llm_api_key=os.environ.get("OPENAI_API_KEY"), stt_model=args.stt_model,
+        tts_voice=args.tts_voice, device=args.device, max_stt_sessions=args.max_stt,
+        max_tts_sessions=args.max_tts,
+    )
+    server = GatewayServer(config)
+
+    def ready(server: GatewayServer) -> None:
+        out.write(f"gateway:    {server.base_url}  (VideoSDK: base_url="
+                  f"ws://{config.host}:{server.port}; LiveKit: base_url={server.base_url})\n")
+        out.write(f"LLM relay:  {config.llm_url or 'none (pass --llm-url)'}\n")
+        out.write("Ctrl+C to stop.\n")
+        out.flush()
+
+    async def main() -> None:
+        await server.models.prewarm()
+        await server.run(ready)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        out.write("stopped\n")
+    return 0
