@@ -26,7 +26,8 @@ from .link import SessionLink
 from .modes import PipelineConfig, RealtimeConfig, RealtimeMode, build_pipeline_config
 from .options import DEFAULT_MAX_TOOL_STEPS, ReplyOptions
 from .realtime.adapter import RealtimeAdapter
-from .turns.interruption import BackchannelDetector
+from .turns.end_of_turn import EndOfTurnDelay
+from .turns.interruption import BackchannelDetector, InterruptionStrategy
 from .turns.orchestrator import Orchestrator
 from .understanding.speech_input import SpeechInput
 from .understanding.stage import InputChunk
@@ -67,7 +68,13 @@ class Pipeline:
         preemptive_generation: bool = True,
         reply_options: ReplyOptions | None = None,
         backchannel: BackchannelDetector | None = None,
+        interruption: InterruptionStrategy | None = None,
+        end_of_turn: EndOfTurnDelay | None = None,
     ) -> None:
+        """Components, configs and options follow the reference. Vocalis adds
+        ``reply_options`` (tool-step bound, LLM timeouts, the apology), and the turn-taking
+        strategies (``backchannel``, ``interruption``, ``end_of_turn``) to replace the ones
+        built from ``interrupt_config`` / ``eou_config``."""
         self.hooks = PipelineHooks()
         self.link = SessionLink()
         self.eou_config = eou_config or EOUConfig()
@@ -80,6 +87,8 @@ class Pipeline:
         )
         self.preemptive_generation = preemptive_generation
         self.backchannel = backchannel
+        self.interruption = interruption
+        self.end_of_turn = end_of_turn
         self._text_chunking = text_chunking
         self._text_filtering = text_filtering
         self._chunker_override = chunker
@@ -210,6 +219,8 @@ class Pipeline:
             interrupt_config=self.interrupt_config,
             reply_options=self.reply_options,
             backchannel=self.backchannel,
+            interruption=self.interruption,
+            end_of_turn=self.end_of_turn,
             preemptive_generation=self.preemptive_generation,
             turn_owner="local" if self._hears_locally() else "model",
         )

@@ -72,10 +72,14 @@ class Orchestrator:
         interrupt_config: InterruptConfig,
         reply_options: ReplyOptions,
         backchannel: BackchannelDetector | None = None,
+        interruption: InterruptionStrategy | None = None,
+        end_of_turn: EndOfTurnDelay | None = None,
         preemptive_generation: bool = True,
         turn_owner: TurnOwner = "local",
         responder: Responder | None = None,
     ) -> None:
+        """``interruption`` and ``end_of_turn`` replace the strategies built from the configs
+        (``backchannel`` only replaces the word list of the default interruption strategy)."""
         self.components = components
         self.link = link
         self.hooks = hooks
@@ -85,6 +89,8 @@ class Orchestrator:
         self.turn_owner = turn_owner
         self.responder = responder
         self._backchannel = backchannel
+        self._custom_interruption = interruption
+        self._custom_end_of_turn = end_of_turn
         self._tasks = TaskGroup("vocalis.orchestrator", on_error=link.report_error)
         self.utterances = Utterances(
             components, hooks=hooks, link=link, tasks=self._tasks, observer=self,
@@ -107,6 +113,8 @@ class Orchestrator:
     # ---- configuration -----------------------------------------------------------------------
 
     def _interruption_strategy(self) -> InterruptionStrategy:
+        if self._custom_interruption is not None:
+            return self._custom_interruption
         c = self.components
         has_stt = c.stt is not None or self.turn_owner == "model"
         has_vad = c.vad is not None or self.turn_owner == "model"
@@ -115,6 +123,8 @@ class Orchestrator:
         )
 
     def _end_of_turn_delay(self) -> EndOfTurnDelay:
+        if self._custom_end_of_turn is not None:
+            return self._custom_end_of_turn
         detector = self.components.turn_detector
         threshold = detector.threshold if detector is not None else DEFAULT_THRESHOLD
         return EndOfTurnDelay(self.eou_config, threshold)
@@ -420,8 +430,6 @@ class Orchestrator:
             return
         self._closed = True
         self.barge_in.cancel()
-        if self.utterances.current is not None:
-            await self.barge_in.interrupt(force=True)
         if self._preemptive is not None:
             await self._preemptive.cancel()
         if self.listener is not None:
