@@ -41,6 +41,7 @@ from .pipeline import (
     RealtimeConfig,
     RealtimeMode,
     RealTimePipeline,
+    ReplyOptions,
     UserState,
     UtteranceHandle,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "RealtimeBaseModel",
     "RealtimeConfig",
     "RealtimeMode",
+    "ReplyOptions",
     "RunEvent",
     "RunResult",
     "STTResponse",

@@ -138,3 +138,34 @@ async def test_token_may_come_in_the_start_message():
             assert await wait_for(lambda: len(SESSIONS) == 2, 2.0)
     finally:
         await server.aclose()
+
+
+async def test_a_hanging_llm_gets_a_spoken_apology_on_the_phone():
+    """The caller is never left in silence: an LLM that never answers is bounded by the first
+    token timeout, and the caller hears a short apology (issue: hold up under faults)."""
+    from tests.transports.fake_agent import EchoAgent, user_script
+
+    from vocalis import AgentSession, Pipeline, ReplyOptions
+    from vocalis.testing import FakeLLM, FakeResponse, FakeSTT, FakeTTS, FakeVAD
+
+    async def hanging(ctx):
+        pipeline = Pipeline(
+            stt=FakeSTT(user_script(str(ctx.metadata.get("say", "")))),
+            llm=FakeLLM([FakeResponse("too late", ttft=120.0)]),
+            tts=FakeTTS(), vad=FakeVAD(),
+            reply_options=ReplyOptions(first_token_timeout=1.0),
+        )
+        session = AgentSession(EchoAgent(), pipeline)
+        SESSIONS.append(session)
+        await session.start()
+
+    srv = await start_server(hanging)
+    try:
+        async with call(srv.url("/twilio", "ws")) as c:
+            await c.start(say="hello there")
+            await c.speak("hello there", 1.2)
+            assert await wait_for(lambda: len(c.audio()) > 8000, 6.0), "no apology was heard"
+            errors = SESSIONS[0].metrics.errors
+            assert errors and errors[0]["source"] == "llm"
+    finally:
+        await srv.aclose()
