@@ -121,3 +121,18 @@ def test_llm_only_realtime_model_answers_in_text():
     record = run_virtual(call.run(until=4.0))
     assert record.assistant_texts() == ["A N A."]
     assert not record.agent_speech()
+
+
+def test_barge_in_on_our_voice_in_hybrid_tts_follows_the_same_rules():
+    """The model hears the user; our barge-in rules stop our TTS (one place for both)."""
+    user = UserScript().says("Tell me about the menu", at=1.0).says("Stop, just the prices", at=4.0)
+    model = FakeRealtimeModel(user, [LONG_ANSWER, "Pasta is twelve euros."], text_only=True)
+    call = ScriptedCall(
+        Greeter(greeting=None), user, llm=model, tts=FakeTTS(),
+        realtime_config=RealtimeConfig(mode=RealtimeMode.HYBRID_TTS),
+    )
+    record = run_virtual(call.run(until=12.0))
+    first = record.agent_speech()[0]
+    assert first[1] < 4.0 + 1.0  # our voice stopped soon after the user spoke over it
+    assert record.metrics.interruptions >= 1
+    assert record.assistant_texts()[-1] == "Pasta is twelve euros."

@@ -114,7 +114,9 @@ class BargeIn:
     async def _watch_duration(self, utterance: AgentUtterance) -> None:
         await asyncio.sleep(self.config.interrupt_min_duration)
         if self._user_speaking and self.utterances.current is utterance and self._overlap:
-            self._overlap = replace(self._overlap, seconds=now() - self._started_at)
+            # The clock may read a hair under the wait (float steps): the wait itself is the floor.
+            seconds = max(now() - self._started_at, self.config.interrupt_min_duration)
+            self._overlap = replace(self._overlap, seconds=seconds)
             decision = self.strategy.decide(self._overlap)
             if decision is not InterruptDecision.BACKCHANNEL:
                 await self._apply(utterance, decision)

@@ -242,11 +242,13 @@ class Orchestrator:
             self.barge_in.resume_if_paused()
             return
         self.link.publish(UserTranscript(text, True, confidence))
-        if self.turn_owner == "model":
-            await self._heard_by_model(text, confidence)
-            return
         current = self.utterances.current
         agent_has_the_floor = current is not None and not current.finished
+        if self.turn_owner == "model":
+            if agent_has_the_floor:
+                await self.barge_in.words(text, confidence, final=True)
+            await self._heard_by_model(text, confidence)
+            return
         if agent_has_the_floor and not await self.barge_in.words(text, confidence, final=True):
             self._draft.interim = ""
             return
