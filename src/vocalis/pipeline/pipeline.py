@@ -75,8 +75,8 @@ class Pipeline:
         ``reply_options`` (tool-step bound, LLM timeouts, the apology), and the turn-taking
         strategies (``backchannel``, ``interruption``, ``end_of_turn``) to replace the ones
         built from ``interrupt_config`` / ``eou_config``."""
-        self.hooks = PipelineHooks()
         self.link = SessionLink()
+        self.hooks = PipelineHooks(owner=self, report_error=self.link.report_error)
         self.eou_config = eou_config or EOUConfig()
         self.interrupt_config = interrupt_config or InterruptConfig()
         self.conversational_graph = conversational_graph
@@ -232,6 +232,7 @@ class Pipeline:
             orchestrator.attach_listener(SpeechInput(
                 stt=self.stt, vad=self.vad, denoise=self.denoise, signals=orchestrator,
                 on_error=orchestrator.report_stage_error, on_drop=orchestrator.report_drop,
+                hooks=self.hooks,
             ))
         else:
             assert self._realtime is not None

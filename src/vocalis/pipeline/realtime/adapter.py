@@ -265,8 +265,10 @@ class RealtimeAdapter:
         self.link.publish(ToolsExecuted(data))
 
     def _on_text_output(self, data: dict[str, Any]) -> None:
-        """The ``llm`` hooks observe the model's text (its audio cannot be changed)."""
-        self._spawn(self.orchestrator.hooks.transform_text("llm", data.get("text", "")))
+        """The plain ``llm`` hooks observe the model's text (its audio cannot be changed)."""
+        text = data.get("text", "") if isinstance(data, dict) else ""
+        if text:
+            self._spawn(self.orchestrator.hooks.llm_generated(text))
 
     def _record(self, role: ChatRole, text: str) -> None:
         """Record a final transcript unless it repeats the last message of that role."""
