@@ -394,6 +394,12 @@ class Pipeline:
         return current.handle if current is not None else None
 
     @property
+    def last_utterance(self) -> UtteranceHandle | None:
+        """The handle of the agent's latest utterance, finished or not."""
+        last = self._orchestrator.utterances.last if self._orchestrator else None
+        return last.handle if last is not None else None
+
+    @property
     def is_executing_tool(self) -> bool:
         return self._orchestrator is not None and self._orchestrator.is_executing_tool
 
@@ -413,10 +419,14 @@ class Pipeline:
     def text_mode(self) -> Any:
         """Within the block utterances are recorded but not synthesized (``session.run``)."""
         self.link.speak = False
+        if self._realtime is not None:
+            self._realtime.set_text_only(True)
         try:
             yield
         finally:
             self.link.speak = True
+            if self._realtime is not None:
+                self._realtime.set_text_only(False)
 
     # ---- hot swap ----------------------------------------------------------------------------
 

@@ -68,7 +68,7 @@ class AgentSession:
         self.dtmf_handler = dtmf_handler
         self.voice_mail_detector = voice_mail_detector
         self.output_track = output_track
-        self.current_utterance: UtteranceHandle | None = None
+        self._current_utterance: UtteranceHandle | None = None
         self._tasks = TaskGroup("vocalis.session", on_error=self.link.report_error)
         self._wake_up: WakeUpTimer | None = None
         self._reply_in_progress = False
@@ -116,6 +116,21 @@ class AgentSession:
     @property
     def user_state(self) -> UserState | None:
         return self.link.user_state
+
+    @property
+    def current_utterance(self) -> UtteranceHandle | None:
+        """The handle of what the agent says now, else of what it said last (the reply to the
+        user's latest turn included, as in the reference; ``interrupted`` tells a tool that the
+        user cut in)."""
+        live = self.pipeline.current_utterance
+        if live is not None:
+            return live
+        last = self.pipeline.last_utterance
+        return last if last is not None else self._current_utterance
+
+    @current_utterance.setter
+    def current_utterance(self, handle: UtteranceHandle | None) -> None:
+        self._current_utterance = handle
 
     @property
     def metrics(self) -> SessionMetrics:
@@ -357,13 +372,11 @@ class AgentSession:
         return ctx.to_dict()["items"]
 
     async def _hand_over(self, old: Any, new: Any) -> None:
-        """Exit ``old``, give ``new`` its history, enter ``new``. If ``new`` fails to enter,
-        the error is reported and ``old`` keeps the call."""
+        """Give ``new`` its history and enter it. As in the reference, ``old.on_exit()`` does
+        not run here (agents often say goodbye there): ``on_exit`` is for the end of the
+        session, where the agent of the moment runs it. If ``new`` fails to enter, the error
+        is reported and ``old`` keeps the call."""
         handoff = record_handoff(old, new)
-        try:
-            await old.on_exit()
-        except Exception as exc:
-            self.link.report_error("agent", exc)
         new_agent_context(old, new, handoff)
         new.session = self
         self.pipeline.set_agent(new)

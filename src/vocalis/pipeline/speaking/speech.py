@@ -297,8 +297,14 @@ class Speech:
         self._release_injected(interrupted=False)
 
     def inject(self, text: str, handle: UtteranceHandle) -> bool:
-        """Speak ``text`` next, inside this utterance (a tool's "one moment, please")."""
-        if self._queue is None or self._interrupted or not text.strip():
+        """Speak ``text`` next, inside this utterance (a tool's "one moment, please"). Without
+        audio (text mode) there is nothing to speak: the handle is done at once."""
+        if self._interrupted or not text.strip():
+            return False
+        if not self.has_audio:
+            handle._mark_done()
+            return True
+        if self._queue is None:
             return False
         self._injected.append(handle)
         self._queue.put_nowait((text, INJECTED_STEP, handle))

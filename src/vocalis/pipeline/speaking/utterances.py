@@ -232,6 +232,7 @@ class Utterances:
                 stats=stats,
                 agent_id=utterance.agent_id,
                 max_tool_steps=self.options.max_tool_steps,
+                max_tool_calls=self.options.tool_call_limit,
                 is_agent=self._link.is_agent,
                 on_tools_running=lambda running: self._on_tools_running(utterance, running),
                 first_step=preemptive.replay() if preemptive is not None else None,

@@ -56,7 +56,8 @@ TurnOwner = Literal["local", "model"]
 class Responder(Protocol):
     """Answers a committed user turn when the LLM stage is not ours (a realtime model)."""
 
-    async def respond(self, text: str, metrics: TurnMetrics) -> None: ...
+    async def respond(self, text: str, metrics: TurnMetrics) -> UtteranceHandle | None:
+        """Have ``text`` answered; the handle (if any) is done once the answer is in."""
 
 
 class Orchestrator:
@@ -357,8 +358,7 @@ class Orchestrator:
         preemptive = self._take_preemptive(text)
         if self.responder is not None:
             self._model_turn = metrics
-            await self.responder.respond(text, metrics)
-            return None
+            return await self.responder.respond(text, metrics)
         if self.components.llm is None:
             await self.hooks.user_turn_end()
             return None
