@@ -16,6 +16,8 @@ from typing import Any
 
 from ..agent import Agent
 from ..audio import OutputTrack
+from ..audio.background import BackgroundAudioConfig
+from ..audio.output_track import THINKING_LAYER
 from ..llm.items import ChatRole
 from ..metrics import SessionMetrics
 from ..pipeline.events import (
@@ -72,6 +74,8 @@ class AgentSession:
         self._tasks = TaskGroup("vocalis.session", on_error=self.link.report_error)
         self._wake_up: WakeUpTimer | None = None
         self._reply_in_progress = False
+        self._override_thinking = True
+        self._thinking_was_playing = False
         self._started = False
         self._closed = False
         self.link.is_agent = lambda value: isinstance(value, Agent)
@@ -142,14 +146,10 @@ class AgentSession:
             self._wake_up.reset()
 
     def _on_agent_state(self, event: AgentStateChanged) -> None:
-        track = self.output_track
-        config = getattr(self.agent, "thinking_audio", None)
-        if track is None or config is None:
-            return
         if event.state is AgentState.THINKING:
-            self._tasks.spawn(track.start_thinking_audio(config))
+            self._tasks.spawn(self.start_thinking_audio())
         else:
-            track.stop_thinking_audio()
+            self.stop_thinking_audio()
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -349,16 +349,64 @@ class AgentSession:
             return refused
         return self.pipeline.interrupt(force=force)
 
-    # ---- audio extras ------------------------------------------------------------------------
+    # ---- background and thinking audio -------------------------------------------------------
 
-    async def play_background_audio(self, config: Any = None) -> None:
-        """Mix a background sound (ambience, hold music) under the agent's voice."""
-        if self.output_track is not None:
-            await self.output_track.start_background(config or self.background_audio_config)
+    @property
+    def _mixing_track(self) -> Any:
+        track = self.output_track if self.output_track is not None else self.pipeline.audio_track
+        return track if hasattr(track, "add_background_bytes") else None
+
+    @property
+    def is_background_audio_enabled(self) -> bool:
+        """Whether the output mixes background sounds (always, once the session started:
+        the reference needed ``RoomOptions(background_audio=True)``)."""
+        return self._mixing_track is not None
+
+    async def play_background_audio(
+        self, config: Any = None, override_thinking: bool = True
+    ) -> None:
+        """Mix ``config``'s sound (default: the session's ``background_audio``, else quiet
+        ambience) under the agent's voice. ``override_thinking=False`` makes it exclusive: a
+        thinking sound stops, and comes back with ``stop_background_audio``."""
+        track = self._mixing_track
+        if track is None:
+            logger.warning("Cannot play background audio: the session has no output track yet "
+                           "(call it after session.start())")
+            return
+        config = config or self.background_audio_config or BackgroundAudioConfig(
+            mode="mixing", synthetic="ambience")
+        self._override_thinking = override_thinking
+        if not override_thinking and track.stop_thinking_audio():
+            self._thinking_was_playing = True
+        await track.start_background(config)
 
     async def stop_background_audio(self) -> None:
-        if self.output_track is not None:
-            self.output_track.stop_background()
+        track = self._mixing_track
+        if track is None:
+            return
+        track.stop_background()
+        self._override_thinking = True
+        if self._thinking_was_playing:
+            self._thinking_was_playing = False
+            if self.agent_state is AgentState.THINKING:
+                await self.start_thinking_audio()
+
+    async def start_thinking_audio(self) -> None:
+        """Play the agent's thinking sound (``Agent.set_thinking_audio``), unless exclusive
+        background audio is playing or it already plays."""
+        track = self._mixing_track
+        config = getattr(self.agent, "thinking_audio", None)
+        if track is None or config is None or track.is_background_playing(THINKING_LAYER):
+            return
+        if not self._override_thinking and track.is_background_playing():
+            self._thinking_was_playing = True
+            return
+        await track.start_thinking_audio(config)
+
+    def stop_thinking_audio(self) -> None:
+        track = self._mixing_track
+        if track is not None:
+            track.stop_thinking_audio()
 
     # ---- history and handoffs ----------------------------------------------------------------
 
