@@ -27,6 +27,8 @@ from ..pipeline.events import (
     HangupRequested,
     SessionClosed,
     UserActivity,
+    UserTranscript,
+    VoicemailResult,
 )
 from ..pipeline.pipeline import Pipeline
 from ..pipeline.states import AgentState, UserState
@@ -34,7 +36,9 @@ from ..pipeline.utterance import UtteranceHandle, new_utterance_id
 from ..utils.current_job import current_job
 from ..utils.tasks import TaskGroup
 from .handoff import new_agent_context, record_handoff
+from .observability import warn_cloud_observability
 from .run_result import RunResult, event_for
+from .voicemail import VoicemailCheck
 from .wake_up import WakeUpTimer
 
 logger = logging.getLogger("vocalis.session")
@@ -82,6 +86,15 @@ class AgentSession:
         self.link.hand_over = self._hand_over
         self.bus.subscribe(UserActivity, self._on_activity)
         self.bus.subscribe(AgentStateChanged, self._on_agent_state)
+        self._is_voice_mail_detected = False
+        detector = voice_mail_detector or pipeline.voice_mail_detector
+        if detector is not None:
+            self.voice_mail_detector = detector
+            pipeline.set_voice_mail_detector(detector)
+            check = VoicemailCheck(detector, self._handle_voicemail_result, spawn=self._tasks.spawn)
+            self.bus.subscribe(
+                UserTranscript, lambda e: check.heard(e.text) if e.is_final else None
+            )
         agent.session = self
         pipeline.set_agent(agent)
 
@@ -154,12 +167,25 @@ class AgentSession:
     # ---- lifecycle ---------------------------------------------------------------------------
 
     async def start(
-        self, wait_for_participant: bool = False, run_until_shutdown: bool = False, **kwargs: Any
+        self,
+        wait_for_participant: bool = False,
+        run_until_shutdown: bool = False,
+        *,
+        observability: Any = None,
+        **kwargs: Any,
     ) -> None:
-        """Start the pipeline, enter the agent (its greeting), start the wake-up timer."""
+        """Start the pipeline, enter the agent (its greeting), start the wake-up timer.
+
+        ``observability`` (``ObservabilityOptions``) is kept on the job's room options as in
+        the reference; what only the VideoSDK cloud did (recording, export URLs) is logged."""
         if self._started:
             return
         job = current_job()
+        if observability is not None:
+            warn_cloud_observability(observability)
+            options = getattr(job, "room_options", None)
+            if options is not None:
+                options.observability = observability
         if run_until_shutdown and job is not None:
             await job.run_until_shutdown(session=self, wait_for_participant=wait_for_participant)
             return
@@ -407,6 +433,56 @@ class AgentSession:
         track = self._mixing_track
         if track is not None:
             track.stop_thinking_audio()
+
+    # ---- voicemail and telephony -------------------------------------------------------------
+
+    @property
+    def is_voicemail_detected(self) -> bool:
+        """Whether the voicemail check said an answering machine took the call."""
+        return self._is_voice_mail_detected
+
+    async def _handle_voicemail_result(self, is_voicemail: bool) -> None:
+        self._is_voice_mail_detected = is_voicemail
+        self.link.publish(VoicemailResult(is_voicemail))
+        callback = getattr(self.voice_mail_detector, "callback", None)
+        if not is_voicemail or callback is None:
+            return
+        try:
+            result = callback()
+            if asyncio.iscoroutine(result):
+                await result
+        except Exception as exc:
+            logger.exception("voicemail callback failed")
+            self.link.report_error("voicemail", exc)
+
+    async def call_transfer(self, token: str, transfer_to: str) -> None:
+        """Cloud-only in the reference (the VideoSDK SIP API)."""
+        raise RuntimeError(
+            "call_transfer uses VideoSDK's SIP API; self-hosted, transfer a Twilio call by "
+            "updating it with TwiML <Dial> from your server, then session.hangup()"
+        )
+
+    async def warm_transfer(self, config: Any) -> Any:
+        """Cloud-only in the reference (VideoSDK SIP consultation rooms)."""
+        raise RuntimeError(
+            "warm_transfer uses VideoSDK SIP consultation rooms; self-hosted, bridge the "
+            "supervisor with a Twilio <Conference> from your server"
+        )
+
+    def on_warm_transfer(self, phase: str | None = None, callback: Any = None) -> Any:
+        """Subscribe to ``warm_transfer`` events (never published self-hosted: see
+        ``warm_transfer``); works as a decorator, as in the reference."""
+        def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+            def filtered(payload: Any) -> None:
+                value = getattr(payload.get("phase"), "value", payload.get("phase"))
+                if phase is None or value == phase:
+                    handler(payload)
+
+            filtered.__name__ = f"{getattr(handler, '__name__', 'handler')}__phase_{phase}"
+            self.bus.subscribe("warm_transfer", filtered)
+            return handler
+
+        return register(callback) if callback is not None else register
 
     # ---- history and handoffs ----------------------------------------------------------------
 
