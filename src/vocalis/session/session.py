@@ -139,11 +139,10 @@ class AgentSession:
         """The handle of what the agent says now, else of what it said last (the reply to the
         user's latest turn included, as in the reference; ``interrupted`` tells a tool that the
         user cut in)."""
-        live = self.pipeline.current_utterance
-        if live is not None:
-            return live
-        last = self.pipeline.last_utterance
-        return last if last is not None else self._current_utterance
+        latest = self.pipeline.current_utterance or self.pipeline.last_utterance
+        if latest is not None:
+            self._current_utterance = latest
+        return self._current_utterance
 
     @current_utterance.setter
     def current_utterance(self, handle: UtteranceHandle | None) -> None:

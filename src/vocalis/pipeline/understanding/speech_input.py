@@ -55,9 +55,8 @@ class SpeechInput:
         self._denoise_stage: InputStage | None = None
         self._vad_stage: InputStage | None = None
         self._stt_stage: InputStage | None = None
+        self._hooks = hooks
         self._hooked_stt: HookedSTT | None = None
-        if hooks is not None and hooks.has_stream("stt"):
-            self._hooked_stt = HookedSTT(hooks, self._on_transcript, tasks=self._tasks)
         self.replace(stt=stt, vad=vad, denoise=denoise)
 
     # ---- components --------------------------------------------------------------------------
@@ -74,7 +73,7 @@ class SpeechInput:
         if stt is not self.stt:
             self.stt = stt
             rate = int(getattr(stt, "input_sample_rate", 16000)) if stt is not None else 16000
-            hears = stt is not None or self._hooked_stt is not None
+            hears = stt is not None or self._stt_hook() is not None
             self._swap("_stt_stage", self._new_stage(
                 "stt", self._feed_stt, rate, STT_BACKLOG_SECONDS, quality="HQ") if hears else None)
             if stt is not None:
@@ -113,7 +112,7 @@ class SpeechInput:
     def end_of_speech(self) -> None:
         """Ask the STT for the final transcript once it has consumed everything heard so far."""
         stage = self._stt_stage
-        if stage is not None and (self.stt is not None or self._hooked_stt is not None):
+        if stage is not None:
             stage.push_marker(self._flush_stt)
 
     def _fan_out(self, chunk: InputChunk) -> None:
@@ -131,15 +130,24 @@ class SpeechInput:
         if self.vad is not None:
             await self.vad.process_audio(pcm)
 
+    def _stt_hook(self) -> HookedSTT | None:
+        """The ``stt`` stream hook's runner, once one is registered (hooks may be added after
+        the pipeline was built)."""
+        if self._hooked_stt is None and self._hooks is not None and self._hooks.has_stream("stt"):
+            self._hooked_stt = HookedSTT(self._hooks, self._on_transcript, tasks=self._tasks)
+        return self._hooked_stt
+
     async def _feed_stt(self, pcm: bytes, arrived_at: float) -> None:
-        if self._hooked_stt is not None:
-            await self._hooked_stt.push(pcm)
+        hooked = self._stt_hook()
+        if hooked is not None:
+            await hooked.push(pcm)
         elif self.stt is not None:
             await self.stt.process_audio(pcm)
 
     async def _flush_stt(self) -> None:
-        if self._hooked_stt is not None:
-            await self._hooked_stt.drained()
+        hooked = self._stt_hook()
+        if hooked is not None:
+            await hooked.drained()
         if self.stt is not None:
             await self.stt.flush()
 
