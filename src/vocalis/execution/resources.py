@@ -81,8 +81,12 @@ class BaseResource(ABC):
         result.execution_time = time.perf_counter() - started
         self.total_tasks += 1
         if self.status is ResourceStatus.BUSY:
-            self.status = ResourceStatus.IDLE
+            self.status = ResourceStatus.ERROR if self._broken() else ResourceStatus.IDLE
         return result
+
+    def _broken(self) -> bool:
+        """Whether the resource can no longer take tasks (the pool replaces it)."""
+        return False
 
     async def shutdown(self) -> None:
         if self._shutdown:
@@ -140,6 +144,10 @@ class ThreadResource(BaseResource):
             asyncio.set_event_loop(loop)
             loop.call_soon(started.set)
             loop.run_forever()
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.close()
 
         self._loop = loop
@@ -208,6 +216,7 @@ class ProcessResource(BaseResource):
         self._tasks: Any = None
         self._results: Any = None
         self._lock = asyncio.Lock()
+        self._failed = False
 
     @property
     def resource_type(self) -> ResourceType:
@@ -241,6 +250,9 @@ class ProcessResource(BaseResource):
 
         return await asyncio.to_thread(wait)
 
+    def _broken(self) -> bool:
+        return self._failed
+
     async def _execute_task_impl(self, task_id, config, entrypoint, args, kwargs):  # type: ignore[no-untyped-def]
         async with self._lock:
             self._tasks.put({"type": "task", "task_id": task_id, "entrypoint": entrypoint,
@@ -248,14 +260,14 @@ class ProcessResource(BaseResource):
             try:
                 reply = await self._reply(config.timeout)
             except (TimeoutError, RuntimeError):
-                self.status = ResourceStatus.ERROR  # still busy or gone: replaced by the pool
+                self._failed = True  # still busy or gone: the pool replaces it
                 raise
         if reply.get("status") != "success":
             raise TaskFailed(reply.get("error", "task failed"))
         return reply.get("result")
 
     async def health_check(self) -> bool:
-        if self._shutdown or self.process is None or not self.process.is_alive():
+        if self._failed or self._shutdown or self.process is None or not self.process.is_alive():
             return False
         if self.status is ResourceStatus.BUSY:
             return True
@@ -273,6 +285,8 @@ class ProcessResource(BaseResource):
     async def _shutdown_impl(self) -> None:
         if self.process is None:
             return
+        if self._failed:  # still running a timed-out task: no graceful exit to wait for
+            self.process.terminate()
         with contextlib.suppress(Exception):
             self._tasks.put(None)
         await asyncio.to_thread(self.process.join, float(self.config.get("close_timeout", 60.0)))
