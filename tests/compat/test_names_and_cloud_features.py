@@ -85,3 +85,32 @@ async def test_pubsub_on_a_transport_without_a_data_channel_says_which_ones_have
     room = ConsoleTextRoom()
     with pytest.raises(RuntimeError, match="WebSocket"):
         await room.publish_to_pubsub(PubSubPublishConfig(topic="CHAT", message="hi"))
+
+
+async def test_observability_given_to_start_is_kept_on_the_job_and_cloud_parts_are_named(caplog):
+    from videosdk.agents import (
+        Agent,
+        AgentSession,
+        JobContext,
+        ObservabilityOptions,
+        Pipeline,
+        RecordingOptions,
+        RoomOptions,
+        TracesOptions,
+    )
+
+    from vocalis.utils.current_job import reset_current_job, set_current_job
+
+    ctx = JobContext(room_options=RoomOptions())
+    token = set_current_job(ctx)
+    options = ObservabilityOptions(recording=RecordingOptions(),
+                                   traces=TracesOptions(export_url="http://collector:4318"))
+    session = AgentSession(Agent(instructions="x"), Pipeline(llm=FakeLLM()))
+    try:
+        await session.start(observability=options)
+    finally:
+        reset_current_job(token)
+        await session.close()
+    assert ctx.room_options.observability is options
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("recording" in w for w in warnings) and any("export" in w for w in warnings)

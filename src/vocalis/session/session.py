@@ -87,14 +87,10 @@ class AgentSession:
         self.bus.subscribe(UserActivity, self._on_activity)
         self.bus.subscribe(AgentStateChanged, self._on_agent_state)
         self._is_voice_mail_detected = False
-        detector = voice_mail_detector or pipeline.voice_mail_detector
-        if detector is not None:
-            self.voice_mail_detector = detector
-            pipeline.set_voice_mail_detector(detector)
-            check = VoicemailCheck(detector, self._handle_voicemail_result, spawn=self._tasks.spawn)
-            self.bus.subscribe(
-                UserTranscript, lambda e: check.heard(e.text) if e.is_final else None
-            )
+        self._voicemail_check: VoicemailCheck | None = None
+        if voice_mail_detector is not None:
+            pipeline.set_voice_mail_detector(voice_mail_detector)
+        self.bus.subscribe(UserTranscript, self._on_user_transcript)
         agent.session = self
         pipeline.set_agent(agent)
 
@@ -434,6 +430,19 @@ class AgentSession:
             track.stop_thinking_audio()
 
     # ---- voicemail and telephony -------------------------------------------------------------
+
+    def _on_user_transcript(self, event: UserTranscript) -> None:
+        """The callee's first final words start the voicemail check, once per call, with the
+        detector in effect then (``change_pipeline`` may have set one)."""
+        detector = self.voice_mail_detector or self.pipeline.voice_mail_detector
+        if not event.is_final or detector is None:
+            return
+        if self._voicemail_check is None:
+            self.voice_mail_detector = detector
+            self._voicemail_check = VoicemailCheck(
+                detector, self._handle_voicemail_result, spawn=self._tasks.spawn
+            )
+        self._voicemail_check.heard(event.text)
 
     @property
     def is_voicemail_detected(self) -> bool:
