@@ -7,26 +7,30 @@ from vocalis import Agent, AgentSession, Pipeline, UtteranceHandle
 from vocalis.testing import FakeLLM, FakeResponse, FakeTTS, ScriptedCall, UserScript, run_virtual
 
 
-def test_llm_hook_rewrites_what_is_spoken_and_recorded_and_tts_hook_only_what_is_spoken():
+def test_llm_stream_hook_rewrites_what_is_spoken_and_recorded_and_tts_hook_only_what_is_spoken():
     user = UserScript().says("What is my card number", at=1.0)
     llm = FakeLLM([FakeResponse("Your card is 4111 1111 1111 1111. Anything else?")])
     tts = FakeTTS()
     call = ScriptedCall(Greeter(greeting=None), user, llm=llm, tts=tts)
 
     @call.pipeline.on("llm")
-    def redact(text: str) -> str:
-        return text.replace("4111 1111 1111 1111", "ending in 1111")
+    async def redact(sentences):
+        async for sentence in sentences:
+            yield sentence.replace("4111 1111 1111 1111", "ending in 1111")
 
     @call.pipeline.on("tts")
     async def pronounce(text: str) -> str:
         return text.replace("Anything else?", "Anything else at all?")
 
     seen = []
-    call.pipeline.on("user_turn_end", lambda payload: seen.append(payload["text"]))
+    observed = []
+    call.pipeline.on("user_turn_start", lambda transcript: seen.append(transcript))
+    call.pipeline.on("llm", lambda data: observed.append(data["text"]))
     record = run_virtual(call.run(until=8.0))
     assert record.assistant_texts() == ["Your card is ending in 1111. Anything else?"]
     assert tts.texts == ["Your card is ending in 1111.", "Anything else at all?"]
     assert seen == ["What is my card number"]
+    assert observed == ["Your card is ending in 1111. Anything else?"]
 
 
 def test_stt_hook_rewrites_the_user_turn_and_a_failing_hook_is_skipped():

@@ -11,6 +11,7 @@ import inspect
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ..audio.background import BackgroundAudioConfig
 from ..llm.chat_context import ChatContext
 from ..llm.items import ChatRole
 from ..llm.tools import get_tool_info, is_function_tool
@@ -66,6 +67,7 @@ class Agent(EventEmitter[str]):
         self.inherit_context = inherit_context
         self.knowledge_base = knowledge_base
         self.session: AgentSession | None = None
+        self._thinking_background_config: BackgroundAudioConfig | None = None
         self._tools: ToolList = ToolList()
         self._register_tools()
 
@@ -137,6 +139,40 @@ class Agent(EventEmitter[str]):
             close = getattr(server, "aclose", None)
             if close is not None:
                 await close()
+
+    # ---- background and thinking audio ---------------------------------------------------
+
+    def set_thinking_audio(self, file: str | None = None, volume: float = 0.3) -> None:
+        """Play a looping sound while the agent thinks (default: soft synthetic typing; the
+        reference bundles a recording of a keyboard)."""
+        self._thinking_background_config = BackgroundAudioConfig(
+            file_path=file, volume=volume, looping=True, enabled=True, mode="mixing",
+            synthetic="typing",
+        )
+
+    @property
+    def thinking_audio(self) -> BackgroundAudioConfig | None:
+        """The sound set with ``set_thinking_audio`` (None: silence while thinking)."""
+        return self._thinking_background_config
+
+    async def play_background_audio(
+        self,
+        file: str | None = None,
+        volume: float = 1.0,
+        looping: bool = False,
+        override_thinking: bool = True,
+    ) -> None:
+        """Mix a sound under the agent's voice (default: quiet synthetic room ambience). With
+        ``override_thinking=False`` it is exclusive: the thinking sound is held back."""
+        config = BackgroundAudioConfig(
+            file_path=file, volume=volume, looping=looping, mode="mixing", synthetic="ambience"
+        )
+        if self.session is not None:
+            await self.session.play_background_audio(config, override_thinking)
+
+    async def stop_background_audio(self) -> None:
+        if self.session is not None:
+            await self.session.stop_background_audio()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"

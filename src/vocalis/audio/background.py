@@ -16,20 +16,25 @@ from .files import load_audio_file
 from .frames import AudioFormatError, BytesLike, pcm_to_array
 
 SyntheticSound = Literal["typing", "ambience"]
+BackgroundMode = Literal["playback", "mixing"]
 
 
 @dataclass
 class BackgroundAudioConfig:
     """What to play under the agent's speech: a file (or a synthetic sound), its volume, looping.
 
-    ``volume`` is a linear gain from 0 to 1. ``synthetic`` picks the sound used when
-    ``file_path`` is None: ``"typing"`` (soft keyboard clicks) or ``"ambience"`` (quiet room noise).
+    Fields in the reference's order. ``volume`` is a linear gain from 0 to 1. ``synthetic``
+    picks the sound used when ``file_path`` is None: ``"typing"`` (soft keyboard clicks) or
+    ``"ambience"`` (quiet room noise). ``mode`` is accepted for the reference: both modes mix
+    under the voice (its ``"playback"`` queued the sound as if it were speech, holding the
+    agent's voice back).
     """
 
     file_path: str | None = None
+    enabled: bool = True
+    mode: BackgroundMode = "playback"
     volume: float = 1.0
     looping: bool = False
-    enabled: bool = True
     synthetic: SyntheticSound = "typing"
 
     def __post_init__(self) -> None:
@@ -37,6 +42,8 @@ class BackgroundAudioConfig:
             raise ValueError(f"volume must be between 0 and 1, got {self.volume}")
         if self.synthetic not in ("typing", "ambience"):
             raise ValueError(f"unknown synthetic sound {self.synthetic!r}")
+        if self.mode not in ("playback", "mixing"):
+            raise ValueError(f"mode must be 'playback' or 'mixing', got {self.mode!r}")
 
 
 BackgroundAudioHandlerConfig = BackgroundAudioConfig

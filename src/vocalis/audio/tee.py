@@ -79,3 +79,22 @@ async def _deliver(sink: Any, pcm: bytes) -> None:
         raise TypeError(f"audio sink {sink!r} has no handle_audio_input and is not callable")
     if inspect.isawaitable(result):
         await result
+
+
+CustomAudioStreamTrack = OutputTrack
+"""The reference's name for the agent's output track (``CustomAudioStreamTrack(loop)``)."""
+
+
+class TeeCustomAudioStreamTrack(TeeOutputTrack):
+    """The reference's tee track: ``TeeCustomAudioStreamTrack(loop, sinks=None, pipeline=None)``."""
+
+    def __init__(
+        self, loop: Any = None, sinks: Iterable[Any] | None = None, pipeline: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(loop, sinks=sinks, **kwargs)
+        self.pipeline = pipeline
+
+
+TeeMixingCustomAudioStreamTrack = TeeCustomAudioStreamTrack
+"""Every Vocalis output track mixes background audio, so the mixing tee is the same track."""

@@ -13,14 +13,19 @@ from typing import Any, TextIO
 from ..job.context import JobContext
 from ..job.options import FileConfig, RoomOptions, TransportMode, is_loopback_host
 from ..job.runner import run_job
+from ..job.serving import serve_entrypoint
 from .loader import AgentFile
 
 TOKEN_ENV = "VOCALIS_ACCESS_TOKEN"
 
 
 def base_options(agent: AgentFile, mode: TransportMode) -> RoomOptions:
-    """The agent file's ``room_options`` (copied) or the defaults, in ``mode``."""
+    """The agent file's ``room_options`` (or its job context's), copied, or the defaults, in
+    ``mode``."""
     options = agent.room_options
+    if not isinstance(options, RoomOptions) and agent.jobctx is not None:
+        ctx = agent.jobctx if isinstance(agent.jobctx, JobContext) else agent.jobctx()
+        options = getattr(ctx, "room_options", None)
     if isinstance(options, RoomOptions):
         options = copy.deepcopy(options)
         options.transport_mode = mode
@@ -67,28 +72,9 @@ def notices_route(agent: AgentFile) -> Any:
 
 
 async def serve(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> None:
-    from ..transports import optional_webrtc_routes
-    from ..transports.server import serve as serve_agent
-    from ..utils.gc_tuning import tune_gc_for_realtime
-
     options = serve_options(agent, args, out)
-    routes = [*optional_webrtc_routes(), notices_route(agent)]
-    has_page = len(routes) > 1
-
-    def ready(server: Any) -> None:
-        assert options.websocket is not None and options.telephony is not None
-        tune_gc_for_realtime()
-        query = "?token=TOKEN" if options.access_token else ""
-        if has_page:
-            out.write(f"web page:   {server.url('/')}{query}\n")
-        else:
-            out.write("WebRTC:     not available (install vocalis[webrtc])\n")
-        out.write(f"WebSocket:  {server.url(options.websocket.path, 'ws')}{query}\n")
-        out.write(f"Twilio:     {server.url(options.telephony.path, 'ws')}\n")
-        out.write("Ctrl+C to stop.\n")
-        out.flush()
-
-    await serve_agent(agent.entrypoint, room_options=options, routes=routes, ready=ready)
+    await serve_entrypoint(agent.entrypoint, options, jobctx=agent.jobctx,
+                           extra_routes=[notices_route(agent)], out=out)
 
 
 async def console(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> None:

@@ -66,6 +66,7 @@ class JobContext:
         self._shutdown_task: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
         self._connected = False
+        self._joined = asyncio.Event()
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -93,6 +94,7 @@ class JobContext:
             self.room = self._create_room()
         await self.room.connect()
         self._connected = True
+        self.notify_meeting_joined()
         if self._watchdog is None:
             self._watchdog = asyncio.ensure_future(self._watch_lifetime())
 
@@ -115,12 +117,40 @@ class JobContext:
             self._shutdown_callbacks.append(callback)
 
     async def wait_for_participant(
-        self, timeout: float | None = None, *, participant_id: str | None = None
+        self, participant_id: str | None = None, *, timeout: float | None = None
     ) -> str | None:
-        """The participant's id once the user is there; None on timeout or disconnect."""
+        """The participant's id once the user is there; None on timeout or disconnect. A
+        connection carries one participant, so ``participant_id`` (the reference's way to wait
+        for someone in a room) is accepted and not needed."""
         if self.room is None:
             raise ValueError("no connection: call `await ctx.connect()` first")
         return await self.room.wait_for_participant(timeout)
+
+    async def wait_for_meeting_joined(self, timeout: float = 30.0) -> bool:
+        """Whether the agent's connection is up within ``timeout`` seconds (the reference's
+        "the agent joined the meeting")."""
+        try:
+            await asyncio.wait_for(self._joined.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def notify_meeting_joined(self) -> None:
+        """Mark the connection as up (``connect`` does it)."""
+        self._joined.set()
+
+    def get_room_id(self) -> str | None:
+        """The id of this job's connection (a self-hosted "room" is one user's connection; no
+        room is created on a cloud)."""
+        return self.room.room_id if self.room is not None else self.room_options.room_id
+
+    @staticmethod
+    def create_room_static(auth_token: str, signaling_base_url: str = "api.videosdk.live") -> str:
+        """Cloud-only in the reference (a VideoSDK REST call)."""
+        raise RuntimeError(
+            "creating a VideoSDK room is a cloud feature; self-hosted, each client connection "
+            "is its own room: serve the agent (`vocalis serve agent.py`) and connect to it"
+        )
 
     def shutdown(self, reason: str = "") -> asyncio.Task[None]:
         """Request the end of the job; returns the (single, awaitable) shutdown task, which runs
@@ -171,7 +201,7 @@ class JobContext:
             await self.connect()
             if wait_for_participant:
                 timeout = self.room_options.no_participant_timeout_seconds
-                if await self.wait_for_participant(timeout) is None:
+                if await self.wait_for_participant(timeout=timeout) is None:
                     await self.shutdown("no_participant")
                     return
             if session is not None:

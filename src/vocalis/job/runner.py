@@ -18,6 +18,9 @@ from .options import RoomOptions
 
 logger = logging.getLogger("vocalis.job")
 
+ENTRYPOINT_GRACE_SECONDS = 5.0
+"""Seconds an entrypoint still running when its connection ended has to return."""
+
 Entrypoint = Callable[[JobContext], Awaitable[Any]]
 JobContextSource = JobContext | Callable[[], JobContext] | None
 
@@ -32,14 +35,15 @@ def check_entrypoint(entrypoint: Any) -> Entrypoint:
 async def run_job(entrypoint: Entrypoint, ctx: JobContext) -> None:
     """Run ``entrypoint(ctx)`` as the current job: connect first, and if the entrypoint returns
     while the connection is still open (``await session.start()`` then return), keep the job
-    alive until the connection closes or shutdown is requested. Always shuts down."""
+    alive until the connection closes or shutdown is requested. If the connection ends while
+    the entrypoint still runs (reference agents often wait on an event of their own), the job
+    shuts down (running its shutdown callbacks) and the entrypoint gets
+    ``ENTRYPOINT_GRACE_SECONDS`` to return before it is cancelled. Always shuts down."""
     token = _set_current_job_context(ctx)
     reason = ""
     try:
         await ctx.connect()
-        await entrypoint(ctx)
-        if not ctx.is_shutting_down:
-            await ctx.wait_until_done()
+        await _run_entrypoint(entrypoint, ctx)
     except asyncio.CancelledError:
         reason = "cancelled"
         raise
@@ -51,6 +55,32 @@ async def run_job(entrypoint: Entrypoint, ctx: JobContext) -> None:
             reason = ctx.room.close_reason
         await asyncio.shield(ctx.shutdown(ctx.shutdown_reason or reason or "completed"))
         _reset_current_job_context(token)
+
+
+async def _run_entrypoint(entrypoint: Entrypoint, ctx: JobContext) -> None:
+    task = asyncio.ensure_future(entrypoint(ctx))
+    ended = asyncio.ensure_future(ctx.wait_until_done())
+    try:
+        await asyncio.wait({task, ended}, return_when="FIRST_COMPLETED")
+    except asyncio.CancelledError:
+        task.cancel()
+        await asyncio.wait([task])
+        raise
+    finally:
+        ended.cancel()
+    if task.done():
+        task.result()
+        if not ctx.is_shutting_down:
+            await ctx.wait_until_done()
+        return
+    room = ctx.room
+    closed = room.close_reason if room is not None and room.closed.is_set() else ""
+    await asyncio.shield(ctx.shutdown(ctx.shutdown_reason or closed or "completed"))
+    try:
+        await asyncio.wait_for(task, ENTRYPOINT_GRACE_SECONDS)
+    except TimeoutError:
+        logger.warning("the entrypoint did not return %g s after the job ended; cancelled",
+                       ENTRYPOINT_GRACE_SECONDS)
 
 
 def context_for_connection(

@@ -16,6 +16,7 @@ from typing import Any
 from .context import JobContext
 from .options import RoomOptions, TransportMode
 from .runner import Entrypoint, JobContextSource, check_entrypoint, run_job
+from .serving import serve_entrypoint
 
 logger = logging.getLogger("vocalis.job")
 
@@ -53,8 +54,9 @@ class WorkerJob:
     """Launch ``entrypoint`` (``async def entrypoint(ctx: JobContext)``).
 
     ``jobctx`` is a ``JobContext``, a callable returning one (called per job), or None (default
-    ``RoomOptions()``). As in the reference, ``python agent.py console`` switches to console
-    mode.
+    ``RoomOptions()``). ``python agent.py`` serves the agent on every transport (the web page,
+    ``/ws`` and ``/twilio``, as ``vocalis serve agent.py`` does); as in the reference,
+    ``python agent.py console`` talks to it through the microphone (``console --text``: typed).
     """
 
     def __init__(
@@ -99,23 +101,13 @@ class WorkerJob:
             ctx = JobContext(room_options=RoomOptions())
         if _console_requested() and ctx.room_options.mode is not TransportMode.CONSOLE:
             ctx.room_options.transport_mode = TransportMode.CONSOLE
+            ctx.metadata["console_text"] = "--text" in sys.argv[2:]
         return ctx
 
     async def _serve(self, room_options: RoomOptions) -> None:
-        from ..transports.server import serve
-
-        routes = []
-        if room_options.mode is TransportMode.WEBRTC:
-            from ..transports import optional_webrtc_routes
-
-            routes = optional_webrtc_routes()
-        await serve(self.entrypoint, room_options=room_options, routes=routes,
-                    jobctx=self.jobctx, ready=_log_ready)
+        """The same server as ``vocalis serve``: every transport on one port."""
+        await serve_entrypoint(self.entrypoint, room_options, jobctx=self.jobctx)
 
 
 def _console_requested() -> bool:
     return len(sys.argv) > 1 and sys.argv[1].lower() == "console"
-
-
-def _log_ready(server: Any) -> None:
-    logger.info("agent listening on %s", server.url())

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .images import EncodeOptions, encode
+
 
 def _new_id(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:12]}"
@@ -29,7 +31,8 @@ class ChatRole(str, Enum):
 
 
 class ImageContent(BaseModel):
-    """An image inside a message: a URL, a data URL, or a video frame encoded on demand."""
+    """An image inside a message: a URL, a data URL, image bytes, or a video frame encoded on
+    demand with ``encode_options`` (JPEG, 320x240, quality 90 by default, as in the reference)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -37,7 +40,9 @@ class ImageContent(BaseModel):
     type: Literal["image"] = "image"
     image: Any
     inference_detail: Literal["auto", "high", "low"] = "auto"
-    mime_type: str = "image/jpeg"
+    encode_options: EncodeOptions = Field(default_factory=EncodeOptions)
+    mime_type: str | None = None
+    """The type of ``image`` given as bytes (default: that of ``encode_options``)."""
 
     def to_data_url(self) -> str:
         """The image as a URL a provider accepts (strings pass through unchanged)."""
@@ -46,18 +51,9 @@ class ImageContent(BaseModel):
         if isinstance(self.image, (bytes, bytearray)):
             data = bytes(self.image)
         else:
-            data = _encode_frame(self.image)
-        return f"data:{self.mime_type};base64,{base64.b64encode(data).decode()}"
-
-
-def _encode_frame(frame: Any) -> bytes:
-    """Encode a PyAV video frame as JPEG (320x240, quality 90, the reference's defaults)."""
-    import io
-
-    image = frame.to_image().resize((320, 240))
-    buf = io.BytesIO()
-    image.save(buf, format="JPEG", quality=90)
-    return buf.getvalue()
+            data = encode(self.image, self.encode_options)
+        mime = self.mime_type or self.encode_options.mime_type
+        return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
 class _ChatItemBase(BaseModel):

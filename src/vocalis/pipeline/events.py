@@ -222,6 +222,17 @@ class RealtimeFunctionExecuted(SessionEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class VoicemailResult(SessionEvent):
+    """The voicemail check of an outbound call ran (``VoiceMailDetector``)."""
+
+    name: ClassVar[str] = "voicemail_result"
+    is_voicemail: bool
+
+    def payload(self) -> Any:
+        return {"is_voicemail": self.is_voicemail}
+
+
+@dataclass(frozen=True, slots=True)
 class DtmfReceived(SessionEvent):
     """The caller pressed a key."""
 

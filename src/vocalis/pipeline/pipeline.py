@@ -15,12 +15,13 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import contextmanager
 from typing import Any
 
+from ..llm.graph import GRAPH_UNAVAILABLE
 from ..realtime.base import RealtimeBaseModel
 from ..text import BasicSentenceChunker, BasicTextFilter, normalize_lang_code
 from ..utils.clock import now
 from .components import Components
 from .config import EOUConfig, InterruptConfig
-from .events import EventBus
+from .events import EventBus, UserActivity
 from .hooks import HOOK_NAMES, PipelineHooks
 from .link import SessionLink
 from .modes import PipelineConfig, RealtimeConfig, RealtimeMode, build_pipeline_config
@@ -75,8 +76,10 @@ class Pipeline:
         ``reply_options`` (tool-step bound, LLM timeouts, the apology), and the turn-taking
         strategies (``backchannel``, ``interruption``, ``end_of_turn``) to replace the ones
         built from ``interrupt_config`` / ``eou_config``."""
-        self.hooks = PipelineHooks()
+        if conversational_graph is not None:
+            raise NotImplementedError(GRAPH_UNAVAILABLE)
         self.link = SessionLink()
+        self.hooks = PipelineHooks(owner=self, report_error=self.link.report_error)
         self.eou_config = eou_config or EOUConfig()
         self.interrupt_config = interrupt_config or InterruptConfig()
         self.conversational_graph = conversational_graph
@@ -232,6 +235,7 @@ class Pipeline:
             orchestrator.attach_listener(SpeechInput(
                 stt=self.stt, vad=self.vad, denoise=self.denoise, signals=orchestrator,
                 on_error=orchestrator.report_stage_error, on_drop=orchestrator.report_drop,
+                hooks=self.hooks,
             ))
         else:
             assert self._realtime is not None
@@ -324,13 +328,25 @@ class Pipeline:
             chunk = InputChunk(bytes(audio_data), sample_rate, arrived_at or now())
             self._orchestrator.push_audio(chunk)
 
-    async def process_text(self, message: str) -> UtteranceHandle | None:
-        """A typed user turn."""
+    async def process_text(self, text: str) -> UtteranceHandle | None:
+        """A typed user turn (bypasses the STT); the handle is done once it is answered."""
         if self._orchestrator is None:
             return None
-        return await self._orchestrator.send_text(message)
+        return await self._orchestrator.send_text(text)
 
-    send_text_message = process_text
+    async def send_text_message(self, message: str) -> UtteranceHandle | None:
+        """The reference's other name for ``process_text`` (text-only and A2A agents)."""
+        return await self.process_text(message)
+
+    def on_video_delta(self, frame: Any) -> None:
+        """A video frame from the transport: ignored, as in the reference without vision
+        (Vocalis transports carry no video)."""
+
+    def get_latest_frames(self, num_frames: int = 1) -> list[Any]:
+        """The latest video frames (1 to 5); vision is off self-hosted, so none, with a
+        warning (the reference's behaviour without vision)."""
+        logger.warning("get_latest_frames: vision is not available (no video transport)")
+        return []
 
     # ---- output ------------------------------------------------------------------------------
 
@@ -384,6 +400,35 @@ class Pipeline:
             return done
         return asyncio.ensure_future(orchestrator.interrupt(force=force))
 
+    # ---- reference helpers -----------------------------------------------------------------
+
+    def set_voice_mail_detector(self, detector: Any) -> None:
+        """Use ``detector`` (a ``VoiceMailDetector``) on this pipeline's calls."""
+        self.voice_mail_detector = detector
+
+    def set_wake_up_callback(self, callback: Callable[[], Any]) -> None:
+        """Call ``callback`` on every user or agent activity (the session's wake-up timer)."""
+        self.bus.subscribe(UserActivity, lambda _event: callback())
+
+    def get_component_configs(self) -> dict[str, dict[str, Any]]:
+        """The public settings of each component, for reporting."""
+        configs: dict[str, dict[str, Any]] = {}
+        for name in ("stt", "llm", "tts", "vad", "turn_detector"):
+            component = getattr(self, name)
+            if component is not None:
+                configs[name] = {
+                    key: value for key, value in vars(component).items()
+                    if not key.startswith("_") and not callable(value)
+                    and isinstance(value, (str, int, float, bool, type(None)))
+                }
+        return configs
+
+    def get_session_metrics_snapshot(self) -> dict[str, Any]:
+        return {
+            "pipeline_type": self.config.pipeline_mode.value,
+            "components": self.config.component_names,
+        }
+
     # ---- what the session reads --------------------------------------------------------------
 
     @property
@@ -391,6 +436,12 @@ class Pipeline:
         """The handle of what the agent is saying now (None when silent)."""
         current = self._orchestrator.current_utterance if self._orchestrator else None
         return current.handle if current is not None else None
+
+    @property
+    def last_utterance(self) -> UtteranceHandle | None:
+        """The handle of the agent's latest utterance, finished or not."""
+        last = self._orchestrator.utterances.last if self._orchestrator else None
+        return last.handle if last is not None else None
 
     @property
     def is_executing_tool(self) -> bool:
@@ -412,10 +463,14 @@ class Pipeline:
     def text_mode(self) -> Any:
         """Within the block utterances are recorded but not synthesized (``session.run``)."""
         self.link.speak = False
+        if self._realtime is not None:
+            self._realtime.set_text_only(True)
         try:
             yield
         finally:
             self.link.speak = True
+            if self._realtime is not None:
+                self._realtime.set_text_only(False)
 
     # ---- hot swap ----------------------------------------------------------------------------
 
@@ -488,6 +543,8 @@ class Pipeline:
     ) -> None:
         """Rebuild the pipeline with new components (and possibly a new mode); the session's
         link (subscribers, metrics, handoffs) carries over to the new runtime."""
+        if conversational_graph is not None:
+            raise NotImplementedError(GRAPH_UNAVAILABLE)
         await self._close_runtime()
         given = dict(zip(_COMPONENT_NAMES, (stt, llm, tts, vad, turn_detector, avatar, denoise),
                          strict=True))
@@ -498,8 +555,6 @@ class Pipeline:
             self.interrupt_config = interrupt_config
         if context_window is not None:
             self.context_window = context_window
-        if conversational_graph is not None:
-            self.conversational_graph = conversational_graph
         if voice_mail_detector is not None:
             self.voice_mail_detector = voice_mail_detector
         if realtime_config is not None:

@@ -49,6 +49,15 @@ class RealtimeBaseModel(EventEmitter[str], ABC):
         """Take the agent's instructions, tools and history."""
         self._agent = agent
 
+    def reframe_audio_track(self, rate_hz: int, frame_ms: float = 20.0) -> None:
+        """The model writes PCM at ``rate_hz`` from now on. The reference re-framed the shared
+        track; Vocalis's track keeps its own rate and 20 ms frames and the model's sink
+        resamples, so only the source rate changes (``frame_ms`` is accepted, not needed)."""
+        self.output_sample_rate = rate_hz
+        set_rate = getattr(self.audio_track, "set_source_rate", None)
+        if callable(set_rate):
+            set_rate(rate_hz)
+
     @abstractmethod
     async def connect(self) -> None:
         """Open the provider session."""

@@ -6,18 +6,20 @@ import logging
 from typing import Any
 
 from ..llm.chat_context import ChatContext
-from ..llm.items import AgentHandoff, ChatRole
+from ..llm.items import AgentHandoff, ChatMessage, ChatRole
 
 logger = logging.getLogger("vocalis.session.handoff")
 
 
 def record_handoff(old: Any, new: Any) -> AgentHandoff:
-    """The handoff item in the old agent's history: the one a tool already added (with its
-    reason) when there is one, else a new one."""
-    items = old.chat_context.items
-    last = items[-1] if items else None
-    if isinstance(last, AgentHandoff) and last.to_agent == new.name:
-        return last
+    """The handoff item in the old agent's history: the one a tool recorded during this turn
+    (``chat_context.add_handoff(..., reason=...)``, as the reference's examples do) when there
+    is one, so the new agent reads its reason; else a new one."""
+    for item in reversed(old.chat_context.items):
+        if isinstance(item, AgentHandoff):
+            return item
+        if isinstance(item, ChatMessage) and item.role is ChatRole.USER:
+            break
     return old.chat_context.add_handoff(to_agent=new.name, from_agent=old.name)
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from ..agent import Agent
 from ..audio import OutputTrack
+from ..audio.background import BackgroundAudioConfig
+from ..audio.output_track import THINKING_LAYER
 from ..llm.items import ChatRole
 from ..metrics import SessionMetrics
 from ..pipeline.events import (
@@ -25,6 +27,8 @@ from ..pipeline.events import (
     HangupRequested,
     SessionClosed,
     UserActivity,
+    UserTranscript,
+    VoicemailResult,
 )
 from ..pipeline.pipeline import Pipeline
 from ..pipeline.states import AgentState, UserState
@@ -32,7 +36,9 @@ from ..pipeline.utterance import UtteranceHandle, new_utterance_id
 from ..utils.current_job import current_job
 from ..utils.tasks import TaskGroup
 from .handoff import new_agent_context, record_handoff
+from .observability import warn_cloud_observability
 from .run_result import RunResult, event_for
+from .voicemail import VoicemailCheck
 from .wake_up import WakeUpTimer
 
 logger = logging.getLogger("vocalis.session")
@@ -68,16 +74,23 @@ class AgentSession:
         self.dtmf_handler = dtmf_handler
         self.voice_mail_detector = voice_mail_detector
         self.output_track = output_track
-        self.current_utterance: UtteranceHandle | None = None
+        self._current_utterance: UtteranceHandle | None = None
         self._tasks = TaskGroup("vocalis.session", on_error=self.link.report_error)
         self._wake_up: WakeUpTimer | None = None
         self._reply_in_progress = False
+        self._override_thinking = True
+        self._thinking_was_playing = False
         self._started = False
         self._closed = False
         self.link.is_agent = lambda value: isinstance(value, Agent)
         self.link.hand_over = self._hand_over
         self.bus.subscribe(UserActivity, self._on_activity)
         self.bus.subscribe(AgentStateChanged, self._on_agent_state)
+        self._is_voice_mail_detected = False
+        self._voicemail_check: VoicemailCheck | None = None
+        if voice_mail_detector is not None:
+            pipeline.set_voice_mail_detector(voice_mail_detector)
+        self.bus.subscribe(UserTranscript, self._on_user_transcript)
         agent.session = self
         pipeline.set_agent(agent)
 
@@ -118,6 +131,20 @@ class AgentSession:
         return self.link.user_state
 
     @property
+    def current_utterance(self) -> UtteranceHandle | None:
+        """The handle of what the agent says now, else of what it said last (the reply to the
+        user's latest turn included, as in the reference; ``interrupted`` tells a tool that the
+        user cut in)."""
+        latest = self.pipeline.current_utterance or self.pipeline.last_utterance
+        if latest is not None:
+            self._current_utterance = latest
+        return self._current_utterance
+
+    @current_utterance.setter
+    def current_utterance(self, handle: UtteranceHandle | None) -> None:
+        self._current_utterance = handle
+
+    @property
     def metrics(self) -> SessionMetrics:
         """Every turn's figures, interruption counts and errors for this session."""
         return self.link.metrics
@@ -127,24 +154,33 @@ class AgentSession:
             self._wake_up.reset()
 
     def _on_agent_state(self, event: AgentStateChanged) -> None:
-        track = self.output_track
-        config = getattr(self.agent, "thinking_audio", None)
-        if track is None or config is None:
-            return
         if event.state is AgentState.THINKING:
-            self._tasks.spawn(track.start_thinking_audio(config))
+            self._tasks.spawn(self.start_thinking_audio())
         else:
-            track.stop_thinking_audio()
+            self.stop_thinking_audio()
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
     async def start(
-        self, wait_for_participant: bool = False, run_until_shutdown: bool = False, **kwargs: Any
+        self,
+        wait_for_participant: bool = False,
+        run_until_shutdown: bool = False,
+        *,
+        observability: Any = None,
+        **kwargs: Any,
     ) -> None:
-        """Start the pipeline, enter the agent (its greeting), start the wake-up timer."""
+        """Start the pipeline, enter the agent (its greeting), start the wake-up timer.
+
+        ``observability`` (``ObservabilityOptions``) is kept on the job's room options as in
+        the reference; what only the VideoSDK cloud did (recording, export URLs) is logged."""
         if self._started:
             return
         job = current_job()
+        if observability is not None:
+            warn_cloud_observability(observability)
+            options = getattr(job, "room_options", None)
+            if options is not None:
+                options.observability = observability
         if run_until_shutdown and job is not None:
             await job.run_until_shutdown(session=self, wait_for_participant=wait_for_participant)
             return
@@ -334,16 +370,127 @@ class AgentSession:
             return refused
         return self.pipeline.interrupt(force=force)
 
-    # ---- audio extras ------------------------------------------------------------------------
+    # ---- background and thinking audio -------------------------------------------------------
 
-    async def play_background_audio(self, config: Any = None) -> None:
-        """Mix a background sound (ambience, hold music) under the agent's voice."""
-        if self.output_track is not None:
-            await self.output_track.start_background(config or self.background_audio_config)
+    @property
+    def _mixing_track(self) -> Any:
+        track = self.output_track if self.output_track is not None else self.pipeline.audio_track
+        return track if hasattr(track, "add_background_bytes") else None
+
+    @property
+    def is_background_audio_enabled(self) -> bool:
+        """Whether the output mixes background sounds (always, once the session started:
+        the reference needed ``RoomOptions(background_audio=True)``)."""
+        return self._mixing_track is not None
+
+    async def play_background_audio(
+        self, config: Any = None, override_thinking: bool = True
+    ) -> None:
+        """Mix ``config``'s sound (default: the session's ``background_audio``, else quiet
+        ambience) under the agent's voice. ``override_thinking=False`` makes it exclusive: a
+        thinking sound stops, and comes back with ``stop_background_audio``."""
+        track = self._mixing_track
+        if track is None:
+            logger.warning("Cannot play background audio: the session has no output track yet "
+                           "(call it after session.start())")
+            return
+        config = config or self.background_audio_config or BackgroundAudioConfig(
+            mode="mixing", synthetic="ambience")
+        self._override_thinking = override_thinking
+        if not override_thinking and track.stop_thinking_audio():
+            self._thinking_was_playing = True
+        await track.start_background(config)
 
     async def stop_background_audio(self) -> None:
-        if self.output_track is not None:
-            self.output_track.stop_background()
+        track = self._mixing_track
+        if track is None:
+            return
+        track.stop_background()
+        self._override_thinking = True
+        if self._thinking_was_playing:
+            self._thinking_was_playing = False
+            if self.agent_state is AgentState.THINKING:
+                await self.start_thinking_audio()
+
+    async def start_thinking_audio(self) -> None:
+        """Play the agent's thinking sound (``Agent.set_thinking_audio``), unless exclusive
+        background audio is playing or it already plays."""
+        track = self._mixing_track
+        config = getattr(self.agent, "thinking_audio", None)
+        if track is None or config is None or track.is_background_playing(THINKING_LAYER):
+            return
+        if not self._override_thinking and track.is_background_playing():
+            self._thinking_was_playing = True
+            return
+        await track.start_thinking_audio(config)
+
+    def stop_thinking_audio(self) -> None:
+        track = self._mixing_track
+        if track is not None:
+            track.stop_thinking_audio()
+
+    # ---- voicemail and telephony -------------------------------------------------------------
+
+    def _on_user_transcript(self, event: UserTranscript) -> None:
+        """The callee's first final words start the voicemail check, once per call, with the
+        detector in effect then (``change_pipeline`` may have set one)."""
+        detector = self.voice_mail_detector or self.pipeline.voice_mail_detector
+        if not event.is_final or detector is None:
+            return
+        if self._voicemail_check is None:
+            self.voice_mail_detector = detector
+            self._voicemail_check = VoicemailCheck(
+                detector, self._handle_voicemail_result, spawn=self._tasks.spawn
+            )
+        self._voicemail_check.heard(event.text)
+
+    @property
+    def is_voicemail_detected(self) -> bool:
+        """Whether the voicemail check said an answering machine took the call."""
+        return self._is_voice_mail_detected
+
+    async def _handle_voicemail_result(self, is_voicemail: bool) -> None:
+        self._is_voice_mail_detected = is_voicemail
+        self.link.publish(VoicemailResult(is_voicemail))
+        callback = getattr(self.voice_mail_detector, "callback", None)
+        if not is_voicemail or callback is None:
+            return
+        try:
+            result = callback()
+            if asyncio.iscoroutine(result):
+                await result
+        except Exception as exc:
+            logger.exception("voicemail callback failed")
+            self.link.report_error("voicemail", exc)
+
+    async def call_transfer(self, token: str, transfer_to: str) -> None:
+        """Cloud-only in the reference (the VideoSDK SIP API)."""
+        raise RuntimeError(
+            "call_transfer uses VideoSDK's SIP API; self-hosted, transfer a Twilio call by "
+            "updating it with TwiML <Dial> from your server, then session.hangup()"
+        )
+
+    async def warm_transfer(self, config: Any) -> Any:
+        """Cloud-only in the reference (VideoSDK SIP consultation rooms)."""
+        raise RuntimeError(
+            "warm_transfer uses VideoSDK SIP consultation rooms; self-hosted, bridge the "
+            "supervisor with a Twilio <Conference> from your server"
+        )
+
+    def on_warm_transfer(self, phase: str | None = None, callback: Any = None) -> Any:
+        """Subscribe to ``warm_transfer`` events (never published self-hosted: see
+        ``warm_transfer``); works as a decorator, as in the reference."""
+        def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+            def filtered(payload: Any) -> None:
+                value = getattr(payload.get("phase"), "value", payload.get("phase"))
+                if phase is None or value == phase:
+                    handler(payload)
+
+            filtered.__name__ = f"{getattr(handler, '__name__', 'handler')}__phase_{phase}"
+            self.bus.subscribe("warm_transfer", filtered)
+            return handler
+
+        return register(callback) if callback is not None else register
 
     # ---- history and handoffs ----------------------------------------------------------------
 
@@ -357,13 +504,11 @@ class AgentSession:
         return ctx.to_dict()["items"]
 
     async def _hand_over(self, old: Any, new: Any) -> None:
-        """Exit ``old``, give ``new`` its history, enter ``new``. If ``new`` fails to enter,
-        the error is reported and ``old`` keeps the call."""
+        """Give ``new`` its history and enter it. As in the reference, ``old.on_exit()`` does
+        not run here (agents often say goodbye there): ``on_exit`` is for the end of the
+        session, where the agent of the moment runs it. If ``new`` fails to enter, the error
+        is reported and ``old`` keeps the call."""
         handoff = record_handoff(old, new)
-        try:
-            await old.on_exit()
-        except Exception as exc:
-            self.link.report_error("agent", exc)
         new_agent_context(old, new, handoff)
         new.session = self
         self.pipeline.set_agent(new)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import uuid
 from abc import ABC, abstractmethod
@@ -21,6 +22,14 @@ from ..audio import AudioFrame, TrackEndedError
 from ..pipeline.events import DtmfReceived
 from ..utils.events import EventEmitter
 from ..utils.tasks import TaskGroup
+from .pubsub import (
+    DTMF_TOPIC,
+    PubSubPublishConfig,
+    PubSubSubscribeConfig,
+    PubSubTopics,
+    deliver,
+    pubsub_message,
+)
 
 logger = logging.getLogger("vocalis.transports")
 
@@ -55,6 +64,8 @@ class RoomConnection(EventEmitter[str], ABC):
         self._closing = False
         self._tasks = TaskGroup(f"vocalis.transports.{self.transport}")
         self._session_handlers: list[tuple[str, Callable[..., Any]]] = []
+        self._pubsub = PubSubTopics()
+        self._session_end_callbacks: list[Callable[[str], Any]] = []
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -107,6 +118,13 @@ class RoomConnection(EventEmitter[str], ABC):
                 self.participant_left.set()
             self.closed.set()
             self.emit("close", {"reason": reason})
+            for callback in self._session_end_callbacks:
+                try:
+                    result = callback(reason)
+                    if inspect.isawaitable(result):
+                        await result
+                except Exception:
+                    logger.exception("session end callback failed")
 
     @property
     def is_closing(self) -> bool:
@@ -136,6 +154,42 @@ class RoomConnection(EventEmitter[str], ABC):
         if not self.participant_left.is_set():
             self.participant_left.set()
             self.emit("participant_left", {})
+
+    def setup_session_end_callback(self, callback: Callable[[str], Any]) -> None:
+        """Call ``callback(reason)`` (sync or async) when the connection ends."""
+        self._session_end_callbacks.append(callback)
+
+    # ---- PubSub (the reference's room API, over the client connection) ------------------------
+
+    async def publish_to_pubsub(self, config: PubSubPublishConfig) -> None:
+        """Send ``config.message`` on ``config.topic`` to the client."""
+        message = pubsub_message(config.topic, config.message, config.payload,
+                                 sender_id="agent", sender_name="agent")
+        self._send_pubsub(message)
+
+    async def subscribe_to_pubsub(self, config: PubSubSubscribeConfig) -> None:
+        """Call ``config.cb(message)`` for the client's messages on ``config.topic``."""
+        self._pubsub.subscribe(config.topic, config.cb)
+
+    async def unsubscribe_from_pubsub(self, config: PubSubSubscribeConfig) -> None:
+        self._pubsub.unsubscribe(config.topic, config.cb)
+
+    def _send_pubsub(self, message: dict[str, Any]) -> None:
+        """Deliver a pubsub message to the client (transports with a data path override it)."""
+        raise RuntimeError(
+            f"the {self.transport} transport has no data channel for PubSub: use the web page "
+            "(WebRTC data channel) or the /ws WebSocket"
+        )
+
+    def dispatch_pubsub(self, topic: str, text: str, payload: dict[str, Any]) -> None:
+        """A pubsub message from the client: to the topic's subscribers (a ``DTMF_EVENT``
+        with a ``number`` is also a keypad digit)."""
+        message = pubsub_message(topic, text, payload, sender_id=self.participant_id or "user",
+                                 sender_name=str(self.metadata.get("name", "")))
+        if topic == DTMF_TOPIC and "number" in payload:
+            self.dispatch_dtmf(str(payload["number"]))
+        for callback in self._pubsub.callbacks(topic):
+            self._spawn(deliver(callback, message), name=f"vocalis.pubsub.{topic}")
 
     # ---- helpers for transports --------------------------------------------------------------
 

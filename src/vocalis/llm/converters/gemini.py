@@ -87,7 +87,7 @@ async def _image_part(image: ImageContent) -> dict[str, Any]:
     if inline is not None:
         mime_type, data = inline
         return {"inline_data": {"mime_type": mime_type, "data": data}}
-    return {"file_data": {"mime_type": guess_mime_type(url, image.mime_type), "file_uri": url}}
+    return {"file_data": {"mime_type": guess_mime_type(url, image.mime_type or image.encode_options.mime_type), "file_uri": url}}
 
 
 def _signature_text(signature: ThoughtSignature) -> str:

@@ -124,37 +124,37 @@ def tool_parameters_schema(tool: Any) -> dict[str, Any]:
     return schema or {"type": "object", "properties": {}}
 
 
-def build_openai_schema(tool: Any) -> dict[str, Any]:
+def build_openai_schema(function_tool: Any) -> dict[str, Any]:
     """The flat Responses/Realtime-style tool: ``{"type", "name", "description", "parameters"}``."""
-    info = get_tool_info(tool)
+    info = get_tool_info(function_tool)
     return {
         "type": "function",
         "name": info.name,
         "description": info.description or "",
-        "parameters": tool_parameters_schema(tool),
+        "parameters": tool_parameters_schema(function_tool),
     }
 
 
-def build_nova_sonic_schema(tool: Any) -> dict[str, Any]:
+def build_nova_sonic_schema(function_tool: Any) -> dict[str, Any]:
     """Amazon Nova Sonic's ``toolSpec``; the schema travels as a JSON string."""
-    info = get_tool_info(tool)
+    info = get_tool_info(function_tool)
     return {
         "toolSpec": {
             "name": info.name,
             "description": info.description or info.name,
-            "inputSchema": {"json": json.dumps(tool_parameters_schema(tool))},
+            "inputSchema": {"json": json.dumps(tool_parameters_schema(function_tool))},
         }
     }
 
 
-def build_gemini_schema(tool: Any) -> Any:
+def build_gemini_schema(function_tool: Any) -> Any:
     """A ``google.genai.types.FunctionDeclaration``, or the same as a dict without google-genai.
 
     The schema is simplified for Gemini: no ``additionalProperties``/``title``/``default``,
     references inlined, ``Optional`` as ``nullable``. An empty schema sends no parameters.
     """
-    info = get_tool_info(tool)
-    schema = tool_parameters_schema(tool)
+    info = get_tool_info(function_tool)
+    schema = tool_parameters_schema(function_tool)
     parameters = None
     if schema and schema.get("properties", True) is not None and schema.get("properties") != {}:
         parameters = simplify_gemini_schema(schema)

@@ -50,6 +50,8 @@ class RealtimeAdapter:
         self._input: InputStage | None = None
         self._audio_sent_s = 0.0
         self._audio_sent_at: float | None = None
+        self._answer: UtteranceHandle | None = None
+        self._text_only = False
         self._handlers: list[tuple[str, Any]] = []
         self._wire()
 
@@ -91,13 +93,19 @@ class RealtimeAdapter:
     def set_track(self, track: Any) -> None:
         """The model writes its voice through one sink that follows the current utterance."""
         if not self.speaks or track is None:
+            self._sink = None
             self.model.audio_track = None
             return
         self._sink = ModelAudioSink(
             track, self.model.output_sample_rate, on_start=self._on_model_audio,
             on_interrupt=self._on_model_interrupt,
         )
-        self.model.audio_track = self._sink
+        self.model.audio_track = None if self._text_only else self._sink
+
+    def set_text_only(self, enabled: bool) -> None:
+        """Text-mode runs: the model's audio is not played (its transcript is recorded)."""
+        self._text_only = enabled
+        self.model.audio_track = None if enabled else self._sink
 
     async def start(self) -> None:
         self.model.loop = asyncio.get_running_loop()
@@ -143,13 +151,23 @@ class RealtimeAdapter:
 
     # ---- Responder -----------------------------------------------------------------------------
 
-    async def respond(self, text: str, metrics: TurnMetrics) -> None:
-        """A committed user turn (typed, or heard by our STT): the model answers it."""
+    async def respond(self, text: str, metrics: TurnMetrics) -> UtteranceHandle:
+        """A committed user turn (typed, or heard by our STT): the model answers it. The
+        handle is done once the answer's final transcript is recorded."""
+        self._settle_answer()
+        answer = self._answer = UtteranceHandle(new_utterance_id())
         self.link.set_agent_state(AgentState.THINKING)
         try:
             await self.model.send_text_message(text)
         except Exception as exc:
             self.link.report_error("realtime", exc)
+            self._settle_answer()
+        return answer
+
+    def _settle_answer(self) -> None:
+        answer, self._answer = self._answer, None
+        if answer is not None and not answer.done():
+            answer._mark_done()
 
     async def say(self, text: str, handle: UtteranceHandle) -> None:
         """``session.say``: the model speaks ``text``."""
@@ -223,6 +241,7 @@ class RealtimeAdapter:
                 self._spawn(self.orchestrator.user_words(SpeechEventType.FINAL, text, 1.0))
             return
         self._on_agent_text(text)
+        self._settle_answer()
 
     def _on_agent_text(self, text: str) -> None:
         self.link.publish(AgentText(text))
@@ -265,8 +284,10 @@ class RealtimeAdapter:
         self.link.publish(ToolsExecuted(data))
 
     def _on_text_output(self, data: dict[str, Any]) -> None:
-        """The ``llm`` hooks observe the model's text (its audio cannot be changed)."""
-        self._spawn(self.orchestrator.hooks.transform_text("llm", data.get("text", "")))
+        """The plain ``llm`` hooks observe the model's text (its audio cannot be changed)."""
+        text = data.get("text", "") if isinstance(data, dict) else ""
+        if text:
+            self._spawn(self.orchestrator.hooks.llm_generated(text))
 
     def _record(self, role: ChatRole, text: str) -> None:
         """Record a final transcript unless it repeats the last message of that role."""
@@ -281,6 +302,7 @@ class RealtimeAdapter:
     # ---- lifecycle ---------------------------------------------------------------------------
 
     async def aclose(self) -> None:
+        self._settle_answer()
         for event, handler in self._handlers:
             self.model.off(event, handler)
         self._handlers.clear()

@@ -38,6 +38,11 @@ class ModelAudioSink:
     def track(self) -> Any:
         return self._track
 
+    def set_source_rate(self, rate: int) -> None:
+        """The model writes at ``rate`` from now on (``reframe_audio_track``)."""
+        if rate != self._resampler.in_rate:
+            self._resampler = StreamResampler(rate, self._track.sample_rate)
+
     @property
     def can_pause(self) -> bool:
         return bool(getattr(self._track, "can_pause", False))

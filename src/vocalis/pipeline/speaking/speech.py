@@ -83,6 +83,7 @@ class Speech:
         self._paused = False
         self._queue: asyncio.Queue[tuple[str, int, UtteranceHandle | None] | None] | None = None
         self._injected: list[UtteranceHandle] = []
+        self._from_llm = True
         self.tts_request_at: float | None = None
         self.first_audio_at: float | None = None
         self.started_at = now()
@@ -101,8 +102,12 @@ class Speech:
 
     # ---- playing -------------------------------------------------------------------------
 
-    async def play_text(self, stream: AsyncIterator[str | StepEnd]) -> SpeechResult:
-        """Speak a stream of text deltas (with ``STEP_END`` markers) until it ends."""
+    async def play_text(
+        self, stream: AsyncIterator[str | StepEnd], *, from_llm: bool = True
+    ) -> SpeechResult:
+        """Speak a stream of text deltas (with ``STEP_END`` markers) until it ends. The ``llm``
+        stream hook sees the text of LLM replies (``from_llm``), not of ``say``."""
+        self._from_llm = from_llm
         if not self.has_audio:
             await self._consume_without_audio(stream)
             return self._result()
@@ -158,7 +163,10 @@ class Speech:
         # their own: the utterance's sink is also the TTS's track until the next utterance.
         self._tts.audio_track = self._sink
         try:
-            await self._tts.synthesize_into(self._sink, text)
+            if self._hooks.has_stream("tts"):
+                await self._synthesize_with_hook(text)
+            else:
+                await self._tts.synthesize_into(self._sink, text)
             await self._sink.drain()
         except asyncio.CancelledError:
             raise
@@ -166,6 +174,16 @@ class Speech:
             if self._interrupted:
                 return
             raise SpeechError(f"TTS failed: {exc}") from exc
+
+    async def _synthesize_with_hook(self, text: AsyncIterator[str | FlushMarker]) -> None:
+        """The ``tts`` stream hook stands in for the TTS: its PCM (at the TTS's rate) goes to
+        this utterance's sink."""
+        assert self._sink is not None
+        async for pcm in self._hooks.tts_stream(_strings(text)):
+            if self._interrupted:
+                break
+            if pcm:
+                await self._sink.add_new_bytes(bytes(pcm))
 
     async def _finish_playout(self) -> None:
         if self._interrupted:
@@ -190,35 +208,59 @@ class Speech:
         stream: AsyncIterator[str | StepEnd],
         out: asyncio.Queue[tuple[str, int, UtteranceHandle | None] | None],
     ) -> None:
-        """LLM deltas → text filter → sentence chunker → queue of (sentence, step)."""
+        """LLM deltas → text filter → sentence chunker → ``llm`` stream hook → queue of
+        (sentence, step), as in the reference."""
         step = 0
         try:
             source = _StepSplitter(stream)
             while not source.exhausted:
-                chunk_stream = self._chunker.stream() if self._chunker is not None else None
                 deltas = source.next_step()
-                if self._filter is not None:
-                    deltas = self._filter.filter(deltas)
-                if chunk_stream is None:
-                    async for piece in deltas:
-                        if piece:
-                            await out.put((piece, step, None))
-                    step += 1
-                    continue
-                reader = asyncio.ensure_future(_drain_into(chunk_stream, out, step))
+                pieces = self._sentences_of(deltas)
+                if self._from_llm:
+                    pieces = self._hooks.llm_stream(pieces)
                 try:
-                    async for piece in deltas:
-                        await chunk_stream.push_text(piece)
-                    await chunk_stream.end_input()
-                    await reader
+                    async for piece in pieces:
+                        if piece and piece.strip():
+                            await out.put((piece, step, None))
                 finally:
-                    if not reader.done():
-                        reader.cancel()
-                        await asyncio.wait([reader])
-                    await _close_stream(chunk_stream)
+                    await _aclose(pieces)
+                    async for _ in deltas:  # a hook that stopped early: skip the rest of the step
+                        pass
                 step += 1
         finally:
             await out.put(None)
+
+    async def _sentences_of(self, deltas: AsyncIterator[str]) -> AsyncIterator[str]:
+        """One step's deltas through the text filter and the sentence chunker."""
+        if self._filter is not None:
+            deltas = self._filter.filter(deltas)
+        if self._chunker is None:
+            async for piece in deltas:
+                if piece:
+                    yield piece
+            return
+        chunk_stream = self._chunker.stream()
+
+        async def feed() -> None:
+            try:
+                async for piece in deltas:
+                    await chunk_stream.push_text(piece)
+            except BaseException:
+                await _abort_stream(chunk_stream)  # ends the sentences; the error is re-raised
+                raise
+            await chunk_stream.end_input()
+
+        feeder = asyncio.ensure_future(feed())
+        try:
+            async for sentence in chunk_stream:
+                if sentence.strip():
+                    yield sentence
+            await feeder
+        finally:
+            if not feeder.done():
+                feeder.cancel()
+                await asyncio.wait([feeder])
+            await _close_stream(chunk_stream)
 
     async def _tts_text(
         self, sentences: asyncio.Queue[tuple[str, int, UtteranceHandle | None] | None]
@@ -236,12 +278,10 @@ class Speech:
             if item is None:
                 break
             raw, step, injected = item
+            text = raw
             if injected is not None:
                 spoken_handle = injected
                 step = INJECTED_STEP
-                text = raw
-            else:
-                text = await self._hooks.transform_text("llm", raw)
             if not text.strip():
                 continue
             if self._sentences and self._sentences[-1].end_sample is None:
@@ -249,7 +289,7 @@ class Speech:
             self._sentences.append(_Sentence(text, step, self._sink.pushed_samples))
             if self._on_text is not None:
                 self._on_text(text)
-            spoken = await self._hooks.transform_text("tts", text)
+            spoken = await self._hooks.rewrite("tts", text)
             if self.tts_request_at is None:
                 self.tts_request_at = now()
             yield spoken
@@ -257,8 +297,14 @@ class Speech:
         self._release_injected(interrupted=False)
 
     def inject(self, text: str, handle: UtteranceHandle) -> bool:
-        """Speak ``text`` next, inside this utterance (a tool's "one moment, please")."""
-        if self._queue is None or self._interrupted or not text.strip():
+        """Speak ``text`` next, inside this utterance (a tool's "one moment, please"). Without
+        audio (text mode) there is nothing to speak: the handle is done at once."""
+        if self._interrupted or not text.strip():
+            return False
+        if not self.has_audio:
+            handle._mark_done()
+            return True
+        if self._queue is None:
             return False
         self._injected.append(handle)
         self._queue.put_nowait((text, INJECTED_STEP, handle))
@@ -280,7 +326,9 @@ class Speech:
         await self._record_plain("".join(buffer), step)
 
     async def _record_plain(self, text: str, step: int) -> None:
-        text = await self._hooks.transform_text("llm", text.strip())
+        if self._from_llm and text.strip():
+            text = "".join([piece async for piece in self._hooks.llm_stream(_once(text.strip()))])
+        text = text.strip()
         if text:
             self._sentences.append(_Sentence(text, step, 0, 0))
             if self._on_text is not None:
@@ -407,11 +455,26 @@ async def _close_stream(stream: Any) -> None:
         await close()
 
 
-async def _drain_into(
-    chunk_stream: Any,
-    out: asyncio.Queue[tuple[str, int, UtteranceHandle | None] | None],
-    step: int,
-) -> None:
-    async for sentence in chunk_stream:
-        if sentence.strip():
-            await out.put((sentence, step, None))
+async def _abort_stream(stream: Any) -> None:
+    """End a sentence stream without flushing its buffer when it has ``aclose``."""
+    if getattr(stream, "aclose", None) is not None:
+        await _close_stream(stream)
+    else:
+        await stream.end_input()
+
+
+async def _aclose(stream: Any) -> None:
+    close = getattr(stream, "aclose", None)
+    if close is not None:
+        await close()
+
+
+async def _once(text: str) -> AsyncIterator[str]:
+    yield text
+
+
+async def _strings(text: AsyncIterator[str | FlushMarker]) -> AsyncIterator[str]:
+    """The text of a TTS input stream, without its segment markers."""
+    async for piece in text:
+        if isinstance(piece, str) and piece:
+            yield piece

@@ -52,6 +52,8 @@ class AgentUtterance:
     """The ``Speech`` (or a realtime model's speech) carrying its audio."""
     finished: bool = False
     recorded: bool = False
+    answers_user: bool = False
+    """It answers a committed user turn: ``user_turn_end`` hooks run when it is over."""
 
     @property
     def interruptible(self) -> bool:
@@ -124,9 +126,11 @@ class Utterances:
         metrics: TurnMetrics | None = None,
         preemptive: PreemptiveGeneration | None = None,
         instructions: str | None = None,
+        answers_user: bool = False,
     ) -> AgentUtterance:
         """Generate and speak a reply to the chat context as it stands."""
         utterance = await self._begin(handle, metrics, kind="reply")
+        utterance.answers_user = answers_user
         utterance.task = self._tasks.spawn(
             self._run_reply(utterance, preemptive, instructions), name="vocalis.reply"
         )
@@ -148,10 +152,12 @@ class Utterances:
         return utterance
 
     async def start_external(self, handle: UtteranceHandle, speech: Any, *, kind: str,
-                             metrics: TurnMetrics | None = None) -> AgentUtterance:
+                             metrics: TurnMetrics | None = None,
+                             answers_user: bool = False) -> AgentUtterance:
         """Make an utterance whose audio another source produces (a realtime model's answer)."""
         utterance = await self._begin(handle, metrics, kind=kind, speech=speech)
         utterance.add_to_chat_context = False  # the source records its own transcript
+        utterance.answers_user = answers_user
         return utterance
 
     def inject_say(self, handle: UtteranceHandle, text: str) -> bool:
@@ -217,7 +223,7 @@ class Utterances:
             if preemptive is not None:
                 metrics.preemptive = True
                 metrics.llm_started_at = preemptive.started_at
-            await self.hooks.notify("agent_turn_start", {})
+            await self.hooks.agent_turn_start()
             stream = generate_reply(
                 llm,
                 self.agent.chat_context,
@@ -226,6 +232,7 @@ class Utterances:
                 stats=stats,
                 agent_id=utterance.agent_id,
                 max_tool_steps=self.options.max_tool_steps,
+                max_tool_calls=self.options.tool_call_limit,
                 is_agent=self._link.is_agent,
                 on_tools_running=lambda running: self._on_tools_running(utterance, running),
                 first_step=preemptive.replay() if preemptive is not None else None,
@@ -235,8 +242,13 @@ class Utterances:
             )
             result = await utterance.speech.play_text(stream)
             metrics.usage = stats.usage
-            self._record(utterance, result.heard_step_texts, result.interrupted)
-            self._link.publish(ContentGenerated(result.text))
+            texts = result.heard_step_texts
+            if result.text and not result.interrupted:
+                self._link.publish(ContentGenerated(result.text))
+                replacement = await self.hooks.llm_generated(result.text)
+                if replacement is not None:
+                    texts = [*texts[:-1], replacement]
+            self._record(utterance, texts, result.interrupted)
         except LLMError as exc:
             self._link.report_error("llm", exc)
             await self._apologize(utterance)
@@ -262,11 +274,11 @@ class Utterances:
         speech = utterance.speech
         assert isinstance(speech, Speech)
         try:
-            await self.hooks.notify("agent_turn_start", {})
+            await self.hooks.agent_turn_start()
             if audio is not None:
                 result = await speech.play_audio(audio, text)
             else:
-                result = await speech.play_text(_once(text))
+                result = await speech.play_text(_once(text), from_llm=False)
             utterance.metrics.tts_request_at = speech.tts_request_at
             self._record(utterance, [result.heard_text], result.interrupted)
         except SpeechError as exc:
@@ -297,7 +309,7 @@ class Utterances:
                 pcm = await cache.fetch(text)
                 result = await apology.play_audio(_chunks(pcm), text, sample_rate=tts.sample_rate)
             else:
-                result = await apology.play_text(_once(text))
+                result = await apology.play_text(_once(text), from_llm=False)
         except Exception as exc:
             self._link.report_error("tts", exc)
             return
@@ -357,9 +369,10 @@ class Utterances:
         utterance.handle._mark_done()
         if self.current is utterance:
             self.current = None
-        self._tasks.spawn(
-            self.hooks.notify("agent_turn_end", {"interrupted": utterance.handle.interrupted})
-        )
+        if not utterance.handle.interrupted:
+            self._tasks.spawn(self.hooks.agent_turn_end())
+        if utterance.answers_user:
+            self._tasks.spawn(self.hooks.user_turn_end())
         if utterance.metrics.user_text or utterance.kind == "reply":
             self._link.metrics.turns.append(utterance.metrics)
         self._link.publish(MetricsCollected(utterance.metrics))

@@ -47,6 +47,7 @@ async def generate_reply(
     stats: ReplyStats,
     agent_id: str | None = None,
     max_tool_steps: int = DEFAULT_MAX_TOOL_STEPS,
+    max_tool_calls: int | None = None,
     is_agent: Callable[[Any], bool] = lambda v: False,
     on_tools_running: Callable[[bool], None] | None = None,
     first_step: AsyncIterator[LLMResponse] | None = None,
@@ -60,10 +61,13 @@ async def generate_reply(
     ``extra_instructions`` are shown to the LLM for this reply only, never recorded. An LLM
     step that sends nothing for ``first_token_timeout`` seconds, or stops sending for
     ``stall_timeout`` seconds mid-answer, fails with ``LLMError`` instead of hanging the call.
+    At most ``max_tool_calls`` calls run in all (None: no cap); calls beyond it are dropped.
     """
+    calls_left = max_tool_calls
     for step in range(max_tool_steps + 1):
         stats.steps = step + 1
-        offer_tools = tools if step < max_tool_steps else []
+        out_of_calls = calls_left is not None and calls_left <= 0
+        offer_tools = tools if step < max_tool_steps and not out_of_calls else []
         text_parts: list[str] = []
         calls: list[ToolCallRequest] = []
         if step == 0 and first_step is not None:
@@ -97,6 +101,14 @@ async def generate_reply(
             raise
         except Exception as exc:
             raise LLMError(f"{llm.label} failed: {exc}") from exc
+        if calls and calls_left is not None:
+            if len(calls) > calls_left:
+                logger.warning("tool call limit reached (%d per reply): %d call(s) dropped",
+                               max_tool_calls, len(calls) - calls_left)
+                calls = calls[:calls_left]
+                if not calls:
+                    continue  # ask again without tools: the LLM answers in words
+            calls_left -= len(calls)
         if not calls:
             return
         step_text = "".join(text_parts).strip()

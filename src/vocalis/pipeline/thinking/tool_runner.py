@@ -115,7 +115,7 @@ class ToolRunner:
             result = await invoke_tool(tool, call.arguments)
             output, is_error, value = result.output, result.is_error, result.value
             if self._is_agent(value):
-                output = json.dumps({"handoff": getattr(value, "name", type(value).__name__)})
+                output = f"Transferred to {type(value).__name__}"  # the reference's wording
         arguments = (
             call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
         )

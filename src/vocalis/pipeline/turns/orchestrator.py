@@ -56,7 +56,8 @@ TurnOwner = Literal["local", "model"]
 class Responder(Protocol):
     """Answers a committed user turn when the LLM stage is not ours (a realtime model)."""
 
-    async def respond(self, text: str, metrics: TurnMetrics) -> None: ...
+    async def respond(self, text: str, metrics: TurnMetrics) -> UtteranceHandle | None:
+        """Have ``text`` answered; the handle (if any) is done once the answer is in."""
 
 
 class Orchestrator:
@@ -199,7 +200,6 @@ class Orchestrator:
         self._activity()
         _cancel(self._commit_task)
         self.barge_in.speech_started()
-        await self.hooks.notify("user_turn_start", {"text": ""})
         current = self.utterances.current
         if current is None or current.finished:
             self.link.set_agent_state(AgentState.LISTENING)
@@ -235,7 +235,7 @@ class Orchestrator:
             await self._final(text, confidence)
 
     async def _final(self, text: str, confidence: float) -> None:
-        text = await self.hooks.transform_text("stt", text)
+        text = await self.hooks.rewrite("stt", text)
         if not text:
             self._draft.interim = ""
             self._draft.stt_final_at = now()
@@ -261,9 +261,9 @@ class Orchestrator:
         if turn is None or turn.user_text:
             turn = self._model_turn = self._new_turn(text)
         turn.user_text = text
+        await self.hooks.user_turn_start(text)
         self._record_user(text, confidence)
         self.link.publish(TranscriptReady(text, turn.user_speech_end))
-        await self.hooks.notify("user_turn_end", {"text": text})
 
     async def _preflight(self, text: str) -> None:
         llm = self.components.llm
@@ -354,25 +354,28 @@ class Orchestrator:
         current = self.utterances.current
         if current is not None and not current.finished:
             await self.barge_in.interrupt(force=False)
+        await self.hooks.user_turn_start(text)
         self._record_user(text, confidence)
         self.link.publish(TranscriptReady(text, metrics.user_speech_end))
-        await self.hooks.notify("user_turn_end", {"text": text})
         preemptive = self._take_preemptive(text)
         if self.responder is not None:
             self._model_turn = metrics
-            await self.responder.respond(text, metrics)
-            return None
+            return await self.responder.respond(text, metrics)
         if self.components.llm is None:
+            await self.hooks.user_turn_end()
             return None
         handle = UtteranceHandle(new_utterance_id())
-        await self.utterances.start_reply(handle, metrics=metrics, preemptive=preemptive)
+        await self.utterances.start_reply(
+            handle, metrics=metrics, preemptive=preemptive, answers_user=True
+        )
         return handle
 
     async def model_reply_started(self, speech: Any, handle: UtteranceHandle | None = None) -> None:
         """A realtime model began an answer of its own: it becomes the current utterance."""
         turn, self._model_turn = self._model_turn, None
         utterance = await self.utterances.start_external(
-            handle or UtteranceHandle(new_utterance_id()), speech, kind="model", metrics=turn
+            handle or UtteranceHandle(new_utterance_id()), speech, kind="model", metrics=turn,
+            answers_user=handle is None,
         )
         self.utterance_speaking(utterance)
 

@@ -14,6 +14,8 @@ from ...denoise import Denoise
 from ...stt import STT, STTResponse
 from ...utils.tasks import TaskGroup
 from ...vad import VAD, VADEventType, VADResponse
+from ..hooks import PipelineHooks
+from .hooked_stt import HookedSTT
 from .signals import UnderstandingSignals
 from .stage import InputChunk, InputStage
 
@@ -39,7 +41,9 @@ class SpeechInput:
         signals: UnderstandingSignals,
         on_error: ErrorReporter,
         on_drop: DropReporter,
+        hooks: PipelineHooks | None = None,
     ) -> None:
+        """With an ``stt`` stream hook in ``hooks``, the STT stage's audio goes to the hook."""
         self._signals = signals
         self._on_error = on_error
         self._on_drop = on_drop
@@ -51,6 +55,8 @@ class SpeechInput:
         self._denoise_stage: InputStage | None = None
         self._vad_stage: InputStage | None = None
         self._stt_stage: InputStage | None = None
+        self._hooks = hooks
+        self._hooked_stt: HookedSTT | None = None
         self.replace(stt=stt, vad=vad, denoise=denoise)
 
     # ---- components --------------------------------------------------------------------------
@@ -66,9 +72,10 @@ class SpeechInput:
                 vad.on_vad_event(self._on_vad)
         if stt is not self.stt:
             self.stt = stt
-            rate = int(getattr(stt, "input_sample_rate", 16000)) if stt is not None else 0
+            rate = int(getattr(stt, "input_sample_rate", 16000)) if stt is not None else 16000
+            hears = stt is not None or self._stt_hook() is not None
             self._swap("_stt_stage", self._new_stage(
-                "stt", self._feed_stt, rate, STT_BACKLOG_SECONDS, quality="HQ") if stt else None)
+                "stt", self._feed_stt, rate, STT_BACKLOG_SECONDS, quality="HQ") if hears else None)
             if stt is not None:
                 stt.on_stt_transcript(self._on_transcript)
         if denoise is not self.denoise:
@@ -104,9 +111,9 @@ class SpeechInput:
 
     def end_of_speech(self) -> None:
         """Ask the STT for the final transcript once it has consumed everything heard so far."""
-        stage, stt = self._stt_stage, self.stt
-        if stage is not None and stt is not None:
-            stage.push_marker(stt.flush)
+        stage = self._stt_stage
+        if stage is not None:
+            stage.push_marker(self._flush_stt)
 
     def _fan_out(self, chunk: InputChunk) -> None:
         for stage in (self._vad_stage, self._stt_stage):
@@ -123,9 +130,26 @@ class SpeechInput:
         if self.vad is not None:
             await self.vad.process_audio(pcm)
 
+    def _stt_hook(self) -> HookedSTT | None:
+        """The ``stt`` stream hook's runner, once one is registered (hooks may be added after
+        the pipeline was built)."""
+        if self._hooked_stt is None and self._hooks is not None and self._hooks.has_stream("stt"):
+            self._hooked_stt = HookedSTT(self._hooks, self._on_transcript, tasks=self._tasks)
+        return self._hooked_stt
+
     async def _feed_stt(self, pcm: bytes, arrived_at: float) -> None:
-        if self.stt is not None:
+        hooked = self._stt_hook()
+        if hooked is not None:
+            await hooked.push(pcm)
+        elif self.stt is not None:
             await self.stt.process_audio(pcm)
+
+    async def _flush_stt(self) -> None:
+        hooked = self._stt_hook()
+        if hooked is not None:
+            await hooked.drained()
+        if self.stt is not None:
+            await self.stt.flush()
 
     # ---- results -----------------------------------------------------------------------------
 

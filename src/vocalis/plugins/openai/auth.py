@@ -82,13 +82,15 @@ def make_http_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
 class AzureSettings:
     """Azure OpenAI settings, filled from the ``AZURE_OPENAI_*`` environment variables."""
 
-    azure_endpoint: str
+    azure_endpoint: str | None
     azure_deployment: str | None
     api_version: str | None
     api_key: str | None
     azure_ad_token: str | None
     organization: str | None
     project: str | None
+    base_url: str | None = None
+    """A full deployment URL; replaces ``azure_endpoint`` and ``azure_deployment``."""
 
     @classmethod
     def from_env(
@@ -102,9 +104,10 @@ class AzureSettings:
         organization: str | None = None,
         project: str | None = None,
         model: str | None = None,
+        base_url: str | None = None,
     ) -> AzureSettings:
         endpoint = azure_endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
-        if not endpoint:
+        if not endpoint and not base_url:
             raise ValueError("Azure OpenAI: azure_endpoint or AZURE_OPENAI_ENDPOINT is required")
         key = api_key or os.environ.get("AZURE_OPENAI_API_KEY")
         token = azure_ad_token or os.environ.get("AZURE_OPENAI_AD_TOKEN")
@@ -114,7 +117,8 @@ class AzureSettings:
                 "AZURE_OPENAI_AD_TOKEN"
             )
         return cls(
-            azure_endpoint=endpoint,
+            azure_endpoint=None if base_url else endpoint,
+            base_url=base_url,
             azure_deployment=azure_deployment
             or os.environ.get("AZURE_OPENAI_DEPLOYMENT")
             or model,
@@ -129,8 +133,14 @@ class AzureSettings:
         """An ``openai.AsyncAzureOpenAI`` client for these settings."""
         from openai import AsyncAzureOpenAI
 
+        if self.base_url:
+            return AsyncAzureOpenAI(
+                base_url=self.base_url, api_version=self.api_version, api_key=self.api_key,
+                azure_ad_token=self.azure_ad_token, organization=self.organization,
+                project=self.project, max_retries=0, http_client=make_http_client(timeout),
+            )
         return AsyncAzureOpenAI(
-            azure_endpoint=self.azure_endpoint,
+            azure_endpoint=self.azure_endpoint,  # type: ignore[arg-type]
             azure_deployment=self.azure_deployment,
             api_version=self.api_version,
             api_key=self.api_key,

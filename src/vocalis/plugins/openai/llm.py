@@ -135,14 +135,24 @@ class OpenAILLM(LLM):
         azure_ad_token: str | None = None,
         organization: str | None = None,
         project: str | None = None,
+        base_url: str | None = None,
         temperature: float = 0.7,
         tool_choice: Any = "auto",
         max_completion_tokens: int | None = None,
+        top_p: float | None = None,
+        frequency_penalty: float | None = None,
+        presence_penalty: float | None = None,
+        seed: int | None = None,
+        parallel_tool_calls: bool | None = None,
         reasoning_effort: str | None = "none",
         verbosity: str | None = "low",
         timeout: float | httpx.Timeout | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, Any] | None = None,
+        extra_body: dict[str, Any] | None = None,
     ) -> OpenAILLM:
-        """An ``OpenAILLM`` on Azure OpenAI; missing settings come from ``AZURE_OPENAI_*``."""
+        """An ``OpenAILLM`` on Azure OpenAI (Chat Completions); missing settings come from
+        ``AZURE_OPENAI_*``, ``OPENAI_API_VERSION``, ``OPENAI_ORG_ID`` and ``OPENAI_PROJECT_ID``."""
         settings = AzureSettings.from_env(
             azure_endpoint=azure_endpoint,
             azure_deployment=azure_deployment,
@@ -152,6 +162,7 @@ class OpenAILLM(LLM):
             organization=organization,
             project=project,
             model=model,
+            base_url=base_url,
         )
         return OpenAILLM(
             model=model,
@@ -159,8 +170,16 @@ class OpenAILLM(LLM):
             temperature=temperature,
             tool_choice=tool_choice,
             max_completion_tokens=max_completion_tokens,
+            top_p=top_p,
+            frequency_penalty=frequency_penalty,
+            presence_penalty=presence_penalty,
+            seed=seed,
+            parallel_tool_calls=parallel_tool_calls,
             reasoning_effort=reasoning_effort,
             verbosity=verbosity,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def _is_reasoning_model(self) -> bool:

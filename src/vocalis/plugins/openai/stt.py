@@ -112,26 +112,45 @@ class OpenAISTT(STT):
         api_version: str | None = None,
         api_key: str | None = None,
         azure_ad_token: str | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        base_url: str | None = None,
+        turn_detection: dict[str, Any] | None = None,
+        enable_streaming: bool = False,
         silence_threshold: float = 0.01,
         silence_duration: float = 0.8,
+        noise_reduction: str | None = "near_field",
+        interim_interval: float = 0.5,
         timeout: float | httpx.Timeout | None = None,
     ) -> OpenAISTT:
-        """A batch-mode ``OpenAISTT`` on Azure OpenAI (the reference's Azure default)."""
+        """An ``OpenAISTT`` on Azure OpenAI, batch mode by default (the reference's Azure
+        default); missing settings come from ``AZURE_OPENAI_*``."""
+        if enable_streaming:
+            raise ValueError(
+                "OpenAISTT.azure streams to OpenAI's realtime endpoint, not Azure's: use "
+                "enable_streaming=False (batch transcription per utterance)"
+            )
         settings = AzureSettings.from_env(
             azure_endpoint=azure_endpoint,
             azure_deployment=azure_deployment,
             api_version=api_version,
             api_key=api_key,
             azure_ad_token=azure_ad_token,
+            organization=organization,
+            project=project,
             model=model,
+            base_url=base_url,
         )
         return OpenAISTT(
             model=model,
             language=language,
             prompt=prompt,
-            enable_streaming=False,
+            turn_detection=turn_detection,
+            enable_streaming=enable_streaming,
             silence_threshold=silence_threshold,
             silence_duration=silence_duration,
+            noise_reduction=noise_reduction,
+            interim_interval=interim_interval,
             client=settings.client(make_timeout(timeout, read=5.0)),
         )
 

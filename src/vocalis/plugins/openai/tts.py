@@ -73,9 +73,10 @@ class OpenAITTS(TTS):
     def azure(
         *,
         model: str = "gpt-4o-mini-tts",
-        voice: str = "ash",
+        voice: str | dict[str, str] = "ash",
         speed: float = 1.0,
         instructions: str | None = None,
+        language: str | None = None,
         azure_endpoint: str | None = None,
         azure_deployment: str | None = None,
         api_version: str | None = None,
@@ -83,6 +84,9 @@ class OpenAITTS(TTS):
         azure_ad_token: str | None = None,
         organization: str | None = None,
         project: str | None = None,
+        base_url: str | None = None,
+        response_format: str = "pcm",
+        chunked_synthesis: bool = False,
         timeout: float | httpx.Timeout | None = None,
     ) -> OpenAITTS:
         """An ``OpenAITTS`` on Azure OpenAI; missing settings come from ``AZURE_OPENAI_*``."""
@@ -95,10 +99,12 @@ class OpenAITTS(TTS):
             organization=organization,
             project=project,
             model=model,
+            base_url=base_url,
         )
         client = settings.client(make_timeout(timeout, read=5.0))
         return OpenAITTS(
-            model=model, voice=voice, speed=speed, instructions=instructions, client=client
+            model=model, voice=voice, speed=speed, instructions=instructions, language=language,
+            response_format=response_format, chunked_synthesis=chunked_synthesis, client=client,
         )
 
     async def synthesize(

@@ -13,7 +13,9 @@ Messages to the page (one JSON object per message, ``type`` first):
   language model is configured", with the exact setting to add in ``setting``).
 
 Messages from the page: ``{"type": "text", "text": str}`` (a typed user message, handed to
-``session.send_text``). Anything else gets an ``error`` reply; it never ends the session.
+``session.send_text``) and ``{"type": "pubsub", "topic", "message"[, "payload"]}`` (for the
+agent's ``subscribe_to_pubsub`` callbacks); what the agent publishes arrives as ``{"type":
+"pubsub", ...}``. Anything else gets an ``error`` reply; it never ends the session.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from __future__ import annotations
 import json
 import logging
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from ...utils.tasks import TaskGroup
+from ..pubsub import check_client_pubsub
 
 logger = logging.getLogger("vocalis.transports.webrtc")
 
@@ -51,7 +55,8 @@ class EventChannel:
     ``set_session`` routes the page's typed text to that session.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_pubsub: Callable[[str, str, dict[str, Any]], None] | None = None) -> None:
+        self._on_pubsub = on_pubsub
         self._channel: Any = None
         self._session: Any = None
         self._backlog: deque[str] = deque(maxlen=_BACKLOG)
@@ -111,6 +116,9 @@ class EventChannel:
         except (ValueError, UnicodeDecodeError):
             self._reject("the message is not JSON")
             return
+        if isinstance(message, dict) and message.get("type") == "pubsub":
+            self._pubsub_from_page(message)
+            return
         if not isinstance(message, dict) or message.get("type") != "text":
             self._reject('unknown message; expected {"type": "text", "text": ...}')
             return
@@ -135,6 +143,13 @@ class EventChannel:
         except Exception as exc:
             logger.exception("typed text failed")
             self.send({"type": "error", "source": "text", "message": _error_text(exc)})
+
+    def _pubsub_from_page(self, message: dict[str, Any]) -> None:
+        checked = check_client_pubsub(message)
+        if isinstance(checked, str):
+            self._reject(checked)
+        elif self._on_pubsub is not None:
+            self._on_pubsub(*checked)
 
     def _reject(self, reason: str) -> None:
         self.send({"type": "error", "source": "data_channel", "message": reason})

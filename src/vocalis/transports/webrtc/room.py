@@ -44,7 +44,7 @@ class WebRTCRoom(RoomConnection):
         self.metadata.setdefault("room_id", self.room_id)
         self.pc = RTCPeerConnection(ice_configuration(ice_servers or ()))
         self.audio_out = AgentAudioTrack()
-        self.events = EventChannel()
+        self.events = EventChannel(on_pubsub=self.dispatch_pubsub)
         self.pc.on("track", self._on_track)
         self.pc.on("datachannel", self.events.bind)
         self.pc.on("connectionstatechange", self._on_connection_state)
@@ -61,6 +61,9 @@ class WebRTCRoom(RoomConnection):
         self.events.send(message)
 
     # ---- RoomConnection ------------------------------------------------------------------
+
+    def _send_pubsub(self, message: dict[str, Any]) -> None:
+        self.events.send({"type": "pubsub", **message})
 
     def _on_session_attached(self, session: Any) -> None:
         self.audio_out.attach(lambda: self.output_track_of(session))

@@ -9,7 +9,9 @@ Client → server:
 - binary frames: 16-bit little-endian mono PCM at ``sample_rate`` (any length, even bytes);
 - ``{"type": "text", "text": "..."}``: a typed user turn;
 - ``{"type": "interrupt"}``: stop the agent now;
-- ``{"type": "dtmf", "digit": "5"}``: a keypad digit.
+- ``{"type": "dtmf", "digit": "5"}``: a keypad digit;
+- ``{"type": "pubsub", "topic", "message"[, "payload"]}``: a PubSub message for the agent's
+  ``subscribe_to_pubsub`` callbacks.
 
 Server → client:
 - binary frames: the agent's voice, 16-bit mono PCM at ``output_sample_rate``, in paced 20 ms
@@ -18,7 +20,9 @@ Server → client:
 - ``{"type": "transcript", "role": "user"|"agent", "text", "is_final"}``;
 - ``{"type": "agent_state", "state"}`` and ``{"type": "user_state", "state"}``;
 - ``{"type": "interrupt"}``: the agent was interrupted, flush your playback buffer;
-- ``{"type": "error", "source", "message"}``.
+- ``{"type": "error", "source", "message"}``;
+- ``{"type": "pubsub", "topic", "message", "payload", "id", "senderId", "senderName",
+  "timestamp"}``: what the agent published with ``publish_to_pubsub``.
 
 Errors close the connection: 1003 (bad JSON, unknown type, odd-length PCM), 1008 (missing
 field), 1009 (message above ``max_message_bytes``), with a reason saying what was wrong.
@@ -29,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..pubsub import check_client_pubsub
 from ..security import CLOSE_POLICY, CLOSE_UNSUPPORTED, ProtocolError, parse_json_message
 
 DEFAULT_INPUT_RATE = 16000
@@ -36,7 +41,7 @@ DEFAULT_OUTPUT_RATE = 24000
 MIN_RATE = 8000
 MAX_RATE = 48000
 MAX_TEXT_CHARS = 4000
-CLIENT_MESSAGE_TYPES = ("text", "interrupt", "dtmf")
+CLIENT_MESSAGE_TYPES = ("text", "interrupt", "dtmf", "pubsub")
 DTMF_DIGITS = frozenset("0123456789*#ABCD")
 
 
@@ -47,6 +52,8 @@ class ClientMessage:
     type: str
     text: str = ""
     digit: str = ""
+    topic: str = ""
+    payload: dict[str, Any] | None = None
 
 
 def parse_rate(value: str | None, default: int, name: str) -> int:
@@ -78,6 +85,12 @@ def parse_client_message(text: str) -> ClientMessage:
         if digit not in DTMF_DIGITS:
             raise ProtocolError(CLOSE_POLICY, "a 'dtmf' message needs 'digit' in 0-9 * # A-D")
         return ClientMessage("dtmf", digit=digit)
+    if kind == "pubsub":
+        checked = check_client_pubsub(data)
+        if isinstance(checked, str):
+            raise ProtocolError(CLOSE_POLICY, checked)
+        topic, message, payload = checked
+        return ClientMessage("pubsub", text=message, topic=topic, payload=payload)
     return ClientMessage("interrupt")
 
 

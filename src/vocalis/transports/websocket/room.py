@@ -56,6 +56,8 @@ class PCMWebSocketRoom(WebSocketConnection):
             self._queue_inbound(("text", message.text))
         elif message.type == "dtmf":
             self._queue_inbound(("dtmf", message.digit))
+        elif message.type == "pubsub":
+            self.dispatch_pubsub(message.topic, message.text, message.payload or {})
         else:
             self._queue_inbound(("interrupt", None))
 
@@ -78,6 +80,9 @@ class PCMWebSocketRoom(WebSocketConnection):
         pcm = frame.pcm if self._resampler is None else self._resampler.push(frame.pcm)
         if pcm:
             self.send_bytes(bytes(pcm))
+
+    def _send_pubsub(self, message: dict[str, Any]) -> None:
+        self.send_json({"type": "pubsub", **message})
 
     def _on_session_event(self, name: str, payload: Any) -> None:
         if name == "interrupted":

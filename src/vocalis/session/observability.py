@@ -1,0 +1,93 @@
+"""The reference's recording and telemetry options, for ported code.
+
+In the reference these send recordings, traces, metrics and logs to the VideoSDK cloud (traces
+and metrics by default). Self-hosted there is no such backend: the options are accepted and
+checked as in the reference, and asking for something only the cloud did (recording, an export
+URL, the dashboard) logs one line naming what Vocalis offers instead. Per-turn figures are in
+``session.metrics`` and the ``metrics_collected`` events; logs go through ``logging``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+logger = logging.getLogger("vocalis.session")
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass
+class RecordingOptions:
+    """Extra tracks to record with ``RoomOptions(recording=True)`` (audio is always recorded)."""
+
+    video: bool = False
+    screen_share: bool = False
+
+
+@dataclass
+class TracesOptions:
+    """OpenTelemetry trace export."""
+
+    enabled: bool = True
+    export_url: str | None = None
+    export_headers: dict[str, str] | None = None
+
+
+@dataclass
+class MetricsOptions:
+    """Metrics export."""
+
+    enabled: bool = True
+    export_url: str | None = None
+    export_headers: dict[str, str] | None = None
+
+
+@dataclass
+class LoggingOptions:
+    """Log export: ``level`` is a threshold (a string) or an allowlist (a list of levels)."""
+
+    enabled: bool = False
+    level: str | list[str] = "INFO"
+    export_url: str | None = None
+    export_headers: dict[str, str] | None = None
+    send_to_dashboard: bool = False
+
+    def __post_init__(self) -> None:
+        levels = [self.level] if isinstance(self.level, str) else self.level
+        if not isinstance(levels, list) or not all(isinstance(v, str) for v in levels):
+            raise ValueError("level must be a log level name or a list of them")
+        upper = [v.upper() for v in levels]
+        unknown = [v for v in upper if v not in _LOG_LEVELS]
+        if unknown:
+            raise ValueError(f"unknown log level(s) {unknown}; expected {list(_LOG_LEVELS)}")
+        self.level = upper[0] if isinstance(self.level, str) else upper
+
+
+@dataclass
+class ObservabilityOptions:
+    """Recording, traces, metrics and logs in one place (each None: the default)."""
+
+    recording: RecordingOptions | None = None
+    traces: TracesOptions | None = None
+    metrics: MetricsOptions | None = None
+    logs: LoggingOptions | None = None
+
+
+def warn_cloud_observability(options: Any) -> None:
+    """Log one line for each part of ``options`` only the VideoSDK cloud provided."""
+    if options is None:
+        return
+    if getattr(options, "recording", None) is not None:
+        logger.warning("recording is a VideoSDK cloud feature; self-hosted, keep the transcript "
+                       "with session.get_context_history() (vocalis run writes the agent's audio)")
+    for part in ("traces", "metrics", "logs"):
+        value = getattr(options, part, None)
+        if value is not None and getattr(value, "export_url", None):
+            logger.warning("%s export (export_url) is not built in: read session.metrics and the "
+                           "metrics_collected events, or add an OpenTelemetry exporter", part)
+    logs = getattr(options, "logs", None)
+    if logs is not None and getattr(logs, "send_to_dashboard", False):
+        logger.warning("the VideoSDK dashboard is a cloud feature; Vocalis logs through the "
+                       "'vocalis' logger (see setup_logging)")
