@@ -8,16 +8,20 @@ the conversation over to it; with ``inherit_context=True`` the new agent keeps t
 from __future__ import annotations
 
 import inspect
+import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from ..llm.chat_context import ChatContext
 from ..llm.items import ChatRole
 from ..llm.tools import get_tool_info, is_function_tool
+from ..mcp.manager import MCPToolManager
 from ..utils.events import EventEmitter
 
 if TYPE_CHECKING:
     from ..session.session import AgentSession
+
+logger = logging.getLogger("vocalis.agent")
 
 BASE_VOICE_INSTRUCTIONS = (
     "You are a voice assistant. Your replies are spoken aloud, so keep them short and "
@@ -41,7 +45,14 @@ class ToolList(list):  # type: ignore[type-arg]
 
 
 class Agent(EventEmitter[str]):
-    """Base class of voice agents."""
+    """Base class of voice agents.
+
+    ``mcp_servers`` are connected when the session starts (``initialize_mcp``) and their tools
+    join ``tools``; ``knowledge_base`` is consulted before each LLM reply to a user turn.
+    """
+
+    #: Said (not recorded) when an MCP tool call takes longer than ``mcp_manager.hold_after``.
+    tool_hold_message = "One moment while I check that."
 
     def __init__(
         self,
@@ -61,6 +72,10 @@ class Agent(EventEmitter[str]):
         self.instructions = instructions
         self._extra_tools = list(tools or [])
         self._mcp_servers = list(mcp_servers or [])
+        self._mcp_initialized = False
+        self.mcp_manager = MCPToolManager()
+        self.mcp_manager.on_tools_changed = self._register_tools
+        self.mcp_manager.on_slow_call = self._say_while_tool_runs
         self.id = agent_id or str(uuid.uuid4())
         self.name = name or type(self).__name__
         self.inherit_context = inherit_context
@@ -102,6 +117,7 @@ class Agent(EventEmitter[str]):
             if not is_function_tool(tool):
                 raise ValueError(f"Tool {getattr(tool, '__name__', tool)!r} is not a valid FunctionTool")
             found.append(tool)
+        found.extend(self.mcp_manager.tools)
         unique: ToolList = ToolList()
         for tool in found:
             name = get_tool_info(tool).name
@@ -111,9 +127,41 @@ class Agent(EventEmitter[str]):
         self._tools = unique
 
     def add_tools(self, tools: list[Any]) -> None:
-        """Add tools (MCP servers use this once their tools are discovered)."""
+        """Add function tools."""
         self._extra_tools.extend(tools)
         self._register_tools()
+
+    # ---- MCP servers -----------------------------------------------------------------------
+
+    async def initialize_mcp(self) -> None:
+        """Connect the ``mcp_servers`` (once, all at the same time) and add their tools.
+
+        A server that does not start is reported (logged, and an ``error`` event with source
+        ``"mcp"`` on the session) and retried in the background; the agent runs without its
+        tools until it comes up.
+        """
+        if self._mcp_initialized:
+            return
+        self._mcp_initialized = True
+        errors = await self.mcp_manager.add_mcp_servers(self._mcp_servers)
+        for error in errors:
+            self._report_mcp_error(error)
+
+    async def add_server(self, mcp_server: Any) -> None:
+        """Connect one more MCP server and add its tools (raises ``MCPServerError`` if it does
+        not start; it is retried in the background)."""
+        if mcp_server not in self._mcp_servers:
+            self._mcp_servers.append(mcp_server)
+        await self.mcp_manager.add_mcp_server(mcp_server)
+
+    def _report_mcp_error(self, error: BaseException) -> None:
+        logger.error("%s", error)
+        if self.session is not None:
+            self.session.emit("error", {"source": "mcp", "error": str(error)})
+
+    async def _say_while_tool_runs(self, tool_name: str) -> None:
+        if self.session is not None and self.tool_hold_message:
+            await self.session.say(self.tool_hold_message, add_to_chat_context=False)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -132,11 +180,13 @@ class Agent(EventEmitter[str]):
             await self.session.hangup()
 
     async def cleanup(self) -> None:
-        """Release what the agent holds (MCP connections, tools)."""
-        for server in self._mcp_servers:
-            close = getattr(server, "aclose", None)
-            if close is not None:
-                await close()
+        """Release what the agent holds: MCP connections (stdio servers are stopped)."""
+        try:
+            await self.mcp_manager.cleanup()
+        except Exception:
+            logger.exception("closing the MCP servers of %s failed", self.name)
+        self._mcp_initialized = False
+        self._register_tools()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"

@@ -22,6 +22,7 @@ async def hand_over(session: Any, old: Any, new: Any) -> None:
         await old.on_exit()
     except Exception:
         logger.exception("on_exit of %s failed", old.name)
+    await old.cleanup()
     if new.inherit_context:
         ctx = ChatContext.empty()
         ctx.add_message(ChatRole.SYSTEM, new.instructions)
@@ -33,4 +34,5 @@ async def hand_over(session: Any, old: Any, new: Any) -> None:
     session.agent = new
     session.pipeline.set_agent(new)
     session._wire_handoffs()
+    await new.initialize_mcp()
     await new.on_enter()

@@ -139,6 +139,7 @@ class AgentSession(EventEmitter[str]):
             await job.run_until_shutdown(session=self, wait_for_participant=wait_for_participant)
             return
         self._emit_agent_state(AgentState.STARTING)
+        await self.agent.initialize_mcp()
         if self.output_track is None and self.pipeline.audio_track is None:
             self.output_track = OutputTrack()
         if self.output_track is not None:
