@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from .knowledge import add_kb_parser, run_kb
 from .loader import AgentFileError, load_agent_file
 
 DESCRIPTION = """\
@@ -39,6 +40,8 @@ examples:
   vocalis console agent.py --text              type instead (works with no audio device)
   vocalis run agent.py --input call.wav --output reply.wav --transcript call.json
                                                play a recording to the agent, keep its answer
+  vocalis kb ingest docs/ --into kb/           build or update a local knowledge base
+  vocalis kb search kb/ "how do I reset it"    try it from the terminal
 """
 
 
@@ -83,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--virtual-clock", action="store_true",
         help="run faster than real time (only for agents whose components are local or fakes)",
     )
+    add_kb_parser(sub)
     return parser
 
 
@@ -93,6 +97,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=str(args.log_level).upper())
+    if args.command == "kb":
+        return run_kb(args, out)
     try:
         agent = load_agent_file(args.agent_file)
         if args.command == "serve":

@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from ..audio import StreamResampler
+from ..knowledge_base.injection import retrieve_for_transcript
 from ..llm.items import ChatMessage, ChatRole, FunctionCallOutput
 from ..metrics import SessionMetrics, TurnMetrics
 from ..utils.clock import now
@@ -160,7 +161,10 @@ class RealtimeFlow(EventEmitter[str]):
         self._begin_turn(text)
         self._turn_user_end(speech_end)
         self._set_agent_state(AgentState.THINKING)
-        await self.model.send_text_message(text)
+        knowledge = await retrieve_for_transcript(self.agent, text)
+        if knowledge is not None and self._turn is not None:
+            self._turn.knowledge_base_ms = knowledge.duration_ms
+        await self.model.send_text_message(knowledge.enrich(text) if knowledge else text)
 
     def _on_local_transcript(self, payload: dict[str, Any]) -> None:
         """HYBRID_STT / LLM_ONLY: our turn-taking committed a user turn; the model answers.

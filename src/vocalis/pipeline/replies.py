@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from ..knowledge_base.injection import retrieve_for_reply, with_context
 from ..llm.items import ChatRole
 from ..metrics import SessionMetrics, ToolTiming, TurnMetrics
 from ..utils.clock import now
@@ -185,6 +186,13 @@ class ReplyRunner(EventEmitter[str]):
             await self.tools.wait_pending()
             if self.context_window is not None:
                 await self.context_window.manage(self.agent.chat_context, self.c.llm)
+            knowledge = await retrieve_for_reply(self.agent, self.agent.chat_context)
+            if knowledge is not None:
+                reply.metrics.knowledge_base_ms = knowledge.duration_ms
+                instructions = with_context(instructions, knowledge)
+                if knowledge.context and preemptive is not None:
+                    await preemptive.cancel()  # its first step ran without the documents
+                    preemptive = None
             reply.metrics.llm_started_at = now()
             if preemptive is not None:
                 reply.metrics.preemptive = True
