@@ -3,10 +3,12 @@
 The public API follows the VideoSDK AI Agents framework, so agents port by changing imports.
 """
 
+from .a2a import A2AMessage, A2AProtocol, AgentCard
 from .agent import Agent
 from .audio import OutputTrack, load_audio_file
 from .denoise import Denoise
 from .eou import EOU
+from .knowledge_base import KnowledgeBase, KnowledgeBaseConfig
 from .llm import (
     LLM,
     AgentConfigUpdate,
@@ -30,6 +32,7 @@ from .llm import (
     get_tool_info,
     is_function_tool,
 )
+from .mcp import MCPServerHTTP, MCPServerStdio
 from .metrics import SessionMetrics, TurnMetrics
 from .pipeline import (
     AgentState,
@@ -58,7 +61,10 @@ __all__ = [
     "STT",
     "TTS",
     "VAD",
+    "A2AMessage",
+    "A2AProtocol",
     "Agent",
+    "AgentCard",
     "AgentConfigUpdate",
     "AgentHandoff",
     "AgentSession",
@@ -80,7 +86,11 @@ __all__ = [
     "FunctionToolInfo",
     "ImageContent",
     "InterruptConfig",
+    "KnowledgeBase",
+    "KnowledgeBaseConfig",
     "LLMResponse",
+    "MCPServerHTTP",
+    "MCPServerStdio",
     "OutputTrack",
     "Pipeline",
     "PipelineMode",

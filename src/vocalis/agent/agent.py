@@ -12,6 +12,7 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ..a2a.protocol import A2AProtocol
 from ..llm.chat_context import ChatContext
 from ..llm.items import ChatRole
 from ..llm.tools import get_tool_info, is_function_tool
@@ -77,6 +78,8 @@ class Agent(EventEmitter[str]):
         self.mcp_manager.on_tools_changed = self._register_tools
         self.mcp_manager.on_slow_call = self._say_while_tool_runs
         self.id = agent_id or str(uuid.uuid4())
+        self.a2a = A2AProtocol(self)
+        self._agent_card: Any = None
         self.name = name or type(self).__name__
         self.inherit_context = inherit_context
         self.knowledge_base = knowledge_base
@@ -163,6 +166,18 @@ class Agent(EventEmitter[str]):
         if self.session is not None and self.tool_hold_message:
             await self.session.say(self.tool_hold_message, add_to_chat_context=False)
 
+    # ---- agent to agent --------------------------------------------------------------------
+
+    async def register_a2a(self, card: Any, *, llm: Any = None) -> None:
+        """Make this agent reachable by other agents as ``card`` (an ``AgentCard``). With
+        ``llm`` it answers delegated questions itself, in its own text conversation."""
+        self._agent_card = card
+        await self.a2a.register(card, llm=llm)
+
+    async def unregister_a2a(self) -> None:
+        self._agent_card = None
+        await self.a2a.unregister()
+
     # ---- lifecycle -------------------------------------------------------------------------
 
     async def on_enter(self) -> None:
@@ -180,7 +195,11 @@ class Agent(EventEmitter[str]):
             await self.session.hangup()
 
     async def cleanup(self) -> None:
-        """Release what the agent holds: MCP connections (stdio servers are stopped)."""
+        """Release what the agent holds: MCP connections (stdio servers are stopped).
+
+        An A2A registration is kept: a specialist stays reachable across sessions until
+        ``unregister_a2a``.
+        """
         try:
             await self.mcp_manager.cleanup()
         except Exception:
