@@ -81,16 +81,18 @@ class SentenceEncoder:
         """Vectors for ``texts``, shape ``(len(texts), dimension)``, float32, unit length."""
         if not texts:
             return np.zeros((0, self.dimension), np.float32)
-        out = []
+        # Batches of similar lengths pad less; the result is put back in the input order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        result = np.empty((len(texts), self.dimension), np.float32)
         for start in range(0, len(texts), batch_size):
-            batch = texts[start:start + batch_size]
+            rows = order[start:start + batch_size]
             with self._lock:
-                encodings = self._tokenizer.encode_batch(batch)
+                encodings = self._tokenizer.encode_batch([texts[i] for i in rows])
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
             (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
-            out.append(vectors.astype(np.float32, copy=False))
-        return np.concatenate(out)
+            result[rows] = vectors
+        return result
 
     def count_tokens(self, text: str) -> int:
         """Word pieces in ``text`` (before truncation), for sizing chunks."""
