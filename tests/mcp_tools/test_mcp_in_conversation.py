@@ -50,6 +50,12 @@ def orders_server() -> MCPServer:
         return "Refunds within 30 days."
 
     @server.tool()
+    async def order_history(order_id: str) -> str:
+        """Everything that happened to an order (slow: 3 s)."""
+        await anyio.sleep(3)
+        return f"Order {order_id}: paid, packed, shipped."
+
+    @server.tool()
     async def warehouse_lookup(sku: str) -> str:
         """Slow stock lookup."""
         await anyio.sleep(60)
@@ -111,3 +117,52 @@ def test_a_slow_tool_lets_the_agent_speak_then_times_out_into_an_error_result():
     assert 2.7 < failed_at - hold_at < 3.2
     assert len(record.agent_speech()) >= 2  # the hold message and the answer were heard
     assert "did not answer" in llm.requests[-1].items[-1].output
+
+
+def test_in_text_mode_the_hold_message_is_reported_and_the_reply_goes_on():
+    from vocalis import AgentSession, Pipeline
+
+    async def scenario():
+        agent = Support(tool_timeout=30.0)
+        llm = FakeLLM([
+            FakeResponse(tool_calls=[FakeToolCall("order_history", {"order_id": "7"})]),
+            "It is in stock.",
+        ])
+        session = AgentSession(agent, Pipeline(llm=llm))
+        texts = []
+        session.on("agent_text", lambda payload: texts.append(payload["text"]))
+        await session.start()
+        result = await session.run(user_input="Is the kettle in stock?")
+        await session.close()
+        return result, texts
+
+    result, texts = run_virtual(scenario())
+    assert [e.type for e in result.events] == ["function_call", "function_call_output", "message"]
+    assert result.final_output == "It is in stock."
+    assert texts == [Agent.tool_hold_message, "It is in stock."]
+
+
+def test_an_mcp_result_survives_barge_in():
+    user = (
+        UserScript()
+        .says("What happened to order 7?", at=1.0)
+        .says("Sorry, go on", at=4.0)
+    )
+    llm = FakeLLM([
+        FakeResponse(tool_calls=[FakeToolCall("order_history", {"order_id": "7"})]),
+        FakeResponse("Order 7 was paid, packed and shipped."),
+    ])
+    record = run_virtual(ScriptedCall(Support(tool_timeout=10.0), user, llm=llm).run(until=12.0))
+    outputs = [i for i in record.chat_context.items if i.type == "function_call_output"]
+    assert [o.output for o in outputs] == ["Order 7: paid, packed, shipped."]  # recorded once
+    # The user spoke while the tool ran; the answer to the new turn saw the tool's result.
+    (started,) = [t for t, name, p in record.events
+                  if name == "user_state_changed" and p["state"] == "speaking"][1:2]
+    (finished,) = record.times("function_tools_executed")
+    assert started < finished
+    assert len(llm.requests) == 2
+    assert any(getattr(i, "output", None) == outputs[0].output for i in llm.requests[-1].items)
+    assert record.assistant_texts()[-1] == "Order 7 was paid, packed and shipped."
+    # The user was talking when the call became slow: no "one moment" over them.
+    assert Agent.tool_hold_message not in [p["text"] for _, n, p in record.events
+                                           if n == "agent_text"]

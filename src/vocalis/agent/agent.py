@@ -17,6 +17,7 @@ from ..llm.chat_context import ChatContext
 from ..llm.items import ChatRole
 from ..llm.tools import get_tool_info, is_function_tool
 from ..mcp.manager import MCPToolManager
+from ..pipeline.states import AgentState
 from ..utils.events import EventEmitter
 
 if TYPE_CHECKING:
@@ -163,8 +164,12 @@ class Agent(EventEmitter[str]):
             self.session.emit("error", {"source": "mcp", "error": str(error)})
 
     async def _say_while_tool_runs(self, tool_name: str) -> None:
-        if self.session is not None and self.tool_hold_message:
-            await self.session.say(self.tool_hold_message, add_to_chat_context=False)
+        """Only while the agent is still thinking: not over a user who has started talking."""
+        session = self.session
+        if session is None or not self.tool_hold_message:
+            return
+        if session.agent_state is AgentState.THINKING:
+            await session.say(self.tool_hold_message, add_to_chat_context=False)
 
     # ---- agent to agent --------------------------------------------------------------------
 

@@ -256,8 +256,18 @@ class Speech:
         self._release_injected(interrupted=False)
 
     def inject(self, text: str, handle: UtteranceHandle) -> bool:
-        """Speak ``text`` next, inside this utterance (a tool's "one moment, please")."""
-        if self._queue is None or self._interrupted or not text.strip():
+        """Speak ``text`` next, inside this utterance (a tool's "one moment, please").
+
+        Without audio (text-mode turns) the text is only reported, so a tool that speaks
+        while it works does not cut its own reply off."""
+        if self._interrupted or not text.strip():
+            return False
+        if not self.has_audio:
+            if self._on_text is not None:
+                self._on_text(text.strip())
+            handle._mark_done()
+            return True
+        if self._queue is None:
             return False
         self._injected.append(handle)
         self._queue.put_nowait((text, INJECTED_STEP, handle))
