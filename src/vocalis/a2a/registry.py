@@ -8,7 +8,7 @@ The process-wide ``default_registry`` is what agents use unless given another.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .models import A2AError, AgentCard
 from .remote import RemoteAgent
@@ -91,10 +91,3 @@ class AgentRegistry:
 
 default_registry = AgentRegistry()
 
-
-def describe(registry: AgentRegistry) -> list[dict[str, Any]]:
-    """The registered cards as plain dicts (for logs and debugging pages)."""
-    return [
-        {"id": i, "name": c.name, "domain": c.domain, "capabilities": c.capabilities}
-        for i, c in registry.get_all_agents().items()
-    ]
