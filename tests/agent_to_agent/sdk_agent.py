@@ -11,8 +11,9 @@ import asyncio
 import sys
 
 from vocalis import Agent
-from vocalis.a2a import A2AServer, AgentCard
+from vocalis.a2a import AgentCard
 from vocalis.testing import FakeLLM
+from vocalis.transports.a2a import A2AServer
 
 CARD = AgentCard(id="warranty", name="Warranty desk", domain="warranty",
                  capabilities=["warranty claims"], description="Answers warranty questions.")

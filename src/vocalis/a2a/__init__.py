@@ -6,16 +6,14 @@ answer, in one process or across processes over the A2A protocol (``a2a-sdk``).
                                   llm=text_llm)          # answers in its own text conversation
     answer = await voice_agent.a2a.ask("Why was I charged twice?", domain="billing")
 
-``A2AServer`` serves a Vocalis agent to any A2A client (card at the well-known path);
-``registry.add_remote(url)`` makes any A2A server reachable by ``ask``.
+``registry.add_remote(url)`` makes any A2A server reachable by ``ask``;
+``vocalis.transports.a2a.A2AServer`` serves a Vocalis agent to any A2A client.
 """
 
-from .conversation import TextConversation
 from .models import A2AError, A2AMessage, AgentCard
 from .protocol import QUERY, RESPONSE, A2AProtocol
 from .registry import AgentRegistry, default_registry
 from .remote import RemoteAgent
-from .server import A2AServer
 
 __all__ = [
     "QUERY",
@@ -23,10 +21,8 @@ __all__ = [
     "A2AError",
     "A2AMessage",
     "A2AProtocol",
-    "A2AServer",
     "AgentCard",
     "AgentRegistry",
     "RemoteAgent",
-    "TextConversation",
     "default_registry",
 ]

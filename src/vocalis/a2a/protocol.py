@@ -3,8 +3,8 @@
 The reference's messaging (``register``, ``on_message``, ``send_message`` with
 ``A2AMessage``), plus ``ask``: delegate a question and get the answer back, whether the
 specialist runs in this process or behind an A2A server elsewhere. A local specialist
-registered with an LLM (``register_a2a(card, llm=...)``) answers ``specialist_query``
-messages itself, in its own text conversation.
+registered with an ``answer`` function (``Agent.register_a2a(card, llm=...)`` gives it one: a
+text conversation with the agent) answers ``specialist_query`` messages itself.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .conversation import TextConversation
 from .models import A2AError, A2AMessage, AgentCard
 from .registry import AgentRegistry, default_registry
 
 logger = logging.getLogger("vocalis.a2a")
 
 Handler = Callable[[A2AMessage], Awaitable[None] | None]
+Answer = Callable[[str], Awaitable[str]]
 
 QUERY = "specialist_query"
 RESPONSE = "model_response"
@@ -37,7 +37,7 @@ class A2AProtocol:
         self._handlers: dict[str, Handler] = {}
         self._waiting: dict[str, asyncio.Future[A2AMessage]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._conversation: TextConversation | None = None
+        self._answer_query: Answer | None = None
 
     @property
     def id(self) -> str:
@@ -45,14 +45,14 @@ class A2AProtocol:
 
     # ---- membership ----------------------------------------------------------------------
 
-    async def register(self, card: AgentCard, *, llm: Any = None) -> None:
-        """Make this agent reachable as ``card``; with ``llm`` it answers queries by itself."""
+    async def register(self, card: AgentCard, *, answer: Answer | None = None) -> None:
+        """Make this agent reachable as ``card``; with ``answer`` (question → answer text) it
+        answers ``specialist_query`` messages by itself."""
         if self.card is not None and self.card.id != card.id:
             self.registry.unregister_agent(self.card.id)
         self.registry.register_agent(card, self)
         self.card = card
-        if llm is not None:
-            self._conversation = TextConversation(self.agent, llm)
+        self._answer_query = answer
 
     async def unregister(self) -> None:
         if self.card is not None:
@@ -64,9 +64,7 @@ class A2AProtocol:
         for future in self._waiting.values():
             future.cancel()
         self._waiting.clear()
-        if self._conversation is not None:
-            await self._conversation.aclose()
-            self._conversation = None
+        self._answer_query = None
 
     def on_message(self, message_type: str, handler: Handler) -> None:
         """Call ``handler(message)`` for each incoming message of ``message_type``."""
@@ -139,14 +137,15 @@ class A2AProtocol:
                            message.from_agent)
 
     async def _answer(self, query: A2AMessage, sender: A2AProtocol | None) -> None:
-        """The default specialist: answer in this agent's text conversation. The answer goes
+        """The default specialist: answer with the ``answer`` function. The answer goes
         straight back to the asking agent, which need not be registered itself."""
         metadata = {"reply_to": query.id}
-        if self._conversation is None:
+        if self._answer_query is None:
             content = {"error": f"{self.id} does not answer queries (register it with llm=...)"}
         else:
             try:
-                content = {"response": await self._conversation.ask(str(query.content.get("query", "")))}
+                question = str(query.content.get("query", ""))
+                content = {"response": await self._answer_query(question)}
             except Exception as exc:
                 logger.exception("%s failed to answer a delegated query", self.id)
                 content = {"error": str(exc) or type(exc).__name__}

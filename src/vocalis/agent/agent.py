@@ -81,6 +81,7 @@ class Agent(EventEmitter[str]):
         self.id = agent_id or str(uuid.uuid4())
         self.a2a = A2AProtocol(self)
         self._agent_card: Any = None
+        self._a2a_conversation: Any = None
         self.name = name or type(self).__name__
         self.inherit_context = inherit_context
         self.knowledge_base = knowledge_base
@@ -176,12 +177,24 @@ class Agent(EventEmitter[str]):
     async def register_a2a(self, card: Any, *, llm: Any = None) -> None:
         """Make this agent reachable by other agents as ``card`` (an ``AgentCard``). With
         ``llm`` it answers delegated questions itself, in its own text conversation."""
+        from ..session.text_conversation import TextConversation
+
+        await self._close_a2a_conversation()
         self._agent_card = card
-        await self.a2a.register(card, llm=llm)
+        if llm is not None:
+            self._a2a_conversation = TextConversation(self, llm)
+        answer = self._a2a_conversation.ask if self._a2a_conversation is not None else None
+        await self.a2a.register(card, answer=answer)
 
     async def unregister_a2a(self) -> None:
         self._agent_card = None
         await self.a2a.unregister()
+        await self._close_a2a_conversation()
+
+    async def _close_a2a_conversation(self) -> None:
+        conversation, self._a2a_conversation = self._a2a_conversation, None
+        if conversation is not None:
+            await conversation.aclose()
 
     # ---- lifecycle -------------------------------------------------------------------------
 

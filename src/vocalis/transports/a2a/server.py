@@ -1,4 +1,5 @@
-"""Serving a Vocalis agent over the A2A protocol with the official ``a2a-sdk`` server.
+"""Serving a Vocalis agent over the A2A protocol with the official ``a2a-sdk`` server: a text
+transport, where each incoming message is a turn of the agent.
 
 The agent card is served at ``/.well-known/agent-card.json`` and JSON-RPC at ``/``, on
 Starlette and uvicorn inside the running event loop. Each A2A conversation (``contextId``)
@@ -15,8 +16,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from .conversation import TextConversation
-from .models import AgentCard
+from ...a2a.models import AgentCard
+from ...session.text_conversation import TextConversation
 
 logger = logging.getLogger("vocalis.a2a")
 

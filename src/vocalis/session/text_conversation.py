@@ -1,4 +1,5 @@
-"""A text-only conversation with an agent: how a specialist answers delegated questions.
+"""A text-only conversation with an agent: how a specialist answers delegated questions, and
+how an agent served over the A2A protocol answers each conversation.
 
 The agent runs in its own ``AgentSession`` on an LLM-only pipeline; each question is one
 text-mode turn (``session.run``), so its instructions, tools, knowledge base and history all
@@ -10,14 +11,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from ..pipeline.pipeline import Pipeline
+from .session import AgentSession
+
 
 class TextConversation:
     """Asks ``agent`` questions in text, over ``llm``, keeping the conversation's history."""
 
     def __init__(self, agent: Any, llm: Any) -> None:
-        from ..pipeline.pipeline import Pipeline
-        from ..session.session import AgentSession
-
         self.agent = agent
         self.session = AgentSession(agent, Pipeline(llm=llm))
         self._lock = asyncio.Lock()
