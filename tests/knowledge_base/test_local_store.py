@@ -109,3 +109,30 @@ def test_the_kb_commands(docs: Path, tmp_path: Path, encoder):
     assert main(["kb", "search", str(tmp_path / "kb"), "refund", "--top-k", "1"], out=out) == 0
     assert "returns.html - Returns > Refunds" in out.getvalue()
     assert main(["kb", "ingest", str(tmp_path / "missing"), "--into", "x"], out=out) == 2
+
+
+def test_full_text_queries_are_safe_and_fusion_favours_agreement():
+    from vocalis.knowledge_base.store import full_text_query, fuse
+
+    # FTS5 syntax in a question is only words; common words are dropped.
+    assert full_text_query('What does "E1" mean? AND OR NEAR(x) *') == '"e1" OR "mean" OR "near" OR "x"'
+    assert full_text_query("the and of") == ""
+    assert fuse([[1, 2, 3], [3, 4]])[:2] == [3, 1]
+
+
+def test_words_find_what_the_encoder_blurs_and_removed_files_leave_no_trace(tmp_path, encoder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    codes = {"E1": "no power on the R wire", "E2": "the backup battery is low",
+             "E3": "heating did not start", "E4": "the sensor is broken"}
+    (docs / "errors.md").write_text("# Errors\n" + "".join(
+        f"## Error {code}\nThe thermostat shows this when {text}.\n" for code, text in codes.items()
+    ))
+    (docs / "other.md").write_text("# Other\n## Refunds\nRefunds take ten days.\n")
+    ingest(docs, tmp_path / "kb", encoder=encoder)
+    backend = KnowledgeBase.local(tmp_path / "kb", encoder=encoder).backend
+    for code in codes:
+        assert backend.search_sync(f"What does {code} mean?", 1)[0].heading == f"Error {code}"
+    (docs / "other.md").unlink()
+    ingest(docs, tmp_path / "kb", encoder=encoder)
+    assert all(h.source == "errors.md" for h in backend.search_sync("refunds ten days", 5))

@@ -47,10 +47,12 @@ def run_kb(args: argparse.Namespace, out: TextIO) -> int:
 
 def _ingest(args: argparse.Namespace, out: TextIO) -> int:
     from ..knowledge_base.chunking import DEFAULT_MAX_WORDS
+    from ..knowledge_base.encoder import SentenceEncoder
     from ..knowledge_base.ingest import ingest
 
     report = ingest(
-        args.docs, args.into, max_words=args.max_words or DEFAULT_MAX_WORDS,
+        args.docs, args.into, encoder=SentenceEncoder(threads=0),
+        max_words=args.max_words or DEFAULT_MAX_WORDS,
         keep_missing=args.keep_missing, progress=lambda line: out.write(f"  {line}\n"),
     )
     for source, reason in report.failed:

@@ -49,7 +49,10 @@ class SentenceEncoder:
     name = MODEL_NAME
 
     def __init__(self, model_dir: Path | None = None, *, max_tokens: int | None = None,
-                 threads: int = 0) -> None:
+                 threads: int = 1) -> None:
+        """``threads``: ONNX Runtime's threads per call. One suits queries (a few dozen word
+        pieces: more threads cost more in handoffs than they save, and they slow down badly
+        on a busy machine); ``0`` (all cores) suits ingestion's large batches."""
         try:
             import onnxruntime as ort
             from safetensors.numpy import load_file

@@ -50,10 +50,14 @@ class LocalSearch:
             raise self._encoder_error or RuntimeError("the sentence encoder did not load")
         return self._encoder
 
+    @property
+    def store(self) -> VectorStore:
+        return self._store
+
     def search_sync(self, query: str, top_k: int) -> list[SearchHit]:
         """Blocking search (benchmarks, CLI)."""
         vector = self.encoder.encode([query])[0]
-        return self._store.search(vector, top_k)
+        return self._store.search(vector, top_k, query)
 
     async def search(self, query: str, top_k: int) -> list[SearchHit]:
         return await asyncio.to_thread(self.search_sync, query, top_k)

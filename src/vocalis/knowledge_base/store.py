@@ -6,10 +6,15 @@ of the same file, so a document is replaced in one transaction. Why this store: 
 embedded (no server), a single file to copy or ship, small (no Arrow stack), and exact.
 SQLite comes from ``apsw``, which bundles a SQLite that can load extensions (many Python
 builds, pyenv's and macOS's among them, cannot).
+
+Search is hybrid: the nearest vectors and the best full-text matches (SQLite FTS5, BM25) are
+merged by reciprocal rank fusion. Words catch what a small encoder blurs (an error code, a
+product name), and it costs about a millisecond (see ``benchmarks/knowledge.py``).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +24,17 @@ import numpy as np
 
 STORE_FILE = "knowledge.sqlite"
 SCHEMA_VERSION = "1"
+
+#: Candidates taken from each of the two searches before fusion, and the fusion constant.
+CANDIDATES = 20
+RRF_K = 60
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_STOP_WORDS = frozenset(_WORD.findall(
+    "a an and are as at be by can could did do does for from had has have how i if in is it "
+    "its me my of on or our should so that the their there this to was we what when where "
+    "which who why will with would you your"
+))
 
 
 class StoreError(RuntimeError):
@@ -70,6 +86,9 @@ def _connect(file: Path) -> Any:
     connection.enable_load_extension(False)
     connection.execute("PRAGMA foreign_keys = ON")
     connection.execute("PRAGMA journal_mode = WAL")
+    # Every search reads all vectors: keep them in memory (10k chunks are about 15 MB).
+    connection.execute("PRAGMA cache_size = -65536")
+    connection.execute("PRAGMA mmap_size = 268435456")
     return connection
 
 
@@ -133,6 +152,16 @@ class VectorStore:
                 "CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vectors USING "
                 f"vec0(embedding float[{self.dimension}] distance_metric=cosine)"
             )
+            db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS chunk_words USING fts5(text, content='', "
+                "contentless_delete=1, tokenize='porter unicode61')"
+            )
+            if (db.execute("SELECT count(*) FROM chunk_words").fetchall()[0][0] == 0):
+                db.execute(
+                    "INSERT INTO chunk_words(rowid, text) SELECT c.id, d.title || ' ' || "
+                    "c.heading || ' ' || c.text FROM chunks c JOIN documents d ON d.id = "
+                    "c.document_id"
+                )
 
     # ---- writing -------------------------------------------------------------------------
 
@@ -166,9 +195,14 @@ class VectorStore:
                     "INSERT INTO chunks(document_id, position, heading, text) VALUES (?, ?, ?, ?)",
                     (document_id, position, heading, text),
                 )
+                chunk_id = self._db.last_insert_rowid()
                 self._db.execute(
                     "INSERT INTO chunk_vectors(rowid, embedding) VALUES (?, ?)",
-                    (self._db.last_insert_rowid(), vector.tobytes()),
+                    (chunk_id, vector.tobytes()),
+                )
+                self._db.execute(
+                    "INSERT INTO chunk_words(rowid, text) VALUES (?, ?)",
+                    (chunk_id, f"{title} {heading} {text}"),
                 )
 
     def delete_document(self, source: str) -> None:
@@ -176,11 +210,12 @@ class VectorStore:
             self._delete(source)
 
     def _delete(self, source: str) -> None:
-        self._db.execute(
-            "DELETE FROM chunk_vectors WHERE rowid IN (SELECT c.id FROM chunks c "
-            "JOIN documents d ON d.id = c.document_id WHERE d.source = ?)",
-            (source,),
-        )
+        for table in ("chunk_vectors", "chunk_words"):
+            self._db.execute(
+                f"DELETE FROM {table} WHERE rowid IN (SELECT c.id FROM chunks c "
+                "JOIN documents d ON d.id = c.document_id WHERE d.source = ?)",
+                (source,),
+            )
         self._db.execute("DELETE FROM documents WHERE source = ?", (source,))
 
     # ---- reading -------------------------------------------------------------------------
@@ -189,23 +224,53 @@ class VectorStore:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM chunks").fetchall()[0][0])
 
-    def search(self, vector: np.ndarray, k: int) -> list[SearchHit]:
-        """The ``k`` chunks nearest to ``vector`` (unit length), best first."""
+    def search(self, vector: np.ndarray, k: int, text: str | None = None) -> list[SearchHit]:
+        """The ``k`` chunks best matching the query, best first: its ``vector`` (unit length)
+        alone, or fused with a full-text search of its ``text``."""
         query = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+        candidates = max(CANDIDATES, 2 * k)
         with self._lock:
+            nearest = [row[0] for row in self._db.execute(
+                "SELECT rowid FROM chunk_vectors WHERE embedding MATCH ? AND k = ?",
+                (query, candidates),
+            ).fetchall()]
+            words = full_text_query(text) if text else ""
+            matching = [row[0] for row in self._db.execute(
+                "SELECT rowid FROM chunk_words WHERE chunk_words MATCH ? ORDER BY rank LIMIT ?",
+                (words, candidates),
+            ).fetchall()] if words else []
+            best = fuse([nearest, matching])[:k]
+            if not best:
+                return []
+            marks = ",".join("?" * len(best))
             rows = self._db.execute(
-                "WITH hits AS (SELECT rowid, distance FROM chunk_vectors "
-                "WHERE embedding MATCH ? AND k = ?) "
-                "SELECT c.id, c.text, c.heading, d.title, d.source, hits.distance FROM hits "
-                "JOIN chunks c ON c.id = hits.rowid JOIN documents d ON d.id = c.document_id "
-                "ORDER BY hits.distance",
-                (query, int(k)),
+                "SELECT c.id, c.text, c.heading, d.title, d.source, "
+                "vec_distance_cosine(v.embedding, ?) FROM chunks c "
+                "JOIN documents d ON d.id = c.document_id JOIN chunk_vectors v ON v.rowid = c.id "
+                f"WHERE c.id IN ({marks})",
+                (query, *best),
             ).fetchall()
+        by_id = {row[0]: row for row in rows}
         return [
-            SearchHit(cid, text, heading, title, source, 1.0 - float(distance))
-            for cid, text, heading, title, source, distance in rows
+            SearchHit(cid, text_, heading, title, source, 1.0 - float(distance))
+            for cid, text_, heading, title, source, distance in (by_id[i] for i in best)
         ]
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def full_text_query(text: str) -> str:
+    """An FTS5 query matching any of the text's words (common words dropped), each quoted."""
+    words = dict.fromkeys(w for w in _WORD.findall(text.lower()) if w not in _STOP_WORDS)
+    return " OR ".join(f'"{w}"' for w in words)
+
+
+def fuse(rankings: list[list[int]]) -> list[int]:
+    """Reciprocal rank fusion: ids ordered by the sum of 1 / (RRF_K + rank) over rankings."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (RRF_K + rank)
+    return sorted(scores, key=lambda item: -scores[item])
