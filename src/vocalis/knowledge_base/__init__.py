@@ -4,7 +4,8 @@
     agent = Agent(instructions="...", knowledge_base=kb)
 
 The local backend reads Markdown, text, HTML and PDF, cuts them into chunks, embeds them
-with all-MiniLM-L6-v2 on ONNX Runtime and stores them in one SQLite file (sqlite-vec).
+with all-MiniLM-L6-v2 on ONNX Runtime and stores them in one SQLite file (sqlite-vec); a
+search fuses the nearest vectors with full-text matches.
 ``KnowledgeBase(KnowledgeBaseConfig(id=...))`` searches a hosted knowledge base instead.
 """
 
