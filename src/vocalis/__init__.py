@@ -4,6 +4,7 @@ The public API follows the VideoSDK AI Agents framework: every name its top-leve
 exports is importable from here, so agents port by changing imports (``docs/porting.md``).
 """
 
+from .a2a import A2AMessage, A2AProtocol, AgentCard
 from .agent import Agent
 from .audio import OutputTrack, load_audio_file
 from .audio.background import BackgroundAudioConfig, BackgroundAudioHandlerConfig
@@ -33,6 +34,7 @@ from .execution import (
 )
 from .job import JobContext, Options, RoomOptions, WebRTCConfig, WebSocketConfig, WorkerJob
 from .job.agent_worker import Worker, WorkerOptions, WorkerType
+from .knowledge_base import KnowledgeBase, KnowledgeBaseConfig
 from .llm import (
     LLM,
     AgentConfigUpdate,
@@ -58,6 +60,7 @@ from .llm import (
 )
 from .llm.graph import ConversationalGraphResponse, GraphPipelineAdapter
 from .llm.images import EncodeOptions, ResizeOptions, encode
+from .mcp import MCPServerHTTP, MCPServerStdio
 from .metrics import SessionMetrics, TurnMetrics
 from .pipeline import (
     AgentState,
@@ -117,7 +120,10 @@ __all__ = [
     "STT",
     "TTS",
     "VAD",
+    "A2AMessage",
+    "A2AProtocol",
     "Agent",
+    "AgentCard",
     "AgentConfigUpdate",
     "AgentHandoff",
     "AgentSession",
@@ -157,8 +163,12 @@ __all__ = [
     "IndicSentenceChunker",
     "InterruptConfig",
     "JobContext",
+    "KnowledgeBase",
+    "KnowledgeBaseConfig",
     "LLMResponse",
     "LoggingOptions",
+    "MCPServerHTTP",
+    "MCPServerStdio",
     "MetricsOptions",
     "ObservabilityOptions",
     "Options",

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from .knowledge import add_kb_parser, run_kb
 from .loader import AgentFileError, load_agent_file
 
 DESCRIPTION = """\
@@ -41,6 +42,8 @@ examples:
                                                play a recording to the agent, keep its answer
   vocalis gateway --llm-url http://localhost:11434/v1
                                                share this machine's models with agent workers
+  vocalis kb ingest docs/ --into kb/           build or update a local knowledge base
+  vocalis kb search kb/ "how do I reset it"    try it from the terminal
 """
 
 
@@ -106,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     gateway.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     gateway.add_argument("--max-stt", type=int, default=8, help="concurrent STT sessions (8)")
     gateway.add_argument("--max-tts", type=int, default=8, help="concurrent TTS sessions (8)")
+    add_kb_parser(sub)
     return parser
 
 
@@ -116,6 +120,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=str(args.log_level).upper())
+    if args.command == "kb":
+        return run_kb(args, out)
     try:
         if args.command == "gateway":
             return commands.run_gateway(args, out)
