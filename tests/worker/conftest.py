@@ -8,9 +8,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from tests.worker.helpers import free_port
-
 import redis
+from tests.worker.helpers import free_port
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ class StartedProcess:
                 break
             self.output.append(line)
             if "drains" in line:
-                asyncio.ensure_future(asyncio.to_thread(self._drain_output))
+                threading.Thread(target=self._drain_output, daemon=True).start()
                 return
         raise RuntimeError("vocalis start did not come up:\n" + "".join(self.output))
 

@@ -99,14 +99,13 @@ async def test_health_stats_and_debug_pages() -> None:
 
 
 async def test_stats_and_debug_need_the_token_when_one_is_set() -> None:
-    async with deployment(access_token="s3cret") as dep:
-        async with aiohttp.ClientSession() as http:
-            async with http.get(dep.health.url("/stats")) as response:
-                assert response.status == 401
-            async with http.get(dep.health.url("/debug?token=s3cret")) as response:
-                assert response.status == 200
-            async with http.get(dep.health.url("/health")) as response:
-                assert response.status == 200
+    async with deployment(access_token="s3cret") as dep, aiohttp.ClientSession() as http:
+        async with http.get(dep.health.url("/stats")) as response:
+            assert response.status == 401
+        async with http.get(dep.health.url("/debug?token=s3cret")) as response:
+            assert response.status == 200
+        async with http.get(dep.health.url("/health")) as response:
+            assert response.status == 200
 
 
 async def test_a_call_the_worker_ends_closes_with_its_reason() -> None:

@@ -38,6 +38,9 @@ WORKER_CLOSE_SECONDS = 3.0
 LINK_END_GRACE = 2.0
 """After the dispatcher reported the job over, how long the link may take to close itself."""
 
+WORKER_LOST_REASON = "worker_lost"
+"""How a pooled process ends its calls when its worker died (``kill -9`` of the worker)."""
+
 AGENT_FAILED = "the agent failed and ended the call"
 WORKER_LOST = "the agent's worker stopped unexpectedly; the call has ended"
 
@@ -143,8 +146,8 @@ async def relay_call(room: RoomConnection, link: LinkStream,
 
 
 async def _worker_ended(call: LinkedCall, reason: str, clean: bool) -> str:
-    if not clean:
-        logger.warning("call %s: link to the worker lost (%s)", call.room.room_id, reason)
+    if not clean or reason == WORKER_LOST_REASON:
+        logger.warning("call %s: the worker is gone (%s)", call.room.room_id, reason)
         call.tell_client("worker", WORKER_LOST)
         reason = "error"
     elif reason == "error":
