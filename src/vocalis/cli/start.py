@@ -34,6 +34,8 @@ def add_parser(sub: Any) -> None:
     start.add_argument("--token", default=None,
                        help="access token (required off loopback; 'auto' makes one; "
                             "default: $VOCALIS_ACCESS_TOKEN)")
+    start.add_argument("--max-sessions", type=int, default=None,
+                       help="concurrent calls this front accepts (100)")
     start.add_argument("--redis", default=None,
                        help=f"Redis URL of the registry (default: ${REDIS_URL_ENV}; "
                             "none: this machine only)")
@@ -90,6 +92,8 @@ def worker_options(agent: AgentFile, args: argparse.Namespace) -> WorkerOptions:
 def run_start(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> int:
     options = worker_options(agent, args)
     room_options = serve_options(agent, args, out)
+    if args.max_sessions is not None:
+        room_options = dataclasses.replace(room_options, max_sessions=args.max_sessions)
     if not options.access_token and room_options.access_token:
         options.access_token = room_options.access_token
     routes = [notices_route(agent)]
@@ -117,9 +121,9 @@ def run_start(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> int:
     deployment = Deployment(options, room_options, role=args.role, link_host=args.link_host,
                             link_port=args.link_port, link_advertise=args.link_advertise,
                             routes=routes, ready=ready)
-    deployment.run()
-    out.write("stopped\n")
-    return 0
+    code = deployment.run()
+    out.write(f"stopped: {deployment.failure}\n" if deployment.failure else "stopped\n")
+    return code
 
 
 def _redacted(url: str | None) -> str:

@@ -69,16 +69,19 @@ class Deployment:
         self.front: Any = None
         self.dispatcher: Any = None
         self.health: HealthServer | None = None
+        self.failure = ""
         self._stop = asyncio.Event()
         self._now = asyncio.Event()
         self._signals = 0
 
     # ---- running -----------------------------------------------------------------------------
 
-    def run(self) -> None:
-        """Run until stopped by signals (the process entry point)."""
+    def run(self) -> int:
+        """Run until stopped by signals (the process entry point); returns the exit code (1
+        when the process stopped because it lost its registry)."""
         logging.basicConfig(level=self.options.log_level.upper())
         asyncio.run(self.arun())
+        return 1 if self.failure else 0
 
     async def arun(self) -> None:
         loop = asyncio.get_running_loop()
@@ -94,6 +97,13 @@ class Deployment:
         finally:
             await self.aclose()
 
+    def fail(self, reason: str) -> None:
+        """Something this process cannot do without (Redis, after ``max_retry``) is gone: drain
+        and stop, so that a supervisor restarts it."""
+        logger.error("stopping: %s", reason)
+        self.failure = reason
+        self._stop.set()
+
     def request_stop(self) -> None:
         """The first call drains, the second stops now."""
         self._signals += 1
@@ -108,7 +118,7 @@ class Deployment:
     async def start(self) -> None:
         o = self.options
         if self.role is not Role.FRONT:
-            self.worker = Worker(o, self.room_options)
+            self.worker = Worker(o, self.room_options, on_fatal=self.fail)
             await self.worker.initialize()
         if self.role is not Role.WORKER:
             from .front.server import FrontServer
@@ -117,7 +127,7 @@ class Deployment:
                 from .dispatch.redis_front import RedisDispatcher
 
                 self.dispatcher = RedisDispatcher(o.redis_url, agent_id=o.agent_id,
-                                                  max_retry=o.max_retry)
+                                                  max_retry=o.max_retry, on_fatal=self.fail)
                 await self.dispatcher.start()
             else:
                 from .dispatch.local import LocalDispatcher

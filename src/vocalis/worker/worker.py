@@ -79,8 +79,10 @@ class Worker:
     ``RoomOptions`` (lifetime rules); an agent file's own ``room_options`` otherwise."""
 
     def __init__(self, options: WorkerOptions,
-                 default_room_options: RoomOptions | None = None) -> None:
+                 default_room_options: RoomOptions | None = None, *,
+                 on_fatal: Callable[[str], None] | None = None) -> None:
         self.options = options
+        self.on_fatal = on_fatal
         self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.target = AgentTarget(
             agent_file=options.agent_file, entrypoint=options.entrypoint_fnc,
@@ -119,7 +121,7 @@ class Worker:
         if o.register:
             from .dispatch.redis_worker import RedisRegistration
 
-            self.registration = RedisRegistration(self)
+            self.registration = RedisRegistration(self, self.on_fatal)
             await self.registration.start()
         logger.info("worker %s ready: %d process(es), capacity %d call(s)", self.worker_id,
                     len(self.process_manager.resource_manager.resources), self.capacity)

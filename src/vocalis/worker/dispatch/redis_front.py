@@ -28,6 +28,7 @@ from .redis_keys import (
     RedisUnavailable,
     backoff,
     connect,
+    fatal_reporter,
     jobs_key,
     updates_key,
     worker_key,
@@ -51,7 +52,7 @@ class RedisDispatcher:
     """See the module docstring."""
 
     def __init__(self, url: str, *, agent_id: str, front_id: str | None = None,
-                 max_retry: int = 16) -> None:
+                 max_retry: int = 16, on_fatal: Callable[[str], None] | None = None) -> None:
         self.agent_id = agent_id
         self.front_id = front_id or uuid.uuid4().hex[:12]
         self.max_retry = max_retry
@@ -61,7 +62,7 @@ class RedisDispatcher:
         self.lost_workers = 0
         self.dispatched = 0
         self._routes: dict[str, _Route] = {}
-        self._tasks = TaskGroup("vocalis.front.dispatch")
+        self._tasks = TaskGroup("vocalis.front.dispatch", on_error=fatal_reporter(on_fatal))
 
     async def start(self) -> None:
         await self.redis.ping()

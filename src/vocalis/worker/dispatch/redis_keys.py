@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import redis.asyncio as redis
@@ -63,3 +64,15 @@ async def backoff(failures: int, max_retry: int, what: str, error: Any) -> None:
         raise ConnectionError(f"Redis unreachable after {max_retry} retries ({what}): {error}")
     logger.warning("Redis %s failed (%s); retry %d/%d", what, error, failures, max_retry)
     await asyncio.sleep(min(RETRY_SECONDS * 2 ** (failures - 1), MAX_RETRY_SECONDS))
+
+
+def fatal_reporter(on_fatal: Callable[[str], None] | None) -> Callable[[str, BaseException], None]:
+    """A ``TaskGroup`` error handler: a failed registry task (Redis gone past ``max_retry``)
+    is fatal for the process, which can no longer take or place calls: ``on_fatal`` stops it so
+    that its supervisor restarts it."""
+
+    def report(name: str, error: BaseException) -> None:
+        if on_fatal is not None:
+            on_fatal(f"{name}: {error}")
+
+    return report

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import ResponseError
@@ -26,6 +27,7 @@ from .redis_keys import (
     RedisUnavailable,
     backoff,
     connect,
+    fatal_reporter,
     jobs_key,
     updates_key,
     worker_key,
@@ -45,7 +47,7 @@ UPDATE_QUEUE_LIMIT = 10_000
 class RedisRegistration:
     """See the module docstring."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: Worker, on_fatal: Callable[[str], None] | None = None) -> None:
         self.worker = worker
         options = worker.options
         assert options.redis_url
@@ -59,7 +61,7 @@ class RedisRegistration:
         self.rejected = 0
         self._dirty = asyncio.Event()
         self._updates: asyncio.Queue[tuple[str, JobUpdate]] = asyncio.Queue(UPDATE_QUEUE_LIMIT)
-        self._tasks = TaskGroup("vocalis.worker.registration")
+        self._tasks = TaskGroup("vocalis.worker.registration", on_error=fatal_reporter(on_fatal))
         self._closing = False
 
     @property
@@ -206,4 +208,5 @@ class RedisRegistration:
         return {"kind": "redis", "key": self.key, "heartbeats": self.heartbeats,
                 "calls_taken": self.taken, "calls_rejected": self.rejected,
                 "ping_interval": self.ping_interval}
+
 
