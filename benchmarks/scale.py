@@ -306,12 +306,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         lost_outside = [c for c in others if c.closed_at is not None
                         and c.closed_at < c.started + call_seconds - 1.0]
         ended = [c.closed_at - killed_at for c in victims if c.closed_at is not None]
+        cleanly = sum(1 for c in victims if c.close_code == 1011)
         told = sum(1 for c in victims if c.close_code == 1011 and c.errors)
+        refused: dict[str, int] = {}
+        for caller in callers:
+            if not caller.room_id:
+                why = str(caller.close_code or (caller.errors[-1] if caller.errors else "?"))
+                refused[why] = refused.get(why, 0) + 1
         sessions = connected
         total_rss = sum(rss.values()) - sum(base_rss.values())
         return {
             "sessions": args.sessions,
             "connected": connected,
+            "not_connected_by_reason": refused,
             "held_in_real_time": held,
             "held_rule": f"connected through the {args.steady:.0f} s window, every turn "
                          f"answered within {args.held_ms} ms of the end of speech",
@@ -327,7 +334,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                    round(v, 1) for pid, v in rss.items()},
             "kill": {
                 "calls_on_killed_process": len(victims),
-                "ended_with_error_and_told": told,
+                "ended_with_code_1011": cleanly,
+                "of_which_got_the_error_message": told,
                 "seconds_until_they_ended": {"max": round(max(ended), 3) if ended else None},
                 "calls_lost_outside_it": len(lost_outside),
                 "seconds_until_new_call_landed": round(landed[0], 3) if landed else None,

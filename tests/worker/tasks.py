@@ -55,5 +55,13 @@ async def aborts() -> None:
     os.abort()
 
 
+async def count_loads() -> tuple[int, int]:
+    """A "model" kept in the process between tasks: how many tasks used it here."""
+    proc = current_process()
+    assert proc is not None
+    proc.userdata["uses"] = proc.userdata.get("uses", 0) + 1
+    return os.getpid(), proc.userdata["uses"]
+
+
 def sync_square(x: int) -> int:
     return x * x

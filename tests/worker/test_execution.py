@@ -100,3 +100,19 @@ async def test_threads_run_tasks_and_abandon_a_hung_one() -> None:
         assert raised.error == "ValueError: the task broke"
     finally:
         await executor.stop(0)
+
+
+async def test_inference_tasks_share_one_dedicated_process_that_keeps_its_models() -> None:
+    executor = pool(num_idle_resources=1, max_resources=1, memory_limit_mb=0,
+                    use_dedicated_inference_process=True)
+    await executor.start()
+    try:
+        first = await executor.execute(tasks.count_loads, TaskType.INFERENCE, 10, 0, 0)
+        second = await executor.execute(tasks.count_loads, TaskType.INFERENCE, 10, 0, 0)
+        job = await run(executor, tasks.count_loads)
+        inference = executor.resource_manager.dedicated_inference_resource
+        assert inference is not None and inference.resource_id == "dedicated-inference"
+        assert first.result == (inference.pid, 1) and second.result == (inference.pid, 2)
+        assert job.result[0] != inference.pid
+    finally:
+        await executor.stop(0)

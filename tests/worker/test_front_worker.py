@@ -19,12 +19,12 @@ pytestmark = pytest.mark.slow
 
 
 @contextlib.asynccontextmanager
-async def deployment(**overrides):
+async def deployment(transport: str = "websocket", **overrides):
     options = dict(agent_file=AGENT_FILE, executor_type=ExecutorType.THREAD,
                    num_idle_processes=1, max_processes=2, jobs_per_process=2, host="127.0.0.1",
                    port=0, redis_url=None, log_level="WARNING")
     options.update(overrides)
-    room = RoomOptions(transport_mode="websocket", websocket=WebSocketConfig(port=0))
+    room = RoomOptions(transport_mode=transport, websocket=WebSocketConfig(port=0))
     dep = Deployment(WorkerOptions(**options), room)
     await dep.start()
     try:
@@ -112,3 +112,22 @@ async def test_a_call_the_worker_ends_closes_with_its_reason() -> None:
     async with deployment(job_timeout=1.0) as dep, connect(ws_url(dep, "say=")) as (_, got):
         assert await wait_for(lambda: got.closed.is_set(), 10)
         assert got.close_code == 1000 and got.close_reason == "job timed out"
+
+
+async def test_a_browser_call_over_webrtc_runs_on_a_worker() -> None:
+    from tests.transports.webrtc.peer import BrowserPeer
+
+    async with deployment("webrtc") as dep:
+        peer = BrowserPeer(dep.front.url("").rstrip("/"), tone=False)
+        await peer.connect()
+        try:
+            await peer.wait_for(lambda e: e["type"] == "ready", timeout=10)
+            await peer.channel_open.wait()
+            peer.send_text("good evening")
+            reply = await peer.wait_for(lambda e: e["type"] == "agent_text", timeout=10)
+            assert reply["text"] == "You said: good evening."
+            assert await wait_until(lambda: max(peer.audio_levels, default=0) > 1000, 10)
+            assert dep.worker.jobs and dep.front.bridge.calls
+        finally:
+            await peer.close()
+        assert await wait_until(lambda: not dep.worker.jobs, 15)

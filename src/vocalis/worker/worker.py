@@ -262,6 +262,28 @@ class Worker:
         if self.registration is not None:
             self.registration.status_changed()
 
+    async def execute_job(self, job_data: dict[str, Any]) -> dict[str, Any]:
+        """Run any picklable task on the pool (the reference's helper): ``job_data`` holds
+        ``entrypoint`` (required), ``args``, ``kwargs``, ``timeout`` (300), ``retry_count`` (3)
+        and ``priority`` (0). The reference's version raised ``TypeError`` whenever ``args``
+        was given; this one passes them."""
+        return await self._execute(TaskType.JOB, job_data)
+
+    async def execute_inference(self, inference_data: dict[str, Any]) -> dict[str, Any]:
+        """``execute_job`` for an inference task."""
+        return await self._execute(TaskType.INFERENCE, inference_data)
+
+    async def _execute(self, task_type: TaskType, data: dict[str, Any]) -> dict[str, Any]:
+        if self.process_manager is None:
+            raise RuntimeError("the worker is not initialized")
+        result = await self.process_manager.execute(
+            data["entrypoint"], task_type, float(data.get("timeout", 300.0)),
+            int(data.get("retry_count", 3)), int(data.get("priority", 0)),
+            *data.get("args", ()), **data.get("kwargs", {}),
+        )
+        return {"status": result.status.value, "result": result.result, "error": result.error,
+                "execution_time": result.execution_time, "task_id": result.task_id}
+
     # ---- reporting ---------------------------------------------------------------------------
 
     def status(self) -> WorkerStatus:

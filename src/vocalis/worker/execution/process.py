@@ -200,11 +200,9 @@ class ProcessResource(BaseResource):
                 self.kill(f"unresponsive: no heartbeat for {silent:.1f} s (event loop blocked)")
 
     def _read_memory(self) -> float:
-        try:
-            assert self._psutil is not None
-            self._memory_mb = self._psutil.memory_info().rss / (1024 * 1024)
-        except (psutil.Error, AssertionError):
-            pass
+        if self._psutil is not None:
+            with contextlib.suppress(psutil.Error):
+                self._memory_mb = self._psutil.memory_info().rss / (1024 * 1024)
         return self._memory_mb
 
     def memory_mb(self) -> float:
