@@ -34,8 +34,8 @@ async def run(executor: TaskExecutor, fn, *args, timeout: float = 20.0):
     return await executor.execute(fn, TaskType.JOB, timeout, 0, 0, *args)
 
 
-async def test_each_misbehaving_task_ends_alone_and_its_process_is_replaced() -> None:
-    executor = pool()
+async def test_each_misbehaving_task_ends_alone_and_its_process_is_replaced(caplog) -> None:
+    executor = pool(memory_warn_mb=200)
     await executor.start()
     try:
         manager = executor.resource_manager
@@ -61,6 +61,7 @@ async def test_each_misbehaving_task_ends_alone_and_its_process_is_replaced() ->
         assert "unresponsive" in blocked and "event loop blocked" in blocked
         assert "memory limit exceeded" in bombed
         assert aborted == "worker process crashed (SIGABRT)"
+        assert "(memory_warn_mb=200)" in caplog.text
 
         healthy = await steady
         assert healthy.status is TaskStatus.COMPLETED and healthy.result == "still here"
@@ -114,5 +115,20 @@ async def test_inference_tasks_share_one_dedicated_process_that_keeps_its_models
         assert inference is not None and inference.resource_id == "dedicated-inference"
         assert first.result == (inference.pid, 1) and second.result == (inference.pid, 2)
         assert job.result[0] != inference.pid
+    finally:
+        await executor.stop(0)
+
+
+async def test_a_burst_starts_resources_up_to_the_maximum_then_refuses() -> None:
+    executor = pool(resource_type=ResourceType.THREAD, num_idle_resources=0, max_resources=3,
+                    memory_limit_mb=0)
+    await executor.start()
+    try:
+        assert executor.resource_manager.resources == []
+        results = await asyncio.gather(*(run(executor, tasks.steady, 0.2) for _ in range(5)))
+        done = [r for r in results if r.status is TaskStatus.COMPLETED]
+        refused = [r for r in results if r.status is TaskStatus.FAILED]
+        assert len(done) == 3 and len(executor.resource_manager.resources) == 3
+        assert [r.error for r in refused] == ["No available resources for task execution"] * 2
     finally:
         await executor.stop(0)

@@ -10,6 +10,7 @@ import os
 from typing import Any, TextIO
 
 from ..job.agent_file import AgentFile
+from ..utils.gc_tuning import tune_gc_for_realtime
 from ..worker import Deployment, ExecutorType, Role, WorkerOptions
 from ..worker.options import REDIS_URL_ENV
 from .commands import notices_route, serve_options
@@ -99,6 +100,7 @@ def run_start(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> int:
     routes = [notices_route(agent)]
 
     def ready(deployment: Deployment) -> None:
+        tune_gc_for_realtime()
         query = "?token=TOKEN" if room_options.access_token else ""
         if deployment.front is not None:
             assert room_options.websocket is not None and room_options.telephony is not None

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..job.agent_file import load_agent_file
 from ..job.options import RoomOptions, TransportMode
+from ..utils.gc_tuning import tune_gc_for_realtime
 from .execution.job_process import JobProcess
 from .link.stats import hop_report
 
@@ -72,11 +73,13 @@ class AgentTarget:
         return loaded
 
     async def initialize(self, proc: JobProcess) -> None:
-        """The pool's ``initialize_process_fnc``: load the agent, run its prewarm, report the
-        media hop's delays in the process's heartbeats."""
+        """The pool's ``initialize_process_fnc``: load the agent, run its prewarm, tune the
+        garbage collector for realtime audio (once the models are loaded), report the media
+        hop's delays in the process's heartbeats."""
         proc.add_reporter("link", hop_report)
         prewarm = self.load().prewarm
         if prewarm is not None:
             result = prewarm(proc)
             if inspect.isawaitable(result):
                 await result
+        tune_gc_for_realtime()

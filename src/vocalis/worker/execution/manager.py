@@ -60,6 +60,7 @@ class ResourceManager:
         self._tasks = TaskGroup("vocalis.worker.pool")
         self._on_replaced: list[Callable[[BaseResource, str], None]] = []
         self._placement: dict[str, str] = {}
+        self._waiters = 0
         self._unlisted: set[BaseResource] = set()
         """Resources alive but not in ``resources`` (starting, retiring): ``stop`` ends them."""
 
@@ -113,8 +114,12 @@ class ResourceManager:
             "log_level": c.log_level,
         }
 
-    async def _create_resource(self, resource_type: ResourceType | None = None) -> BaseResource:
-        kind = resource_type or self.config.resource_type
+    async def _create_resource(self, *, counted: bool = False) -> BaseResource:
+        """Start one resource and add it to the pool (``counted``: ``_starting`` already
+        includes it)."""
+        if not counted:
+            self._starting += 1
+        kind = self.config.resource_type
         resource_id = f"{kind.value}-{uuid.uuid4().hex[:8]}"
         resource: BaseResource
         if kind is ResourceType.PROCESS:
@@ -122,9 +127,9 @@ class ResourceManager:
         elif kind is ResourceType.THREAD:
             resource = ThreadResource(resource_id, self._resource_config())
         else:
+            self._starting -= 1
             raise ValueError(f"unknown resource type {kind!r}")
         resource.on_exit(self._resource_exited)
-        self._starting += 1
         self._unlisted.add(resource)
         try:
             await resource.initialize()
@@ -142,11 +147,12 @@ class ResourceManager:
         return resource
 
     def _spawn_resource(self) -> None:
+        self._starting += 1
         self._tasks.spawn(self._create_quietly(), name="vocalis.worker.pool.create")
 
     async def _create_quietly(self) -> None:
         try:
-            await self._create_resource()
+            await self._create_resource(counted=True)
         except Exception as exc:
             logger.error("could not start a pooled resource: %s", exc)
             await asyncio.sleep(RETRY_SECONDS)
@@ -190,20 +196,25 @@ class ResourceManager:
         """An available resource; waits for one that is starting (``initialize_timeout``)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.initialize_timeout
-        while True:
-            resource = self._get_available_resource()
-            if resource is not None:
-                return resource
-            if len(self.resources) + self._starting < self.config.max_resources:
-                self._spawn_resource()
-            elif self._starting == 0:
-                raise NoResourceAvailable("No available resources for task execution")
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise NoResourceAvailable("No resource became available in time")
-            async with self._changed:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), remaining)
+        self._waiters += 1
+        try:
+            while True:
+                resource = self._get_available_resource()
+                if resource is not None:
+                    return resource
+                room = self.config.max_resources - len(self.resources) - self._starting
+                for _ in range(max(0, min(room, self._waiters - self._starting))):
+                    self._spawn_resource()
+                if self._starting == 0:
+                    raise NoResourceAvailable("No available resources for task execution")
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise NoResourceAvailable("No resource became available in time")
+                async with self._changed:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), remaining)
+        finally:
+            self._waiters -= 1
 
     @property
     def capacity(self) -> int:
