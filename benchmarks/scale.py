@@ -58,27 +58,32 @@ def percentiles(values: list[float]) -> dict[str, float | None]:
 
 
 class Server:
-    """``vocalis start`` (front + a pool of two worker processes) in its own process."""
+    """``vocalis start`` (front + a pool of worker processes) in its own process; with
+    ``baseline``, ``vocalis serve`` (every call in the one process) for comparison."""
 
-    def __init__(self, processes: int, jobs_per_process: int) -> None:
+    def __init__(self, processes: int, jobs_per_process: int, *, baseline: bool = False) -> None:
+        self.baseline = baseline
         self.port, self.health_port = free_port(), free_port()
         src = os.path.join(os.path.dirname(HERE), "src")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
         env.pop("REDIS_URL", None)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "vocalis.cli", "--log-level", "ERROR", "start", AGENT_FILE,
-             "--port", str(self.port), "--health-host", "127.0.0.1",
-             "--health-port", str(self.health_port), "--processes", str(processes),
-             "--idle", str(processes), "--jobs-per-process", str(jobs_per_process),
-             "--load-threshold", "1", "--close-timeout", "5", "--max-sessions", "1000"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        command = [sys.executable, "-m", "vocalis.cli", "--log-level", "ERROR"]
+        if baseline:
+            command += ["serve", AGENT_FILE, "--port", str(self.port)]
+        else:
+            command += ["start", AGENT_FILE, "--port", str(self.port), "--health-host",
+                        "127.0.0.1", "--health-port", str(self.health_port), "--processes",
+                        str(processes), "--idle", str(processes), "--jobs-per-process",
+                        str(jobs_per_process), "--load-threshold", "1", "--close-timeout", "5"]
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True)
 
     def ready(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            if "drains" in line:
+            if "drains" in line or "Ctrl+C" in line:
                 return
-        raise RuntimeError("vocalis start did not come up")
+        raise RuntimeError("the server did not come up")
 
     def url(self, query: str) -> str:
         return f"ws://127.0.0.1:{self.port}/ws?{query}"
@@ -190,15 +195,16 @@ def cycle_audio(offset: float) -> bytes:
 # ---- the run -----------------------------------------------------------------------------------
 
 
-async def cpu_seconds(pids: list[int]) -> float:
-    total = 0.0
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) each process used so far."""
+    used: dict[int, float] = {}
     for pid in pids:
         try:
             times = psutil.Process(pid).cpu_times()
-            total += times.user + times.system
+            used[pid] = times.user + times.system
         except psutil.Error:
-            pass
-    return total
+            used[pid] = 0.0
+    return used
 
 
 def rss_mb(pid: int) -> float:
@@ -209,7 +215,7 @@ def rss_mb(pid: int) -> float:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    server = Server(2, args.jobs_per_process)
+    server = Server(2, args.jobs_per_process, baseline=args.baseline)
     await asyncio.to_thread(server.ready)
     audio = {i: cycle_audio(i * PERIOD / OFFSETS) for i in range(OFFSETS)}
     loop = asyncio.get_running_loop()
@@ -217,8 +223,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     http = aiohttp.ClientSession(connector=connector)
     me = psutil.Process()
     try:
-        stats = await server.stats(http)
-        workers = list(workers_of(stats))
+        workers = [] if args.baseline else list(workers_of(await server.stats(http)))
         pids = [server.process.pid, *workers]
         base_rss = {pid: rss_mb(pid) for pid in pids}
 
@@ -231,13 +236,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(args.ramp / args.sessions)
         await asyncio.sleep(1.0)
         connected = sum(1 for c in callers if c.room_id and c.closed_at is None)
+        refused: dict[str, int] = {}
+        for caller in callers:
+            if not caller.room_id:
+                why = str(caller.close_code or (caller.errors[-1] if caller.errors else "?"))
+                refused[why] = refused.get(why, 0) + 1
 
         window_start = loop.time()
-        cpu0, mine0 = await cpu_seconds(pids), sum(me.cpu_times()[:2])
+        cpu0, mine0 = cpu_seconds(pids), sum(me.cpu_times()[:2])
         hop_in: list[tuple[float, float]] = []
         hop_out: list[tuple[float, float]] = []
         while loop.time() - window_start < args.steady:
             await asyncio.sleep(2.0)
+            if args.baseline:
+                continue
             stats = await server.stats(http)
             for info in stats["worker"]["resource_info"]:
                 link = (info["metadata"].get("report") or {}).get("link", {}).get("hop_in", {})
@@ -248,12 +260,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 hop_out.append((out["p50_ms"], out["p95_ms"]))
         window_end = loop.time()
         window = window_end - window_start
-        cpu1, mine1 = await cpu_seconds(pids), sum(me.cpu_times()[:2])
+        cpu1, mine1 = cpu_seconds(pids), sum(me.cpu_times()[:2])
+        cpu = sum(cpu1.values()) - sum(cpu0.values())
         rss = {pid: rss_mb(pid) for pid in pids}
-        stats = await server.stats(http)
-        placement = {job["room_id"]: job["resource_id"] for job in stats["worker"]["jobs"]}
-        pid_of = {info["resource_id"]: info["metadata"]["pid"]
-                  for info in stats["worker"]["resource_info"]}
         held = 0
         latencies: list[float] = []
         for caller in callers:
@@ -268,54 +277,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             if turns and all(a is not None and a * 1000 <= args.held_ms for a in answers):
                 held += 1
 
-        # ---- kill -9 one worker process mid-call ----
-        victim = max(pid_of.values(), key=lambda pid: sum(
-            1 for r in placement.values() if pid_of.get(r) == pid))
-        on_victim = {room for room, resource in placement.items() if pid_of.get(resource) == victim}
-        killed_at = loop.time()
-        os.kill(victim, signal.SIGKILL)
-        landed: list[float] = []
-
-        async def new_call(i: int) -> None:
-            ready = asyncio.Event()
-            caller = Caller(args.sessions + i, 3.0)
-            task = asyncio.ensure_future(caller.run(http, server.url(""), audio[0], ready))
-            await asyncio.wait({task, asyncio.ensure_future(ready.wait())},
-                               return_when=asyncio.FIRST_COMPLETED, timeout=10)
-            if ready.is_set():
-                landed.append(loop.time() - killed_at)
-            await task
-
-        probes = []
-        replaced_after = None
-        while loop.time() - killed_at < args.after_kill:
-            if not landed and len(probes) < 100:
-                probes.append(asyncio.ensure_future(new_call(len(probes))))
-            if replaced_after is None:
-                stats = await server.stats(http)
-                fresh = [p for p, info in workers_of(stats).items()
-                         if p not in pids and info["status"] in ("idle", "busy")]
-                if fresh:
-                    replaced_after = loop.time() - killed_at
-            await asyncio.sleep(0.05)
-        await asyncio.gather(*probes)
-        await asyncio.gather(*tasks)
-
-        victims = [c for c in callers if c.room_id in on_victim]
-        others = [c for c in callers if c.room_id and c.room_id not in on_victim]
-        lost_outside = [c for c in others if c.closed_at is not None
-                        and c.closed_at < c.started + call_seconds - 1.0]
-        ended = [c.closed_at - killed_at for c in victims if c.closed_at is not None]
-        cleanly = sum(1 for c in victims if c.close_code == 1011)
-        told = sum(1 for c in victims if c.close_code == 1011 and c.errors)
-        refused: dict[str, int] = {}
-        for caller in callers:
-            if not caller.room_id:
-                why = str(caller.close_code or (caller.errors[-1] if caller.errors else "?"))
-                refused[why] = refused.get(why, 0) + 1
-        sessions = connected
-        total_rss = sum(rss.values()) - sum(base_rss.values())
-        return {
+        name = {server.process.pid: "front" if not args.baseline else "server"}
+        name.update({pid: f"worker {pid}" for pid in workers})
+        result: dict[str, Any] = {
+            "mode": "vocalis serve (one process)" if args.baseline else
+                    "vocalis start (front + 2 worker processes)",
             "sessions": args.sessions,
             "connected": connected,
             "not_connected_by_reason": refused,
@@ -323,31 +289,89 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "held_rule": f"connected through the {args.steady:.0f} s window, every turn "
                          f"answered within {args.held_ms} ms of the end of speech",
             "reply_latency_ms": percentiles(latencies),
-            "hop_in_ms": {"p50": _mean(h[0] for h in hop_in), "p95": _mean(h[1] for h in hop_in)},
-            "hop_out_ms": {"p50": _mean(h[0] for h in hop_out),
-                           "p95": _mean(h[1] for h in hop_out)},
-            "cpu_ms_per_session_second": round((cpu1 - cpu0) * 1000 / (sessions * window), 3),
-            "cpu_cores_used": round((cpu1 - cpu0) / window, 3),
+            "cpu_ms_per_session_second": round(cpu * 1000 / (connected * window), 3),
+            "cpu_cores_used": round(cpu / window, 3),
+            "cpu_cores_per_process": {name[p]: round((cpu1[p] - cpu0[p]) / window, 3)
+                                      for p in pids},
             "caller_cpu_cores": round((mine1 - mine0) / window, 3),
-            "rss_mb_per_session": round(total_rss / sessions, 3),
-            "rss_mb_per_process": {("front" if pid == server.process.pid else f"worker {pid}"):
-                                   round(v, 1) for pid, v in rss.items()},
-            "kill": {
-                "calls_on_killed_process": len(victims),
-                "ended_with_code_1011": cleanly,
-                "of_which_got_the_error_message": told,
-                "seconds_until_they_ended": {"max": round(max(ended), 3) if ended else None},
-                "calls_lost_outside_it": len(lost_outside),
-                "seconds_until_new_call_landed": round(landed[0], 3) if landed else None,
-                "seconds_to_replace_process": round(replaced_after, 3)
-                if replaced_after is not None else None,
-            },
-            "load_average": [round(x, 2) for x in os.getloadavg()],
-            "cpu_count": os.cpu_count(),
+            "rss_mb_per_session": round((sum(rss.values()) - sum(base_rss.values()))
+                                        / connected, 3),
+            "rss_mb_per_process": {name[p]: round(v, 1) for p, v in rss.items()},
         }
+        if not args.baseline:
+            result["hop_in_ms"] = {"p50": _mean(h[0] for h in hop_in),
+                                   "p95": _mean(h[1] for h in hop_in)}
+            result["hop_out_ms"] = {"p50": _mean(h[0] for h in hop_out),
+                                    "p95": _mean(h[1] for h in hop_out)}
+            result["kill"] = await kill_one_worker(args, server, http, callers, audio,
+                                                   call_seconds, pids)
+        await asyncio.gather(*tasks)
+        result["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        result["cpu_count"] = os.cpu_count()
+        return result
     finally:
         await http.close()
         server.stop()
+
+
+async def kill_one_worker(args: argparse.Namespace, server: Server,
+                          http: aiohttp.ClientSession, callers: list[Caller],
+                          audio: dict[int, bytes], call_seconds: float,
+                          pids: list[int]) -> dict[str, Any]:
+    """``kill -9`` the busiest worker process mid-call and watch what happens."""
+    loop = asyncio.get_running_loop()
+    stats = await server.stats(http)
+    placement = {job["room_id"]: job["resource_id"] for job in stats["worker"]["jobs"]}
+    pid_of = {info["resource_id"]: info["metadata"]["pid"]
+              for info in stats["worker"]["resource_info"]}
+    victim = max(pid_of.values(), key=lambda pid: sum(
+        1 for r in placement.values() if pid_of.get(r) == pid))
+    on_victim = {room for room, resource in placement.items() if pid_of.get(resource) == victim}
+    killed_at = loop.time()
+    os.kill(victim, signal.SIGKILL)
+    landed: list[float] = []
+
+    async def new_call(i: int) -> None:
+        ready = asyncio.Event()
+        caller = Caller(args.sessions + i, 3.0)
+        task = asyncio.ensure_future(caller.run(http, server.url(""), audio[0], ready))
+        await asyncio.wait({task, asyncio.ensure_future(ready.wait())},
+                           return_when=asyncio.FIRST_COMPLETED, timeout=10)
+        if ready.is_set():
+            landed.append(loop.time() - killed_at)
+        await task
+
+    probes = []
+    replaced_after = None
+    while loop.time() - killed_at < args.after_kill:
+        if not landed and len(probes) < 100:
+            probes.append(asyncio.ensure_future(new_call(len(probes))))
+        if replaced_after is None:
+            stats = await server.stats(http)
+            fresh = [p for p, info in workers_of(stats).items()
+                     if p not in pids and info["status"] in ("idle", "busy")]
+            if fresh:
+                replaced_after = loop.time() - killed_at
+        await asyncio.sleep(0.05)
+    await asyncio.gather(*probes)
+    await asyncio.sleep(max(0.0, call_seconds - args.ramp - args.steady - args.after_kill))
+
+    victims = [c for c in callers if c.room_id in on_victim]
+    others = [c for c in callers if c.room_id and c.room_id not in on_victim]
+    lost_outside = [c for c in others if c.closed_at is not None
+                    and c.closed_at < c.started + call_seconds - 1.0]
+    ended = [c.closed_at - killed_at for c in victims if c.closed_at is not None]
+    return {
+        "calls_on_killed_process": len(victims),
+        "ended_with_code_1011": sum(1 for c in victims if c.close_code == 1011),
+        "of_which_got_the_error_message": sum(
+            1 for c in victims if c.close_code == 1011 and c.errors),
+        "seconds_until_they_ended_max": round(max(ended), 3) if ended else None,
+        "calls_lost_outside_it": len(lost_outside),
+        "seconds_until_new_call_landed": round(landed[0], 3) if landed else None,
+        "seconds_to_replace_process": round(replaced_after, 3)
+        if replaced_after is not None else None,
+    }
 
 
 def _mean(values: Any) -> float | None:
@@ -363,6 +387,8 @@ def main() -> None:
     parser.add_argument("--steady", type=float, default=16.0, help="measured window, seconds")
     parser.add_argument("--after-kill", type=float, default=8.0)
     parser.add_argument("--held-ms", type=int, default=1500)
+    parser.add_argument("--baseline", action="store_true",
+                        help="run the same calls on `vocalis serve` (one process, no hop)")
     args = parser.parse_args()
     print(json.dumps(asyncio.run(run(args))))
 

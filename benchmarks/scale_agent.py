@@ -8,7 +8,7 @@ Each call says "can you help me with my booking" (1.2 s of tone) every ``PERIOD`
 from __future__ import annotations
 
 from vocalis import Agent, AgentSession, EOUConfig, Pipeline
-from vocalis.job import JobContext
+from vocalis.job import JobContext, RoomOptions
 from vocalis.testing import FakeLLM, FakeSTT, FakeTTS, FakeVAD, UserScript
 
 PERIOD = 4.0
@@ -26,6 +26,9 @@ def user_script(offset: float, seconds: float) -> UserScript:
         script.says(WORDS, at=t, duration=SPEECH_SECONDS)
         t += PERIOD
     return script
+
+
+room_options = RoomOptions(transport_mode="websocket", max_sessions=1000)
 
 
 class Caller(Agent):
