@@ -227,19 +227,24 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         pids = [server.process.pid, *workers]
         base_rss = {pid: rss_mb(pid) for pid in pids}
 
-        call_seconds = args.ramp + args.steady + args.after_kill + 2.0
+        call_seconds = 2 * args.ramp + args.steady + args.after_kill + 2.0
         callers = [Caller(i, call_seconds) for i in range(args.sessions)]
         tasks = []
         for caller in callers:
             tasks.append(asyncio.ensure_future(
                 caller.run(http, server.url(""), audio[caller.index % OFFSETS])))
             await asyncio.sleep(args.ramp / args.sessions)
-        await asyncio.sleep(1.0)
+        ramp_end = loop.time()
+        while loop.time() - ramp_end < args.ramp and not all(
+                c.room_id or c.closed_at is not None or c.errors for c in callers):
+            await asyncio.sleep(0.1)
+        settle = loop.time() - ramp_end
         connected = sum(1 for c in callers if c.room_id and c.closed_at is None)
         refused: dict[str, int] = {}
         for caller in callers:
             if not caller.room_id:
-                why = str(caller.close_code or (caller.errors[-1] if caller.errors else "?"))
+                why = str(caller.close_code or (caller.errors[-1] if caller.errors else
+                                                "no answer yet"))
                 refused[why] = refused.get(why, 0) + 1
 
         window_start = loop.time()
@@ -284,6 +289,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "vocalis start (front + 2 worker processes)",
             "sessions": args.sessions,
             "connected": connected,
+            "seconds_to_connect_after_the_ramp": round(settle, 2),
             "not_connected_by_reason": refused,
             "held_in_real_time": held,
             "held_rule": f"connected through the {args.steady:.0f} s window, every turn "
@@ -303,9 +309,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                    "p95": _mean(h[1] for h in hop_in)}
             result["hop_out_ms"] = {"p50": _mean(h[0] for h in hop_out),
                                     "p95": _mean(h[1] for h in hop_out)}
-            result["kill"] = await kill_one_worker(args, server, http, callers, audio,
-                                                   call_seconds, pids)
+            result["kill"], on_victim = await kill_one_worker(args, server, http, callers,
+                                                              audio, pids)
         await asyncio.gather(*tasks)
+        if not args.baseline:
+            others = [c for c in callers if c.room_id and c.room_id not in on_victim]
+            result["kill"]["calls_lost_outside_it"] = sum(
+                1 for c in others if c.closed_at is not None
+                and c.closed_at < c.started + call_seconds - 1.0)
         result["load_average"] = [round(x, 2) for x in os.getloadavg()]
         result["cpu_count"] = os.cpu_count()
         return result
@@ -314,11 +325,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         server.stop()
 
 
-async def kill_one_worker(args: argparse.Namespace, server: Server,
-                          http: aiohttp.ClientSession, callers: list[Caller],
-                          audio: dict[int, bytes], call_seconds: float,
-                          pids: list[int]) -> dict[str, Any]:
-    """``kill -9`` the busiest worker process mid-call and watch what happens."""
+async def kill_one_worker(
+    args: argparse.Namespace, server: Server, http: aiohttp.ClientSession,
+    callers: list[Caller], audio: dict[int, bytes], pids: list[int],
+) -> tuple[dict[str, Any], set[str]]:
+    """``kill -9`` the busiest worker process mid-call and watch what happens; returns the
+    figures and the rooms that were on it."""
     loop = asyncio.get_running_loop()
     stats = await server.stats(http)
     placement = {job["room_id"]: job["resource_id"] for job in stats["worker"]["jobs"]}
@@ -354,12 +366,8 @@ async def kill_one_worker(args: argparse.Namespace, server: Server,
                 replaced_after = loop.time() - killed_at
         await asyncio.sleep(0.05)
     await asyncio.gather(*probes)
-    await asyncio.sleep(max(0.0, call_seconds - args.ramp - args.steady - args.after_kill))
 
     victims = [c for c in callers if c.room_id in on_victim]
-    others = [c for c in callers if c.room_id and c.room_id not in on_victim]
-    lost_outside = [c for c in others if c.closed_at is not None
-                    and c.closed_at < c.started + call_seconds - 1.0]
     ended = [c.closed_at - killed_at for c in victims if c.closed_at is not None]
     return {
         "calls_on_killed_process": len(victims),
@@ -367,11 +375,10 @@ async def kill_one_worker(args: argparse.Namespace, server: Server,
         "of_which_got_the_error_message": sum(
             1 for c in victims if c.close_code == 1011 and c.errors),
         "seconds_until_they_ended_max": round(max(ended), 3) if ended else None,
-        "calls_lost_outside_it": len(lost_outside),
         "seconds_until_new_call_landed": round(landed[0], 3) if landed else None,
         "seconds_to_replace_process": round(replaced_after, 3)
         if replaced_after is not None else None,
-    }
+    }, on_victim
 
 
 def _mean(values: Any) -> float | None:
