@@ -41,23 +41,23 @@ def add_parser(sub: Any) -> None:
                        help=f"Redis URL of the registry (default: ${REDIS_URL_ENV}; "
                             "none: this machine only)")
     start.add_argument("--agent-id", default=None, help="name workers register under")
-    start.add_argument("--processes", type=int, default=None, help="max worker processes")
-    start.add_argument("--idle", type=int, default=None, help="prewarmed idle processes")
+    start.add_argument("--processes", type=int, default=None, help="max worker processes (10)")
+    start.add_argument("--idle", type=int, default=None, help="prewarmed idle processes (2)")
     start.add_argument("--jobs-per-process", type=int, default=None,
-                       help="calls per process (1 isolates every call)")
+                       help="calls per process (1, which isolates every call)")
     start.add_argument("--threads", action="store_true",
                        help="threads instead of processes (no crash or memory isolation)")
     start.add_argument("--memory-limit", type=float, default=None,
                        help="MB per process before it is replaced (0: off)")
-    start.add_argument("--memory-warn", type=float, default=None, help="MB per process to warn")
-    start.add_argument("--job-timeout", type=float, default=None, help="longest call, seconds")
+    start.add_argument("--memory-warn", type=float, default=None, help="MB per process to warn (500)")
+    start.add_argument("--job-timeout", type=float, default=None, help="longest call, seconds (3600)")
     start.add_argument("--close-timeout", type=float, default=None,
-                       help="seconds running calls get to finish when draining")
+                       help="seconds running calls get to finish when draining (60)")
     start.add_argument("--load-threshold", type=float, default=None,
                        help="load (calls / capacity) from which no new calls are taken")
     start.add_argument("--ping-interval", type=float, default=None,
-                       help="seconds between registry heartbeats")
-    start.add_argument("--health-host", default=None, help="/health, /stats, /debug address")
+                       help="seconds between registry heartbeats (30)")
+    start.add_argument("--health-host", default=None, help="/health, /stats, /debug address (0.0.0.0)")
     start.add_argument("--health-port", type=int, default=None, help="their port (8081)")
     start.add_argument("--link-host", default=None,
                        help="address workers dial this front on (with Redis; 127.0.0.1)")
