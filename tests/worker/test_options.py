@@ -69,6 +69,16 @@ def test_start_flags_become_worker_options(monkeypatch) -> None:
         "support", 9100, "redis://db:6379/1")
 
 
+def test_the_health_server_binds_where_the_transports_do_unless_told(monkeypatch) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    agent = load_agent_file(AGENT_FILE)
+    args = build_parser().parse_args(["start", AGENT_FILE])
+    assert worker_options(agent, args).host == "127.0.0.1"
+    assert worker_options(agent, args, "0.0.0.0").host == "0.0.0.0"
+    args = build_parser().parse_args(["start", AGENT_FILE, "--health-host", "10.0.0.2"])
+    assert worker_options(agent, args).host == "10.0.0.2"
+
+
 def test_messages_round_trip_and_validate() -> None:
     request = JobRequest("j1", "echo", "tcp:10.0.0.5:7000", "tok", metadata={"say": "hi"},
                          expires_at=1.0)

@@ -57,7 +57,7 @@ def add_parser(sub: Any) -> None:
                        help="load (calls / capacity) from which no new calls are taken")
     start.add_argument("--ping-interval", type=float, default=None,
                        help="seconds between registry heartbeats (30)")
-    start.add_argument("--health-host", default=None, help="/health, /stats, /debug address (0.0.0.0)")
+    start.add_argument("--health-host", default=None, help="/health, /stats, /debug address (default: --host)")
     start.add_argument("--health-port", type=int, default=None, help="their port (8081)")
     start.add_argument("--link-host", default=None,
                        help="address workers dial this front on (with Redis; 127.0.0.1)")
@@ -66,8 +66,10 @@ def add_parser(sub: Any) -> None:
                        help="the address other machines reach --link-host at")
 
 
-def worker_options(agent: AgentFile, args: argparse.Namespace) -> WorkerOptions:
-    """The agent file's ``worker_options`` (or the defaults) with the flags applied."""
+def worker_options(agent: AgentFile, args: argparse.Namespace,
+                   health_host: str = "127.0.0.1") -> WorkerOptions:
+    """The agent file's ``worker_options`` (or the defaults) with the flags applied; without
+    either, the health server binds ``health_host`` (the transports' address)."""
     base = agent.worker_options if isinstance(agent.worker_options, WorkerOptions) else None
     flags: dict[str, Any] = {
         "agent_id": args.agent_id, "max_processes": args.processes,
@@ -84,6 +86,7 @@ def worker_options(agent: AgentFile, args: argparse.Namespace) -> WorkerOptions:
         changes["executor_type"] = ExecutorType.THREAD
     changes.update(agent_file=agent.path, entrypoint_fnc=None)
     if base is None:
+        changes.setdefault("host", health_host)
         if "max_processes" in changes and "num_idle_processes" not in changes:
             changes["num_idle_processes"] = min(2, changes["max_processes"])
         return WorkerOptions(**changes)
@@ -91,10 +94,10 @@ def worker_options(agent: AgentFile, args: argparse.Namespace) -> WorkerOptions:
 
 
 def run_start(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> int:
-    options = worker_options(agent, args)
     room_options = serve_options(agent, args, out)
     if args.max_sessions is not None:
         room_options = dataclasses.replace(room_options, max_sessions=args.max_sessions)
+    options = worker_options(agent, args, room_options.host)
     if not options.access_token and room_options.access_token:
         options.access_token = room_options.access_token
     routes = [notices_route(agent)]
