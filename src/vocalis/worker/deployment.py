@@ -24,7 +24,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
-from ..job.options import RoomOptions
+from ..job.options import RoomOptions, is_loopback_host
 from ..transports.server import RouteInstaller
 from .http import HealthServer
 from .options import WorkerOptions
@@ -141,6 +141,11 @@ class Deployment:
                 front_id=getattr(self.dispatcher, "front_id", ""),
             )
             await self.front.start()
+            if self.role is Role.FRONT and self.link_host and is_loopback_host(self.link_host):
+                logger.warning(
+                    "workers dial this front at %s, which only this machine can reach: for "
+                    "workers on other machines pass --link-host 0.0.0.0 --link-advertise "
+                    "<this machine's address>", self.front.listener.address)
         self.health = HealthServer(host=o.host, port=o.port, worker=self.worker,
                                    front=self.front,
                                    access_token=o.access_token or self.room_options.access_token)
