@@ -15,25 +15,7 @@ from .audio.tee import (
 )
 from .denoise import Denoise
 from .eou import EOU
-from .execution import (
-    DedicatedInferenceResource,
-    ExecutorType,
-    HealthMetrics,
-    ProcessResource,
-    ResourceConfig,
-    ResourceInfo,
-    ResourceManager,
-    ResourceStatus,
-    ResourceType,
-    TaskConfig,
-    TaskExecutor,
-    TaskResult,
-    TaskStatus,
-    TaskType,
-    ThreadResource,
-)
 from .job import JobContext, Options, RoomOptions, WebRTCConfig, WebSocketConfig, WorkerJob
-from .job.agent_worker import Worker, WorkerOptions, WorkerType
 from .knowledge_base import KnowledgeBase, KnowledgeBaseConfig
 from .llm import (
     LLM,
@@ -111,6 +93,26 @@ from .tts import TTS, FallbackTTS, FlushMarker, TTSAudioCache
 from .utils.events import EventEmitter
 from .utils.log_setup import setup_logging
 from .vad import VAD, VADEventType, VADResponse
+from .worker import (
+    DedicatedInferenceResource,
+    ExecutorType,
+    HealthMetrics,
+    ProcessResource,
+    ResourceConfig,
+    ResourceInfo,
+    ResourceManager,
+    ResourceStatus,
+    ResourceType,
+    TaskConfig,
+    TaskExecutor,
+    TaskResult,
+    TaskStatus,
+    TaskType,
+    ThreadResource,
+    Worker,
+    WorkerOptions,
+    WorkerType,
+)
 
 __version__ = "0.1.0"
 

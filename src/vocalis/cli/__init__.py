@@ -40,6 +40,9 @@ examples:
   vocalis console agent.py --text              type instead (works with no audio device)
   vocalis run agent.py --input call.wav --output reply.wav --transcript call.json
                                                play a recording to the agent, keep its answer
+  vocalis start agent.py                       production: every call in a pool of prewarmed processes
+  REDIS_URL=redis://db:6379 vocalis start agent.py --role worker
+                                               a worker machine of a Redis deployment
   vocalis gateway --llm-url http://localhost:11434/v1
                                                share this machine's models with agent workers
   vocalis kb ingest docs/ --into kb/           build or update a local knowledge base
@@ -88,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--virtual-clock", action="store_true",
         help="run faster than real time (only for agents whose components are local or fakes)",
     )
+    from .start import add_parser as add_start_parser
+
+    add_start_parser(sub)
     gateway = sub.add_parser(
         "gateway", help="serve the local models over the VideoSDK and LiveKit gateway protocols",
         description="One process serving STT (Whisper), TTS (Piper), denoise (DeepFilterNet) "
@@ -128,6 +134,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         agent = load_agent_file(args.agent_file)
         if args.command == "serve":
             return commands.run_serve(agent, args, out)
+        if args.command == "start":
+            from .start import run_start
+
+            return run_start(agent, args, out)
         if args.command == "console":
             return commands.run_console(agent, args, out)
         return commands.run_file(agent, args, out)
