@@ -1,5 +1,6 @@
-"""Local turn detector: predicts end of turn from the transcript, no download, no PyTorch."""
+"""Local turn detector: end of turn from the transcript, MiniLM on ONNX Runtime, no PyTorch."""
 
-from .detector import TurnDetector, TurnModel
+from .detector import TurnDetector, TurnModel, pre_download_model
+from .encoder import EncoderWeightsMissing
 
-__all__ = ["TurnDetector", "TurnModel"]
+__all__ = ["EncoderWeightsMissing", "TurnDetector", "TurnModel", "pre_download_model"]
