@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from lexical_turn_features import extract
+from .lexical_turn_features import extract
 
 MODEL = Path(__file__).with_name("lexical_turn_model.json")
 
