@@ -11,7 +11,8 @@ after a word that cannot end a turn, inside a multi-word name, or by a trailing 
   after the other person's last message.
 Each example is rendered as written and as a lower-case unpunctuated STT transcript. eval.jsonl
 holds what is never trained on: whole template domains (travel, insurance), a tenth of the corpus
-conversations and of the values, and handwritten_eval.txt. independent_eval.txt is not read here.
+conversations and of the values, and handwritten_eval.txt. The independent sets
+(independent_eval_v1.txt, independent_eval_v2.txt) are not read here.
 """
 
 from __future__ import annotations
@@ -87,6 +88,30 @@ AMBIGUOUS_ENDS = {"like", "that", "it", "this", "these", "those", "one", "so", "
 MODIFIER = re.compile(r"^(?:\w+(?:al|ic|ive|ous|ful|less|able|ible|arian|ian|ary|ese|ish)|new|old|"
                       r"big|small|large|extra|whole|last|first|second|wrong|different|little|"
                       r"free|cheap|early|late|quick|short|long|main|local|online|monthly|annual)$")
+#: Nominative pronouns: a verb must follow. "it"/"you" only after a word that opens a clause.
+SUBJECTS = {"he", "she", "they"}
+CLAUSE_OPENERS = {"that", "when", "if", "because", "and", "but", "so", "then", "where", "since",
+                  "until", "before", "after", "while", "although", "though", "which", "once"}
+#: Adverbs that sit before a verb ("I don't really | know"): a cut after one is unfinished.
+VERB_ADVERBS = {"really", "just", "actually", "even", "still", "never", "always", "usually",
+                "normally", "probably", "definitely", "already", "only", "basically"}
+#: Verbs that need their object: a cut between one and its determiner is unfinished.
+TRANSITIVE = {
+    "accept", "take", "bring", "send", "give", "tell", "show", "put", "buy", "charge", "fix",
+    "find", "use", "book", "reserve", "reset", "add", "remove", "transfer", "contact", "email",
+    "remind", "recommend", "explain", "include", "cover", "offer", "provide", "replace",
+    "return", "refund", "waive", "upgrade", "extend", "confirm", "verify", "renew", "activate",
+    "unlock", "block", "freeze", "dispute", "report", "file", "submit", "schedule",
+    "reschedule", "move", "split", "make"
+}
+DETERMINERS = {"a", "an", "the", "my", "your", "his", "her", "our", "their", "this", "these",
+               "those", "some", "any"}
+NUMBER_WORDS = {
+    "zero", "oh", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    "hundred", "thousand"
+}
 #: Words that make a cut after the next subject pronoun or "that" unfinished ("do you").
 OPENS_CLAUSE = {"do", "does", "did", "can", "could", "would", "will", "should", "are", "is", "was",
                 "were", "have", "has", "what", "where", "when", "why", "how", "which", "if",
@@ -94,13 +119,15 @@ OPENS_CLAUSE = {"do", "does", "did", "can", "could", "would", "will", "should", 
 TRAILERS = ["and", "and um", "but", "so", "because", "um", "uh", "and also", "or", "and then",
             "but I", "and I", "and my", "so I", "which", "and the", "so basically", "and the thing is",
             "but the problem is that", "and I was wondering if", "and could you", "plus",
-            "and what about", "oh and", "and do you", "wait", "so like"]
+            "and what about", "oh and", "and do you", "wait", "so like", "but if not then",
+            "or maybe", "and if that doesn't work then", "and I don't really"]
 #: The caller holds the floor: the turn goes on after these.
 THINKING = ["let me think", "hmm let me think", "wait let me see", "one second", "hmm",
             "hang on a moment", "hold on let me", "let me just", "um give me a moment", "hold on",
             "let me check", "wait a moment", "um let me find it", "give me a second",
             "just a sec", "hang on", "let me look", "um", "uh", "hmm", "so um", "well um",
-            "I mean", "you know what"]
+            "I mean", "you know what", "give me one", "just give me a", "hold on one",
+            "wait a", "let me grab my", "one moment, I'm looking for the"]
 OPENERS = [None, None, "How can I help you?", "Hello, how can I help you today?", "Sure."]
 #: Marks a cut whose only sign of being unfinished is its trailing comma: no plain rendering.
 WRITTEN_ONLY = "\x00"
@@ -132,18 +159,32 @@ def parse_sources(path: Path) -> list[tuple[str, str | None, str]]:
     return rows
 
 
+def _is_number(word: str) -> bool:
+    return word.isdigit() or word in NUMBER_WORDS
+
+
+def _unfinished_after(w: str, before: str, after: str) -> bool:
+    """Whether a finished sentence cut after ``w`` (between ``before`` and ``after``) is left
+    unfinished."""
+    if (w in ("you", "i", "we", "they", "that", "it", "he", "she") and before in OPENS_CLAUSE) or (
+        w == "please" and before in ("you", "i")
+    ):
+        return True
+    if w in SUBJECTS or (w in ("it", "you") and before in CLAUSE_OPENERS):
+        return True
+    if (w in VERB_ADVERBS and before != "not") or (w in TRANSITIVE and after in DETERMINERS):
+        return True
+    if _is_number(after) and not _is_number(w) and w not in ("no", "yes", "yeah", "the"):
+        return True  # before a number: "it says error code | five oh two"
+    if w in AMBIGUOUS_ENDS and w not in CUT_WORDS:
+        return False
+    return w in CUT_WORDS or bool(MODIFIER.match(w) and after not in CUT_WORDS)
+
+
 def cut_points(ws: list[str]) -> list[int]:
     """Word counts at which a finished sentence may be cut to give an unfinished prefix."""
-    points = []
-    for i in range(1, len(ws)):
-        w, before = ws[i - 1], ws[i - 2] if i > 1 else ""
-        if (w in ("you", "i", "we", "they", "that", "it", "he", "she") and before in OPENS_CLAUSE) or (w == "please" and before in ("you", "i")):
-            points.append(i)
-        elif w in AMBIGUOUS_ENDS and w not in CUT_WORDS:
-            continue
-        elif w in CUT_WORDS or (MODIFIER.match(w) and ws[i] not in CUT_WORDS):
-            points.append(i)
-    return points
+    return [i for i in range(1, len(ws))
+            if _unfinished_after(ws[i - 1], ws[i - 2] if i > 1 else "", ws[i])]
 
 
 def prefix(text: str, n_words: int) -> str:

@@ -150,9 +150,10 @@ def _number_answers(rng: random.Random) -> list[tuple[str, str | None, int]]:
             spoken = [_say_digits(g, rng) for g in value]
             out.append((lead + sep.join(spoken), q, 1))
             flat = "".join(value)
-            cut = rng.randint(1, max(1, len(flat) - 2))
+            cut = rng.randint(1, len(flat) - 1)
             if len(groups) > 1 and rng.random() < 0.5:
-                shown = sep.join(spoken[: rng.randint(1, len(groups) - 1)]) + rng.choice(["", ","])
+                shown = sep.join(spoken[: rng.randint(1, len(groups) - 1)])
+                shown += rng.choice(["", ",", " dash"]) if sep != " dash " else " dash"
             else:
                 shown = _say_digits(flat[:cut], rng)
             out.append((lead + shown, q, 0))
@@ -241,6 +242,29 @@ def _correction_answers(rng: random.Random) -> list[tuple[str, str | None, int]]
     return out
 
 
+#: Questions whose answer is one small number, and ways to give it.
+COUNT_QUESTIONS = ["How many people will be coming?", "How many bags are you checking?",
+                   "What's nine times seven?", "What does x equal?", "How old is the patient?",
+                   "Which floor are you on?", "How many nights?", "On a scale of one to ten?",
+                   "What's twelve divided by four?", "How many tickets?"]
+COUNTS = ["two", "three", "four", "six", "seven", "nine", "twelve", "fifteen", "twenty one",
+          "sixty three", "3", "4", "8", "42", "63", "negative two", "five over two", "one half"]
+
+
+def _count_answers(rng: random.Random) -> list[tuple[str, str | None, int]]:
+    out = []
+    for _ in range(120):
+        q, n, m = rng.choice(COUNT_QUESTIONS), rng.choice(COUNTS), rng.choice(COUNTS)
+        done = rng.choice([n, n.capitalize() + ".", f"about {n}", f"probably {n}, maybe {m}",
+                           f"{n} or {m}", f"it's {n}", f"I think {n}", f"x equals {n}",
+                           f"just {n}", f"{n}, I think", f"is it {n}?"])
+        out.append((done, q, 1))
+        open_ = rng.choice([f"{n} and", "about", f"maybe {n} or", f"{n} plus", "x equals",
+                            "x equals five over", f"{n}, no,", "it's um", f"I think it's {n} or"])
+        out.append((open_, q, 0))
+    return out
+
+
 def _short_answers(rng: random.Random) -> list[tuple[str, str | None, int]]:
     """Bare values, names and elided answers that finish a turn after the right question."""
     out = []
@@ -272,5 +296,5 @@ def value_answers(rng: random.Random) -> list[tuple[str, str | None, int]]:
     return [
         *_number_answers(rng), *_code_answers(rng), *_email_answers(rng),
         *_address_and_date_answers(rng), *_list_answers(rng), *_correction_answers(rng),
-        *_short_answers(rng),
+        *_short_answers(rng), *_count_answers(rng),
     ]
