@@ -1,8 +1,7 @@
-"""Turn the last user transcript (and the assistant message before it) into sparse features.
+"""The previous turn detector's sparse text features (the benchmark's "before" baseline).
 
-Shared by the offline training script and by inference, so both see exactly the same
-features. Features are short strings ("lw=for", "term=period", ...); the model maps each
-to a weight. Pure Python: a transcript gives a few dozen features in microseconds.
+Features are short strings ("lw=for", "term=period", ...); the model maps each to a weight.
+Pure Python: a transcript gives a few dozen features in microseconds.
 """
 
 from __future__ import annotations
