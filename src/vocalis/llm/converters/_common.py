@@ -2,7 +2,8 @@
 
 Every provider rejects a tool result that does not directly answer a tool call, so the
 conversion first drops structural items and orphaned tool halves, then moves each result
-up to follow its run of calls.
+up to follow its run of calls. Every text is sanitized on the way (``sanitize_text``): an
+item carrying a lone surrogate, whatever put it in the history, cannot fail a request.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import mimetypes
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ...text import sanitize_text
 from ..context_budget import drop_orphan_tool_items
 from ..items import (
     AgentConfigUpdate,
@@ -58,7 +60,21 @@ def conversation_items(items: Iterable[ChatItem]) -> list[ConversationItem]:
         if isinstance(item, ChatMessage):
             ordered.append(item)
         index += 1
-    return ordered
+    return [clean_item(item) for item in ordered]
+
+
+def clean_item(item: ConversationItem) -> ConversationItem:
+    """``item``, or a copy with its texts sanitized when any needed it."""
+    if isinstance(item, ChatMessage):
+        content = [sanitize_text(p) if isinstance(p, str) else p for p in item.content]
+        changed = any(a is not b for a, b in zip(content, item.content, strict=True))
+        return item.model_copy(update={"content": content}) if changed else item
+    fields = ("name", "call_id", "arguments") if isinstance(item, FunctionCall) else (
+        "name", "call_id", "output"
+    )
+    update = {f: sanitize_text(getattr(item, f)) for f in fields}
+    update = {f: v for f, v in update.items() if v is not getattr(item, f)}
+    return item.model_copy(update=update) if update else item
 
 
 def parse_arguments(arguments: str) -> dict[str, Any]:
