@@ -1,10 +1,14 @@
-"""Peak memory of Piper speaking long unpunctuated text; prints one JSON object.
+"""Memory of Piper in a long-running server; prints one JSON object.
 
-Each case runs in a fresh process: load the voice, note RSS, speak ``chars`` characters of
+``cases``: each in a fresh process, load the voice, note RSS, speak ``chars`` characters of
 words without any punctuation (the shape of a typed message or an LLM reply that never ends a
 sentence) through ``PiperTTS.synthesize`` as a session would, and report the peak RSS above
-the loaded voice. Bounded synthesis keeps the peak flat whatever the length. Run:
-``python benchmarks/tts_memory.py [--chars 1000 4000 ...]``.
+the loaded voice. Bounded synthesis keeps the peak flat whatever the length.
+
+``lengths``: in a fresh process, speak ``--sentences`` sentences of distinct lengths, then the
+same ones again, twice: RSS after each round. It must level off after the first round (a
+server meets every sentence length sooner or later); ONNX Runtime's per-shape memory patterns
+made it creep up on every round. Run: ``python benchmarks/tts_memory.py [--chars 1000 4000]``.
 """
 
 from __future__ import annotations
@@ -77,22 +81,48 @@ async def _measure(chars: int) -> dict[str, float]:
     }
 
 
+async def _measure_lengths(sentences: int) -> dict[str, object]:
+    from vocalis.plugins.piper import PiperTTS
+
+    tts = PiperTTS(noise_scale=0.0, noise_w_scale=0.0)
+    tts.audio_track = _CountingTrack()
+    texts = [unpunctuated(20 + 2 * i).strip() + "." for i in range(sentences)]
+    await tts.synthesize(texts[0])
+    rounds = [round(rss_mb(), 1)]
+    for _ in range(3):
+        for text in texts:
+            await tts.synthesize(text)
+        rounds.append(round(rss_mb(), 1))
+    return {"sentences": sentences, "rss_after_each_round_mb": rounds,
+            "growth_in_rounds_2_3_mb": round(rounds[-1] - rounds[1], 1)}
+
+
+def _child(*args: str) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, env=os.environ,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chars", type=int, nargs="+", default=[200, 1000, 4000])
+    parser.add_argument("--sentences", type=int, default=80, help="distinct lengths (0: skip)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child-lengths", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
         print(json.dumps(asyncio.run(_measure(args.child))))
         return
-    cases = []
-    for chars in args.chars:
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", str(chars)],
-            capture_output=True, text=True, env=os.environ, check=True,
-        )
-        cases.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print(json.dumps({"benchmark": "tts_memory", "load": os.getloadavg()[0], "cases": cases}))
+    if args.child_lengths is not None:
+        print(json.dumps(asyncio.run(_measure_lengths(args.child_lengths))))
+        return
+    report: dict[str, object] = {"benchmark": "tts_memory", "load": os.getloadavg()[0]}
+    report["cases"] = [_child("--child", str(chars)) for chars in args.chars]
+    if args.sentences:
+        report["lengths"] = _child("--child-lengths", str(args.sentences))
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":

@@ -192,3 +192,13 @@ def test_long_input_reaches_the_model_in_bounded_runs():
     list(synthesize_pieces(Probe(), "a" * 3000, SynthesisOptions()))
     assert max(seen) <= MAX_PIECE_PHONEMES
 
+
+
+def test_the_voice_plans_no_memory_per_sentence_length():
+    """With ONNX Runtime's memory patterns, each new phoneme count kept a plan of its own and a
+    server's memory crept up sentence after sentence (``benchmarks/tts_memory.py`` measures
+    it: +170 MB on the second round of 80 sentence lengths, 0.5 MB without)."""
+    from vocalis.plugins.piper.voice import DEFAULT_VOICE, load_voice, resolve_voice
+
+    voice = load_voice(resolve_voice(DEFAULT_VOICE))
+    assert voice.session.get_session_options().enable_mem_pattern is False

@@ -8,9 +8,9 @@ import asyncio
 import aiohttp
 import pytest
 from tests.transports.fake_agent import entrypoint
-from tests.transports.raw_socket import closed_by_server
 
 from vocalis.job import RoomOptions, WebSocketConfig
+from vocalis.testing.raw_websocket import closed_by_server
 from vocalis.transports.server import build_server
 
 

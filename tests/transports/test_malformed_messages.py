@@ -8,11 +8,11 @@ import json
 
 import pytest
 from tests.transports.fake_agent import SESSIONS, entrypoint
-from tests.transports.raw_socket import TEXT, open_websocket, read_close, send_frame
 from tests.transports.twilio_client import CALL_SID, STREAM_SID, call
 from tests.transports.ws_client import connect, wait_for
 
 from vocalis.job import RoomOptions, WebSocketConfig
+from vocalis.testing.raw_websocket import TEXT, open_websocket, read_close, send_frame
 from vocalis.transports.server import build_server
 
 DEEP_JSON = "[" * 100_000 + "]" * 100_000

@@ -75,12 +75,23 @@ def resolve_voice(voice: str | Path) -> VoiceFiles:
 
 
 def load_voice(files: VoiceFiles) -> Any:
-    """The process-wide ``piper.PiperVoice`` for ``files``."""
+    """The process-wide ``piper.PiperVoice`` for ``files``.
+
+    Loaded like ``PiperVoice.load`` but without ONNX Runtime's memory patterns: those are
+    planned and kept per input shape, and every phoneme count is a new shape, so a server's
+    memory crept up with each new sentence length and never levelled off (issue 17, item 8).
+    """
 
     def loader() -> Any:
-        from piper import PiperVoice
+        import onnxruntime
+        from piper import PiperConfig, PiperVoice
 
-        return PiperVoice.load(files.model, files.config)
+        options = onnxruntime.SessionOptions()
+        options.enable_mem_pattern = False
+        session = onnxruntime.InferenceSession(
+            str(files.model), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        return PiperVoice(config=PiperConfig.from_dict(files.read_config()), session=session)
 
     return shared_model(f"piper:{files.model.resolve()}", loader)
 

@@ -1,4 +1,13 @@
-"""Raw TCP clients for hostile-client tests: hand-made WebSocket frames, slow requests, resets."""
+"""A raw WebSocket client for hostile-client tests: any bytes in a frame, TCP resets.
+
+aiohttp's client refuses to send broken frames and always closes politely; a server has to
+survive clients that do neither. Used by the transport tests, ``tools/connection_leak.py``
+and ``benchmarks/soak.py``::
+
+    reader, writer = await open_websocket(port, "/ws")
+    send_frame(writer, TEXT, b'{"type": "text", "text": "\\xff"}')  # not UTF-8
+    code, reason = await read_close(reader)
+"""
 
 from __future__ import annotations
 
@@ -11,18 +20,22 @@ import struct
 TEXT, BINARY, CLOSE = 0x1, 0x2, 0x8
 
 
-async def open_websocket(port: int, path: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """A WebSocket on 127.0.0.1:``port`` after a hand-written upgrade handshake."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def open_websocket(
+    port: int, path: str, host: str = "127.0.0.1"
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A WebSocket to ``host:port`` + ``path`` after a hand-written upgrade handshake;
+    ``ConnectionError`` when the server does not answer 101."""
+    reader, writer = await asyncio.open_connection(host, port)
     key = base64.b64encode(os.urandom(16)).decode()
     writer.write(
-        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
         .encode()
     )
     status = await reader.readline()
     if b" 101 " not in status:
-        raise ConnectionError(f"handshake refused: {status!r}")
+        writer.close()
+        raise ConnectionError(f"handshake refused: {status.decode('latin-1').strip()}")
     await reader.readuntil(b"\r\n\r\n")
     return reader, writer
 
