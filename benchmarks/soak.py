@@ -248,6 +248,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             drained = await drain(server)
             report = soak.report(drained, round(rss_mb(server.process.pid), 1))
             report["llm_requests"] = dict(llm.requests)
+            report["llm_heard"] = dict(llm.heard.most_common(12))
             return report
         finally:
             server.stop()

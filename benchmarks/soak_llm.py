@@ -32,19 +32,24 @@ def _chunk(delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
     return f"data: {json.dumps(body)}\n\n".encode()
 
 
-def fault_for(messages: list[dict[str, Any]]) -> str:
-    """What to do for a request whose messages are ``messages``."""
+def last_user_text(messages: list[dict[str, Any]]) -> str:
     users = [m for m in messages if m.get("role") == "user"]
     content = users[-1].get("content", "") if users else ""
-    text = content if isinstance(content, str) else json.dumps(content)
+    return content if isinstance(content, str) else json.dumps(content)
+
+
+def fault_for(text: str) -> str:
+    """What to do for a request whose last user message is ``text``."""
     return next((mode for word, mode in FAULTS.items() if word in text.lower()), "normal")
 
 
 class FaultyLLMServer:
-    """``async with FaultyLLMServer() as llm: llm.base_url``; ``llm.requests`` counts modes."""
+    """``async with FaultyLLMServer() as llm: llm.base_url``; ``llm.requests`` counts modes,
+    ``llm.heard`` the user messages (what the server's STT made of the callers' questions)."""
 
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
+        self.heard: Counter[str] = Counter()
         self.port = 0
         self._runner: web.AppRunner | None = None
 
@@ -68,8 +73,10 @@ class FaultyLLMServer:
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
-        mode = fault_for(body.get("messages", []))
+        text = last_user_text(body.get("messages", []))
+        mode = fault_for(text)
         self.requests[mode] += 1
+        self.heard[text.strip().lower()] += 1
         if mode == "http_500":
             error = {"error": {"message": "soak: injected failure", "type": "server_error"}}
             return web.json_response(error, status=500)
