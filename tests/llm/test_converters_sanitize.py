@@ -70,3 +70,16 @@ def test_tool_results_are_clean(output):
     result = ToolResult("t", output)
     result.output.encode("utf-8")
     assert "\x07" not in result.output
+
+
+async def test_an_image_that_cannot_be_encoded_is_left_out_not_fatal():
+    from vocalis.llm.items import ImageContent
+
+    ctx = ChatContext()
+    ctx.add_message(role=ChatRole.USER, content=["look at this", ImageContent(image=object())])
+    assert to_openai_messages(ctx.items) == [{"role": "user", "content": "look at this"}]
+    assert to_openai_responses_input(ctx.items)[0]["content"] == "look at this"
+    messages, _ = to_anthropic_messages(ctx.items)
+    assert messages[0]["content"] == [{"type": "text", "text": "look at this"}]
+    contents, _ = await to_google_contents(ctx.items)
+    assert contents[0]["parts"] == [{"text": "look at this"}]

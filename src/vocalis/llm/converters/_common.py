@@ -9,6 +9,7 @@ item carrying a lone surrogate, whatever put it in the history, cannot fail a re
 from __future__ import annotations
 
 import json
+import logging
 import mimetypes
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -24,6 +25,8 @@ from ..items import (
     FunctionCallOutput,
     ImageContent,
 )
+
+logger = logging.getLogger("vocalis.llm")
 
 ConversationItem = ChatMessage | FunctionCall | FunctionCallOutput
 
@@ -107,6 +110,18 @@ def guess_mime_type(url: str, default: str) -> str:
 def image_parts(message: ChatMessage) -> list[ImageContent]:
     """The image parts of a message."""
     return [part for part in message.content if isinstance(part, ImageContent)]
+
+
+def image_urls(message: ChatMessage) -> list[tuple[ImageContent, str]]:
+    """Each image part with its URL (``to_data_url``); an image that cannot be encoded is left
+    out and logged, so one broken frame in the history cannot fail every later request."""
+    urls = []
+    for image in image_parts(message):
+        try:
+            urls.append((image, image.to_data_url()))
+        except Exception:
+            logger.warning("leaving out an image that cannot be encoded", exc_info=True)
+    return urls
 
 
 def text_parts(message: ChatMessage) -> list[str]:
