@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 AGENT = ROOT / "examples" / "assistant.py"
 QUESTIONS = ["What time is it?", "Can you help me with my booking?"]
 FAULT_QUESTIONS = [
-    "Tell me a joke.", "What is the weather like?", "Read me a story.", "Sing me a song.",
+    "Tell me a joke.", "What is the weather like?", "Read me a story.", "Please play some music.",
 ]
 CALL_KINDS = ["ws", "twilio", "ws_llm_fault", "ws", "twilio", "twilio_llm_fault"]
 HOSTILE_PAUSE = 1.5

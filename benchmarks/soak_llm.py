@@ -3,7 +3,7 @@
 ``POST /v1/chat/completions`` streams a short answer as Server-Sent Events, exactly as OpenAI
 does, unless the last user message names a fault (the soak's callers ask for one with their
 question): "joke" gets HTTP 500, "weather" a server that never answers, "story" a stream cut
-after its first words, "song" malformed SSE. Every request is counted by what it got.
+after its first words, "music" malformed SSE. Every request is counted by what it got.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from aiohttp import web
 
 ANSWER = "It is a quarter past three in the afternoon."
 
-FAULTS = {"joke": "http_500", "weather": "hang", "story": "cut_stream", "song": "malformed_sse"}
+FAULTS = {"joke": "http_500", "weather": "hang", "story": "cut_stream", "music": "malformed_sse"}
 """Keyword in the caller's question → what the server does."""
 
 HANG_SECONDS = 120.0
