@@ -1,0 +1,226 @@
+"""``CallStore``: the call history database, for the writer (``apply``, ``purge``) and for the
+readers (``vocalis calls``, the dashboard, exports).
+
+Everything goes through SQLAlchemy Core on an async engine, so SQLite and PostgreSQL run the
+same statements. Inserts skip rows whose key exists, which makes every batch safe to replay.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ..metrics import percentile
+from . import schema
+from .engine import create_engine
+from .migrate import upgrade
+from .writes import Write
+
+PERCENTILES = (50, 90, 95, 99)
+MAX_LATENCY_SAMPLES = 20_000
+"""Most recent turns the cross-call latency percentiles are computed from."""
+
+
+class CallStore:
+    """Reads and writes of the call history on one engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._migrated = False
+
+    @classmethod
+    def from_url(cls, url: str) -> CallStore:
+        return cls(create_engine(url))
+
+    async def ensure_schema(self) -> None:
+        """Migrate to the newest schema (once per store)."""
+        if not self._migrated:
+            await upgrade(self.engine)
+            self._migrated = True
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()
+
+    # ---- writing -----------------------------------------------------------------------------
+
+    async def apply(self, writes: list[Write]) -> None:
+        """Write ``writes`` in one transaction, in order."""
+        await self.ensure_schema()
+        async with self.engine.begin() as conn:
+            for (table_name, upsert), group in itertools.groupby(
+                writes, key=lambda w: (w.table, w.upsert)
+            ):
+                rows = [w.row for w in group]
+                if upsert:
+                    for row in rows:
+                        await conn.execute(_upsert_call(conn, row))
+                else:
+                    await conn.execute(_insert_new(conn, table_name), rows)
+
+    async def purge(self, *, older_than: float | None = None, keep: int | None = None) -> int:
+        """Delete calls that started before ``older_than`` (epoch seconds) and all but the
+        ``keep`` newest calls, with everything recorded about them; returns how many."""
+        calls = schema.calls
+        doomed = []
+        if older_than is not None:
+            doomed.append(sa.select(calls.c.id).where(calls.c.started_at < older_than))
+        if keep is not None:
+            doomed.append(
+                sa.select(calls.c.id).order_by(calls.c.started_at.desc()).offset(keep)
+            )
+        if not doomed:
+            return 0
+        await self.ensure_schema()
+        async with self.engine.begin() as conn:
+            ids: set[str] = set()
+            for query in doomed:
+                ids.update((await conn.execute(query)).scalars())
+            for chunk in _chunks(sorted(ids), 500):
+                for name in schema.CHILD_TABLES:
+                    table = schema.TABLES[name]
+                    await conn.execute(sa.delete(table).where(table.c.call_id.in_(chunk)))
+                await conn.execute(sa.delete(calls).where(calls.c.id.in_(chunk)))
+        return len(ids)
+
+    # ---- reading -----------------------------------------------------------------------------
+
+    async def list_calls(
+        self, *, search: str = "", limit: int = 50, offset: int = 0, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Calls, newest first. ``search`` matches the id's start, the agent, transport, room,
+        participant, end reason and any transcript line (case-insensitive)."""
+        await self.ensure_schema()
+        calls = schema.calls
+        query = sa.select(calls).order_by(calls.c.started_at.desc()).limit(limit).offset(offset)
+        if status:
+            query = query.where(calls.c.status == status)
+        if search.strip():
+            pattern = f"%{_escape_like(search.strip())}%"
+            transcript = schema.transcript
+            spoken = sa.select(transcript.c.call_id).where(
+                transcript.c.text.ilike(pattern, escape="\\")
+            )
+            query = query.where(sa.or_(
+                calls.c.id.ilike(f"{_escape_like(search.strip())}%", escape="\\"),
+                *(column.ilike(pattern, escape="\\") for column in (
+                    calls.c.agent, calls.c.transport, calls.c.room_id, calls.c.participant,
+                    calls.c.end_reason)),
+                calls.c.id.in_(spoken),
+            ))
+        async with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in await conn.execute(query)]
+
+    async def find_call_id(self, prefix: str) -> str | None:
+        """The id of the one call whose id starts with ``prefix``; None if none; ValueError if
+        several do."""
+        await self.ensure_schema()
+        calls = schema.calls
+        query = sa.select(calls.c.id).where(
+            calls.c.id.like(f"{_escape_like(prefix)}%", escape="\\")
+        ).limit(2)
+        async with self.engine.connect() as conn:
+            ids = list((await conn.execute(query)).scalars())
+        if len(ids) > 1:
+            raise ValueError(f"several calls start with {prefix!r}: give more of the id")
+        return ids[0] if ids else None
+
+    async def get_call(self, call_id: str) -> dict[str, Any] | None:
+        """One call with its transcript, tool calls, turns, errors and events (each by time)."""
+        await self.ensure_schema()
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(
+                sa.select(schema.calls).where(schema.calls.c.id == call_id)
+            )).first()
+            if row is None:
+                return None
+            record: dict[str, Any] = dict(row._mapping)
+            for name in schema.CHILD_TABLES:
+                table = schema.TABLES[name]
+                result = await conn.execute(
+                    sa.select(*[c for c in table.c if c.name != "call_id"])
+                    .where(table.c.call_id == call_id).order_by(table.c.seq)
+                )
+                record[name] = [dict(r._mapping) for r in result]
+        return record
+
+    async def export_calls(self, ids: Iterable[str] | None = None, *,
+                           since: float | None = None) -> list[dict[str, Any]]:
+        """Full records of ``ids`` (default: every call, or those started after ``since``)."""
+        if ids is None:
+            await self.ensure_schema()
+            calls = schema.calls
+            query = sa.select(calls.c.id).order_by(calls.c.started_at)
+            if since is not None:
+                query = query.where(calls.c.started_at >= since)
+            async with self.engine.connect() as conn:
+                ids = list((await conn.execute(query)).scalars())
+        records = []
+        for call_id in ids:
+            record = await self.get_call(call_id)
+            if record is not None:
+                records.append(record)
+        return records
+
+    async def latency_percentiles(
+        self, *, since: float | None = None, limit: int = MAX_LATENCY_SAMPLES
+    ) -> dict[str, Any]:
+        """For each stage, percentiles of the most recent ``limit`` turns across calls, plus the
+        whole curve (1st..99th) for plotting."""
+        await self.ensure_schema()
+        turns = schema.turns
+        columns = [turns.c[name] for name in schema.LATENCY_COLUMNS]
+        query = sa.select(*columns).order_by(turns.c.ended_at.desc()).limit(limit)
+        if since is not None:
+            query = query.where(turns.c.ended_at >= since)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        stages: dict[str, Any] = {}
+        for index, name in enumerate(schema.LATENCY_COLUMNS):
+            values = [row[index] for row in rows if row[index] is not None]
+            stages[name] = {
+                "count": len(values),
+                **{f"p{q}": _round(percentile(values, q)) for q in PERCENTILES},
+                "curve": [_round(percentile(values, q)) for q in range(1, 100)] if values else [],
+            }
+        return {"turns": len(rows), "stages": stages, "computed_at": time.time()}
+
+
+def _dialect_insert(conn: AsyncConnection, table: sa.Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"call history supports SQLite and PostgreSQL, not {conn.dialect.name}")
+
+
+def _insert_new(conn: AsyncConnection, table_name: str) -> Any:
+    """Insert rows, skipping those whose key is already there."""
+    return _dialect_insert(conn, schema.TABLES[table_name]).on_conflict_do_nothing()
+
+
+def _upsert_call(conn: AsyncConnection, row: dict[str, Any]) -> Any:
+    """Insert the call row, or replace the stored one with it."""
+    statement = _dialect_insert(conn, schema.calls).values(**row)
+    return statement.on_conflict_do_update(
+        index_elements=[schema.calls.c.id],
+        set_={key: statement.excluded[key] for key in row if key != "id"},
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
