@@ -116,9 +116,9 @@ class CallRecorder:
             "id": self.info.id, "started_at": self.info.started_at,
             "transport": self.info.transport, "agent": self.agent,
             "room_id": self.info.room_id, "agent_state": self.agent_state,
-            "user_state": self.user_state, "turns": self.turns,
-            "interruptions": self.interruptions, "tool_calls": self.tool_calls,
-            "errors": self.errors, "last_e2e_ms": self.e2e_ms[-1] if self.e2e_ms else None,
+            "user_state": self.user_state, "turn_count": self.turns,
+            "interruption_count": self.interruptions, "tool_call_count": self.tool_calls,
+            "error_count": self.errors, "last_e2e_ms": self.e2e_ms[-1] if self.e2e_ms else None,
             "lines": list(self.lines),
         }
 
@@ -240,8 +240,8 @@ class CallRecorder:
             "trace_id": self.info.trace_id,
             "recording_url": self.info.recording_url,
             "info": redact_value(_jsonable(info), self._redact),
-            "turns": self.turns, "interruptions": self.interruptions,
-            "tool_calls": self.tool_calls, "errors": self.errors,
+            "turn_count": self.turns, "interruption_count": self.interruptions,
+            "tool_call_count": self.tool_calls, "error_count": self.errors,
             "e2e_p50_ms": _round(percentile(self.e2e_ms, 50)),
             "e2e_p95_ms": _round(percentile(self.e2e_ms, 95)),
         }

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..metrics import percentile
 from . import schema
+from .config import normalize_url
 from .engine import create_engine
 from .migrate import upgrade
 from .writes import Write
@@ -36,7 +37,9 @@ class CallStore:
 
     @classmethod
     def from_url(cls, url: str) -> CallStore:
-        return cls(create_engine(url))
+        """A store on ``url`` (any form ``StorageConfig`` accepts: a file path, ``sqlite://``,
+        ``postgresql://``)."""
+        return cls(create_engine(normalize_url(url)))
 
     async def ensure_schema(self) -> None:
         """Migrate to the newest schema (once per store)."""

@@ -12,7 +12,8 @@ span with one child per stage that has both ends measured, placed at the measure
 - ``tts.first_byte``: the TTS request to its first audio;
 - ``audio.first_out``: that audio reaching the transport (the output queue);
 - ``agent.speech``: the agent's voice, first audio out to the end of the utterance;
-- ``interruption``: a barge-in, a false interruption or a backchannel (``vocalis.kind``).
+- ``interruption``: the agent being cut off (from the stop to the end of the fade-out), a false
+  interruption or a backchannel (``vocalis.kind``).
 
 Spans are created when the turn's figures are known (its end), with explicit start and end
 times, so nothing is added to the audio path. Errors and handoffs are events on ``call``.
@@ -52,6 +53,7 @@ LATENCY_ATTRIBUTES = ("e2e_latency_ms", "stt_final_delay_ms", "eou_delay_ms", "l
                       "tts_ttfb_ms")
 INTERRUPTION_KINDS = {Interrupted: "interrupted", FalseInterruption: "false_interruption",
                       Backchannel: "backchannel"}
+"""Interruption events by kind (a cut-off utterance's own span comes from its turn figures)."""
 
 
 def _ns(wall: float) -> int:
@@ -93,7 +95,7 @@ class CallTrace:
             end = self.info.wall_now()
             self._marks.append(("tool.call", end - call["duration"], end, {
                 "vocalis.tool.name": call["name"], "vocalis.tool.error": call["is_error"]}))
-        elif type(event) in INTERRUPTION_KINDS:
+        elif type(event) in INTERRUPTION_KINDS and not isinstance(event, Interrupted):
             at = self.info.wall_now()
             self._marks.append(("interruption", at, at,
                                 {"vocalis.kind": INTERRUPTION_KINDS[type(event)]}))
@@ -139,6 +141,9 @@ class CallTrace:
             self._child(name, parent, wall(getattr(metrics, start)), wall(getattr(metrics, stop)))
         if metrics.first_audio_out_at is not None:
             self._child("agent.speech", parent, wall(metrics.first_audio_out_at), end)
+        if metrics.interrupted_at is not None:
+            self._child("interruption", parent, wall(metrics.interrupted_at), end,
+                        {"vocalis.kind": "interrupted"})
         for name, start_at, end_at, attrs in self._marks:
             self._child(name, parent, start_at, end_at, attrs)
         self._marks.clear()

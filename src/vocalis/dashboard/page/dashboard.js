@@ -107,10 +107,10 @@ async function refreshLive() {
       el("td", { class: "num" }, duration(data.now - call.started_at)),
       el("td", {}, pill(call.agent_state, "state-" + call.agent_state)),
       el("td", {}, pill(call.user_state, "state-" + call.user_state)),
-      el("td", { class: "num" }, call.turns),
+      el("td", { class: "num" }, call.turn_count),
       el("td", { class: "num" }, ms(call.last_e2e_ms)),
-      el("td", { class: "num" }, call.interruptions),
-      el("td", { class: "num" + (call.errors ? " bad" : "") }, call.errors),
+      el("td", { class: "num" }, call.interruption_count),
+      el("td", { class: "num" + (call.error_count ? " bad" : "") }, call.error_count),
       el("td", { class: "words" }, last ? last.role + ": " + last.text : ""));
   }));
 }
@@ -134,11 +134,11 @@ async function refreshHistory(append) {
       el("td", {}, call.agent || "–"),
       el("td", {}, call.transport || "–"),
       el("td", { class: "num" }, call.ended_at ? duration(call.ended_at - call.started_at) : "live"),
-      el("td", { class: "num" }, call.turns),
+      el("td", { class: "num" }, call.turn_count),
       el("td", { class: "num" }, ms(call.e2e_p50_ms)),
-      el("td", { class: "num" }, call.interruptions),
-      el("td", { class: "num" }, call.tool_calls),
-      el("td", { class: "num" + (call.errors ? " bad" : "") }, call.errors),
+      el("td", { class: "num" }, call.interruption_count),
+      el("td", { class: "num" }, call.tool_call_count),
+      el("td", { class: "num" + (call.error_count ? " bad" : "") }, call.error_count),
       el("td", {}, call.status === "live" ? pill("live", "state-speaking") : call.end_reason || "")));
   if (append) tbody.append(...rows); else fill(tbody, rows);
   state.offset += data.calls.length;
@@ -212,9 +212,9 @@ async function showCall(id) {
   const meta = [
     ["Agent", call.agent], ["Transport", call.transport], ["Started", when(call.started_at)],
     ["Duration", duration(end - call.started_at) + (call.ended_at ? "" : " (live)")],
-    ["Ended", call.end_reason || call.status], ["Turns", call.turns],
+    ["Ended", call.end_reason || call.status], ["Turns", call.turn_count],
     ["Latency p50 / p95", ms(call.e2e_p50_ms) + " / " + ms(call.e2e_p95_ms)],
-    ["Interruptions", call.interruptions], ["Pipeline", call.pipeline_mode],
+    ["Interruptions", call.interruption_count], ["Pipeline", call.pipeline_mode],
     ["Room", call.room_id], ["Trace", call.trace_id || "–"],
     ["Recording", call.recording_url || "–"],
   ];
