@@ -4,6 +4,7 @@ as root, since PostgreSQL refuses to run as root). Needs the ``postgresql`` apt 
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -70,8 +71,6 @@ class PostgresServer:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):
             self.stop()
-        except RuntimeError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)

@@ -133,8 +133,7 @@ async def test_latency_percentiles_across_calls(database_url):
         await store.aclose()
 
 
-async def test_retention_removes_old_calls_and_everything_about_them(database_url, recorded):
-    _, writes, _ = recorded
+async def test_retention_removes_old_calls_and_everything_about_them(database_url):
     store = await open_store(database_url)
     now = time.time()
     try:
