@@ -81,7 +81,8 @@ async def show_call(store: CallStore, args: argparse.Namespace, out: TextIO) -> 
             out.write(f"  {label:<12}{value}\n")
     out.write("\ntimeline\n")
     for at, kind, text in _timeline(call):
-        out.write(f"  +{at - start:7.2f}s  {kind:<6} {text}\n")
+        offset = f"+{at - start:.2f}s"
+        out.write(f"  {offset:>9}  {kind:<6} {text}\n")
     turns = [t for t in call["turns"] if t["user_text"]]
     if turns:
         out.write("\nturn latency (ms)\n")

@@ -13,11 +13,12 @@ const STAGES = [
 const SEGMENTS = [
   ["eou", "end of turn", "user_speech_end", "committed_at"],
   ["llm", "LLM first token", "llm_started_at", "llm_first_token_at"],
+  ["think", "tools, first sentence", "llm_first_token_at", "tts_request_at"],
   ["tts", "TTS first byte", "tts_request_at", "tts_first_audio_at"],
   ["out", "to the transport", "tts_first_audio_at", "first_audio_out_at"],
 ];
 const SVG_NS = "http://www.w3.org/2000/svg";
-const state = { search: "", offset: 0, view: "overview", callId: null, timers: [] };
+const state = { search: "", offset: 0, timers: [], live: {} };
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -86,7 +87,8 @@ async function refreshLive() {
     banner.hidden = true;
   } else if (data.history.healthy) {
     status.className = "pill ok";
-    status.textContent = "history: " + data.database;
+    status.textContent = "history: " + data.database.replace(/^[a-z+]+:\/\/\/?/, "");
+    status.title = data.database;
     banner.hidden = true;
   } else {
     status.className = "pill down";
@@ -96,6 +98,7 @@ async function refreshLive() {
       when(data.history.down_since) + " (" + data.history.last_error + "). " +
       data.history.spooled + " writes are kept on disk and will be written when it is back.";
   }
+  state.live = Object.fromEntries(data.calls.map((call) => [call.id, call]));
   document.getElementById("live-count").textContent = data.calls.length;
   document.getElementById("live-empty").hidden = data.calls.length > 0;
   fill(document.querySelector("#live-table tbody"), data.calls.map((call) => {
@@ -127,8 +130,9 @@ async function refreshHistory(append) {
     return;
   }
   const tbody = document.querySelector("#history-table tbody");
-  const rows = data.calls.map((call) =>
-    el("tr", { class: "link history-call", "data-id": call.id, onclick: () => openCall(call.id) },
+  const rows = data.calls.map((row) => {
+    const call = state.live[row.id] ? { ...row, ...state.live[row.id] } : row;
+    return el("tr", { class: "link history-call", "data-id": call.id, onclick: () => openCall(call.id) },
       el("td", {}, when(call.started_at)),
       el("td", { class: "mono" }, shortId(call.id)),
       el("td", {}, call.agent || "–"),
@@ -139,7 +143,8 @@ async function refreshHistory(append) {
       el("td", { class: "num" }, call.interruption_count),
       el("td", { class: "num" }, call.tool_call_count),
       el("td", { class: "num" + (call.error_count ? " bad" : "") }, call.error_count),
-      el("td", {}, call.status === "live" ? pill("live", "state-speaking") : call.end_reason || "")));
+      el("td", {}, call.status === "live" ? pill("live", "state-speaking") : call.end_reason || ""));
+  });
   if (append) tbody.append(...rows); else fill(tbody, rows);
   state.offset += data.calls.length;
   document.getElementById("history-empty").hidden = tbody.children.length > 0;
@@ -224,7 +229,7 @@ async function showCall(id) {
   drawTurnBars(call);
   fill(document.getElementById("transcript"), call.transcript.map((line) =>
     el("li", { class: line.role },
-      el("span", { class: "mono" }, "+" + (line.ended_at - call.started_at).toFixed(1) + " s"),
+      el("span", { class: "mono" }, "+" + ((line.started_at || line.ended_at) - call.started_at).toFixed(1) + " s"),
       el("span", { class: "who" }, line.role),
       el("span", {}, line.text, line.interrupted ? el("span", { class: "cut" }, "(interrupted)") : null))));
   document.getElementById("tools-card").hidden = call.tool_calls.length === 0;
