@@ -63,7 +63,7 @@ class StorageConfig:
     max_calls: int | None = None
     redact: Redactor | None = None
     batch_size: int = 500
-    flush_interval: float = 0.25
+    flush_interval: float = 1.0
     max_queued: int = 20_000
     retry_min_seconds: float = 1.0
     retry_max_seconds: float = 30.0

@@ -7,7 +7,6 @@ same statements. Inserts skip rows whose key exists, which makes every batch saf
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -53,18 +52,21 @@ class CallStore:
     # ---- writing -----------------------------------------------------------------------------
 
     async def apply(self, writes: list[Write]) -> None:
-        """Write ``writes`` in one transaction, in order."""
+        """Write ``writes`` in one transaction: each table's new rows in one statement, then
+        the call rows to replace, in order (rows may come in any order: see ``schema``)."""
         await self.ensure_schema()
+        inserts: dict[str, list[dict[str, Any]]] = {}
+        upserts: list[dict[str, Any]] = []
+        for write in writes:
+            if write.upsert:
+                upserts.append(write.row)
+            else:
+                inserts.setdefault(write.table, []).append(write.row)
         async with self.engine.begin() as conn:
-            for (table_name, upsert), group in itertools.groupby(
-                writes, key=lambda w: (w.table, w.upsert)
-            ):
-                rows = [w.row for w in group]
-                if upsert:
-                    for row in rows:
-                        await conn.execute(_upsert_call(conn, row))
-                else:
-                    await conn.execute(_insert_new(conn, table_name), rows)
+            for table_name, rows in inserts.items():
+                await conn.execute(_insert_new(conn, table_name), rows)
+            for row in upserts:
+                await conn.execute(_upsert_call(conn, row))
 
     async def purge(self, *, older_than: float | None = None, keep: int | None = None) -> int:
         """Delete calls that started before ``older_than`` (epoch seconds) and all but the

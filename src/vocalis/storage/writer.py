@@ -61,7 +61,7 @@ class HistoryWriter:
         spool: Spool,
         *,
         batch_size: int = 500,
-        flush_interval: float = 0.25,
+        flush_interval: float = 1.0,
         max_queued: int = 20_000,
         retry_min_seconds: float = 1.0,
         retry_max_seconds: float = 30.0,
@@ -101,7 +101,9 @@ class HistoryWriter:
         except asyncio.QueueFull:
             self.spool.append([write])
             self._spooled_pending += 1
-        self._wake.set()
+        size = self._queue.qsize()
+        if size == 1 or size >= self.batch_size:
+            self._wake.set()  # the first write starts the flush timer; a full batch ends it
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -163,6 +165,8 @@ class HistoryWriter:
         while self._queue.qsize() < self.batch_size and not self._closing:
             self._wake.clear()
             await self._wake.wait()
+            if self._queue.qsize() < self.batch_size and not self._closing:
+                return  # woken by flush()
 
     def _drain(self, limit: int) -> list[Write]:
         batch: list[Write] = []
