@@ -41,6 +41,8 @@ def test_a_spoken_scenario_over_the_websocket_transport(tmp_path, monkeypatch):
 name: asks the time out loud
 agent: {ASSISTANT}
 mode: websocket
+env:  # a configured model means the short greeting; the script below answers instead
+  VOCALIS_LLM_BASE_URL: http://127.0.0.1:9/v1
 llm:
   - tool_calls: [{{name: get_current_time, arguments: {{timezone: Asia/Tokyo}}}}]
   - text: "{{tool_output}}"
