@@ -40,6 +40,11 @@ class CountingStore:
     async def purge(self, **kwargs) -> int:
         return await self.store.purge(**kwargs)
 
+    async def ping(self) -> None:
+        if self.down:
+            raise ConnectionRefusedError("connection refused (test)")
+        await self.store.ping()
+
 
 async def wait_until(condition, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
@@ -114,6 +119,28 @@ async def test_a_database_that_is_down_loses_nothing_and_is_reported(sqlite_stor
     assert await transcript_count(sqlite_store.store, "c3") == 35
     assert not spool.has_pending() and writer.status().spooled == 0
     assert any("available again" in r.getMessage() for r in caplog.records)
+    await writer.aclose()
+
+
+async def test_a_row_the_database_refuses_is_set_aside_and_the_rest_is_written(
+    sqlite_store, tmp_path, caplog
+):
+    spool = Spool(tmp_path / "spool")
+    writer = HistoryWriter(sqlite_store, spool)
+    writer.start()
+    writes = call_writes("c8", 5)
+    bad = Write("transcript", {"call_id": "c8", "seq": 99, "role": "user", "text": None,
+                               "ended_at": time.time()})
+    for write in [*writes[:3], bad, *writes[3:]]:
+        writer.submit(write)
+    await writer.flush()
+    status = writer.status()
+    assert status.healthy and status.rejected == 1 and status.written == 6
+    assert await transcript_count(sqlite_store.store, "c8") == 5
+    (kept,) = spool.rejected_path.read_text().splitlines()
+    assert '"seq": 99' in kept and "NOT NULL" in kept
+    assert not spool.has_pending()
+    assert any("refused a transcript row" in r.getMessage() for r in caplog.records)
     await writer.aclose()
 
 

@@ -172,7 +172,7 @@ class CallRecorder:
             {"name": t.name, "duration_ms": t.duration_ms, "is_error": t.is_error}
             for t in metrics.tools
         ]
-        stages["usage"] = metrics.usage
+        stages["usage"] = _jsonable(metrics.usage)
         return stages
 
     def _on_tool(self, event: ToolsExecuted) -> None:
@@ -205,7 +205,7 @@ class CallRecorder:
 
     def _on_event(self, event: Any) -> None:
         payload = event.payload()
-        data = redact_value(payload, self._redact) if payload else None
+        data = redact_value(_jsonable(payload), self._redact) if payload else None
         self._write("events", {"at": self.info.wall_now(), "kind": event.name, "data": data})
 
     def _on_dropped(self, event: InputDropped) -> None:
@@ -254,9 +254,10 @@ class CallRecorder:
         self._write("transcript", line)
 
     def _text(self, text: str | None) -> str | None:
-        if text is None or self._redact is None:
-            return text
-        return self._redact(text)
+        if text is None:
+            return None
+        text = text.replace("\x00", "")  # PostgreSQL text cannot hold NUL
+        return self._redact(text) if self._redact is not None else text
 
     def _write(self, table: str, row: dict[str, Any], *, upsert: bool = False) -> None:
         if table != "calls":

@@ -1,4 +1,5 @@
-"""The spool: writes the database could not take, kept on disk (JSON lines) until it can.
+"""The spool: writes the database could not take, kept on disk (JSON lines) until it can, and
+the rows it refused outright (``rejected.ndjson``).
 
 Each writer appends to a file of its own; replaying claims a file by renaming it, so several
 processes sharing a spool directory never replay the same file twice. A line cut short by a
@@ -21,6 +22,8 @@ logger = logging.getLogger("vocalis.storage")
 
 SUFFIX = ".jsonl"
 CLAIMED = ".replaying"
+REJECTED = "rejected.ndjson"
+"""Rows the database refused (with the error): kept for a person to look at, never replayed."""
 
 
 class Spool:
@@ -46,6 +49,17 @@ class Spool:
             handle.flush()
             os.fsync(handle.fileno())
         self.appended += len(writes)
+
+    @property
+    def rejected_path(self) -> Path:
+        return self.directory / REJECTED
+
+    def reject(self, write: Write, error: str) -> None:
+        """Keep a row the database refused, with why."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        line = json.dumps({"error": error, **write.to_json()}, default=str)
+        with self.rejected_path.open("a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
 
     def pending_files(self) -> list[Path]:
         """Unclaimed spool files, oldest first (this writer's own included)."""

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..metrics import percentile
 from . import schema
@@ -49,11 +51,16 @@ class CallStore:
     async def aclose(self) -> None:
         await self.engine.dispose()
 
+    async def ping(self) -> None:
+        """Raise unless the database answers."""
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+
     # ---- writing -----------------------------------------------------------------------------
 
     async def apply(self, writes: list[Write]) -> None:
         """Write ``writes`` in one transaction: each table's new rows in one statement, then
-        the call rows to replace, in order (rows may come in any order: see ``schema``)."""
+        the call rows to replace (rows may come in any order: see ``schema``)."""
         await self.ensure_schema()
         inserts: dict[str, list[dict[str, Any]]] = {}
         upserts: list[dict[str, Any]] = []
@@ -63,10 +70,12 @@ class CallStore:
             else:
                 inserts.setdefault(write.table, []).append(write.row)
         async with self.engine.begin() as conn:
+            statements = _statements(conn.dialect.name)
             for table_name, rows in inserts.items():
-                await conn.execute(_insert_new(conn, table_name), rows)
-            for row in upserts:
-                await conn.execute(_upsert_call(conn, row))
+                await conn.execute(statements.insert_new[table_name], rows)
+            if upserts:
+                await conn.execute(statements.upsert_call,
+                                   [_complete_call_row(row) for row in upserts])
 
     async def purge(self, *, older_than: float | None = None, keep: int | None = None) -> int:
         """Delete calls that started before ``older_than`` (epoch seconds) and all but the
@@ -196,26 +205,38 @@ class CallStore:
         return {"turns": len(rows), "stages": stages, "computed_at": time.time()}
 
 
-def _dialect_insert(conn: AsyncConnection, table: sa.Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"call history supports SQLite and PostgreSQL, not {conn.dialect.name}")
+@dataclass(frozen=True)
+class _Statements:
+    """The writer's statements for one dialect, built once."""
+
+    insert_new: dict[str, Any]
+    """Per table: insert rows, skipping those whose key is already there."""
+    upsert_call: Any
+    """Insert a call row, or replace the stored one with it (all columns given)."""
 
 
-def _insert_new(conn: AsyncConnection, table_name: str) -> Any:
-    """Insert rows, skipping those whose key is already there."""
-    return _dialect_insert(conn, schema.TABLES[table_name]).on_conflict_do_nothing()
-
-
-def _upsert_call(conn: AsyncConnection, row: dict[str, Any]) -> Any:
-    """Insert the call row, or replace the stored one with it."""
-    statement = _dialect_insert(conn, schema.calls).values(**row)
-    return statement.on_conflict_do_update(
-        index_elements=[schema.calls.c.id],
-        set_={key: statement.excluded[key] for key in row if key != "id"},
+@cache
+def _statements(dialect: str) -> _Statements:
+    if dialect == "postgresql":
+        insert = postgresql.insert
+    elif dialect == "sqlite":
+        insert = sqlite.insert
+    else:
+        raise RuntimeError(f"call history supports SQLite and PostgreSQL, not {dialect}")
+    upsert = insert(schema.calls)
+    return _Statements(
+        insert_new={name: insert(table).on_conflict_do_nothing()
+                    for name, table in schema.TABLES.items()},
+        upsert_call=upsert.on_conflict_do_update(
+            index_elements=[schema.calls.c.id],
+            set_={c.name: upsert.excluded[c.name] for c in schema.calls.c if c.name != "id"},
+        ),
     )
+
+
+def _complete_call_row(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with every column of ``calls`` (missing ones None), as the upsert replaces all."""
+    return {column.name: row.get(column.name) for column in schema.calls.c}
 
 
 def _escape_like(text: str) -> str:

@@ -30,6 +30,9 @@ class WriteTarget(Protocol):
 
     async def apply(self, writes: list[Write]) -> None: ...
 
+    async def ping(self) -> None:
+        """Raise unless the database answers."""
+
     async def purge(self, *, older_than: float | None = None, keep: int | None = None) -> int: ...
 
 
@@ -43,12 +46,13 @@ class WriterStatus:
     queued: int
     spooled: int
     written: int
+    rejected: int
 
     def to_dict(self) -> dict[str, object]:
         return {
             "healthy": self.healthy, "last_error": self.last_error,
             "down_since": self.down_since, "queued": self.queued, "spooled": self.spooled,
-            "written": self.written,
+            "written": self.written, "rejected": self.rejected,
         }
 
 
@@ -88,6 +92,7 @@ class HistoryWriter:
         self._next_purge = 0.0
         self._spooled_pending = spool.pending_writes()
         self._written = 0
+        self._rejected = 0
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -129,6 +134,7 @@ class HistoryWriter:
         return WriterStatus(
             healthy=self._healthy, last_error=self._last_error, down_since=self._down_since,
             queued=self._queue.qsize(), spooled=self._spooled_pending, written=self._written,
+            rejected=self._rejected,
         )
 
     # ---- the writing task --------------------------------------------------------------------
@@ -182,12 +188,48 @@ class HistoryWriter:
             self._to_spool(batch)
             return
         try:
-            await self.target.apply(batch)
+            await self._apply(batch)
         except Exception as exc:
             self._to_spool(batch)
             self._went_down(exc)
+
+    async def _apply(self, batch: list[Write]) -> None:
+        """Write ``batch``; raise when the database does not answer. Rows it refuses while it
+        answers (one bad row must not hold up the others) go to the spool's rejected file."""
+        try:
+            await self.target.apply(batch)
+        except Exception:
+            if not await self._answers():
+                raise
+        else:
+            self._written += len(batch)
             return
-        self._written += len(batch)
+        for write in batch:
+            try:
+                await self.target.apply([write])
+            except Exception as exc:
+                if not await self._answers():
+                    raise
+                self._reject(write, exc)
+            else:
+                self._written += 1
+
+    async def _answers(self) -> bool:
+        try:
+            await self.target.ping()
+        except Exception:
+            return False
+        return True
+
+    def _reject(self, write: Write, exc: BaseException) -> None:
+        self._rejected += 1
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        logger.error("call history: the database refused a %s row (%s); it is kept in %s",
+                     write.table, error, self.spool.rejected_path)
+        try:
+            self.spool.reject(write, error)
+        except OSError:
+            logger.exception("call history: the refused row could not be kept")
 
     def _to_spool(self, batch: list[Write]) -> None:
         try:
@@ -246,13 +288,12 @@ class HistoryWriter:
         for write in self.spool.read(claimed):
             batch.append(write)
             if len(batch) >= self.batch_size:
-                await self.target.apply(batch)
+                await self._apply(batch)
                 count += len(batch)
                 batch = []
         if batch:
-            await self.target.apply(batch)
+            await self._apply(batch)
             count += len(batch)
-        self._written += count
         return count
 
     async def _purge_if_due(self) -> None:

@@ -154,7 +154,7 @@ class CallTrace:
         if start is None or end is None:
             return
         span = self.tracer.start_span(name, context=parent, start_time=_ns(start),
-                                      attributes=_clean(attributes or {}))
+                                      attributes=attributes)
         span.end(end_time=_ns(max(start, end)))
 
     def end(self, reason: str) -> None:

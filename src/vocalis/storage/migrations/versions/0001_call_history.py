@@ -33,12 +33,12 @@ def upgrade() -> None:
         sa.Column("started_at", sa.Float, nullable=False),
         sa.Column("ended_at", sa.Float),
         sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("end_reason", sa.String(200)),
-        sa.Column("transport", sa.String(32)),
-        sa.Column("room_id", sa.String(200)),
-        sa.Column("participant", sa.String(200)),
-        sa.Column("agent", sa.String(200)),
-        sa.Column("pipeline_mode", sa.String(64)),
+        sa.Column("end_reason", sa.Text),
+        sa.Column("transport", sa.Text),
+        sa.Column("room_id", sa.Text),
+        sa.Column("participant", sa.Text),
+        sa.Column("agent", sa.Text),
+        sa.Column("pipeline_mode", sa.Text),
         sa.Column("trace_id", sa.String(32)),
         sa.Column("recording_url", sa.Text),
         sa.Column("info", sa.JSON),
@@ -61,8 +61,8 @@ def upgrade() -> None:
     )
     _child(
         "tool_calls",
-        sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("tool_call_id", sa.String(200)),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("tool_call_id", sa.Text),
         sa.Column("arguments", sa.JSON),
         sa.Column("result", sa.Text),
         sa.Column("is_error", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -88,14 +88,14 @@ def upgrade() -> None:
     _child(
         "errors",
         sa.Column("at", sa.Float, nullable=False),
-        sa.Column("source", sa.String(100), nullable=False),
+        sa.Column("source", sa.Text, nullable=False),
         sa.Column("message", sa.Text, nullable=False),
         sa.Column("recoverable", sa.Boolean, nullable=False, server_default=sa.true()),
     )
     _child(
         "events",
         sa.Column("at", sa.Float, nullable=False),
-        sa.Column("kind", sa.String(64), nullable=False),
+        sa.Column("kind", sa.Text, nullable=False),
         sa.Column("data", sa.JSON),
     )
 
