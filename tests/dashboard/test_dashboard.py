@@ -46,13 +46,14 @@ async def entrypoint(ctx: JobContext) -> None:
 
 
 @contextlib.asynccontextmanager
-async def served(tmp_path: Path, recorded: list[Any], *, history: bool = True
-                 ) -> AsyncIterator[tuple[Any, CallObservers]]:
-    """The agent server with the dashboard, its history seeded with ``recorded``."""
+async def served(tmp_path: Path, recorded: list[Any], *, history: bool = True,
+                 url: str | None = None) -> AsyncIterator[tuple[Any, CallObservers]]:
+    """The agent server with the dashboard, its history (in ``url``, default a SQLite file)
+    seeded with ``recorded``."""
     observers = CallObservers()
     if history:
-        config = StorageConfig(url=str(tmp_path / "calls.db"), spool_dir=tmp_path / "spool",
-                               flush_interval=0.01)
+        config = StorageConfig(url=url or str(tmp_path / "calls.db"),
+                               spool_dir=tmp_path / "spool", flush_interval=0.01)
         observers = CallObservers(await CallHistory.open(config))
         for _, writes, _ in recorded:
             for write in writes:
@@ -156,6 +157,29 @@ async def test_without_history_the_dashboard_says_so(tmp_path):
             assert "history is off" in (await response.json())["error"]
         async with h.get(server.url("/dashboard/api/live"), headers=auth) as response:
             assert (await response.json())["history"] is None
+
+
+async def test_a_database_that_is_down_shows_on_the_dashboard(tmp_path):
+    nobody = "postgresql://postgres@127.0.0.1:9/calls"  # nothing listens on the discard port
+    async with served(tmp_path, [], url=nobody) as (server, observers), \
+            aiohttp.ClientSession() as http:
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+
+        async def get(path: str) -> tuple[int, Any]:
+            async with http.get(server.url(path), headers=auth) as response:
+                return response.status, await response.json()
+
+        status, body = await get("/dashboard/api/calls")
+        assert status == 503 and "database unavailable" in body["error"]
+        async with live_call(server, "hello"):
+            async def reported() -> Any:
+                _, live = await get("/dashboard/api/live")
+                return live if live["history"]["healthy"] is False else None
+
+            live = await wait_for(reported)
+            assert "connect" in live["history"]["last_error"].lower()
+            assert live["history"]["spooled"] >= 1 and len(live["calls"]) == 1
+        assert observers.history is not None and observers.history.writer.spool.has_pending()
 
 
 @pytest.mark.slow

@@ -9,17 +9,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import time
+from collections.abc import AsyncIterator
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..job.observers import CallObservers
 
 MAX_PAGE = 200
+FLUSH_WAIT = 5.0
+"""Seconds a live call's view waits for its latest rows to be written."""
 
 
 @cache
@@ -65,16 +71,18 @@ class DashboardAPI:
         store = self._store()
         limit = _int(request, "limit", 50, 1, MAX_PAGE)
         offset = _int(request, "offset", 0, 0, 10**9)
-        rows = await store.list_calls(search=request.query.get("q", "")[:200],
-                                      limit=limit, offset=offset)
+        async with _database():
+            rows = await store.list_calls(search=request.query.get("q", "")[:200],
+                                          limit=limit, offset=offset)
         return _json({"calls": rows, "limit": limit, "offset": offset})
 
     async def call(self, request: web.Request) -> web.Response:
         store = self._store()
         call_id = request.match_info["call_id"][:64]
-        if call_id in self.observers.live and self.observers.history is not None:
-            await self.observers.history.flush()
-        record = await store.get_call(call_id)
+        async with _database():
+            if call_id in self.observers.live and self.observers.history is not None:
+                await asyncio.wait_for(self.observers.history.flush(), FLUSH_WAIT)
+            record = await store.get_call(call_id)
         if record is None:
             raise web.HTTPNotFound(text=json.dumps({"error": f"no call {call_id}"}),
                                    content_type="application/json")
@@ -90,7 +98,9 @@ class DashboardAPI:
                 since = time.time() - float(hours) * 3600.0
             except ValueError:
                 raise web.HTTPBadRequest(text="hours must be a number") from None
-        return _json(await self._store().latency_percentiles(since=since))
+        store = self._store()
+        async with _database():
+            return _json(await store.latency_percentiles(since=since))
 
     def _store(self) -> Any:
         history = self.observers.history
@@ -109,6 +119,18 @@ def dashboard_routes(observers: CallObservers) -> Any:
         api.install(app)
 
     return install
+
+
+@contextlib.asynccontextmanager
+async def _database() -> AsyncIterator[None]:
+    """A database that does not answer is a 503 saying so (the writer spools meanwhile)."""
+    try:
+        yield
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        message = f"call history database unavailable: {type(exc).__name__}: {exc}"
+        raise web.HTTPServiceUnavailable(
+            text=json.dumps({"error": message.splitlines()[0][:300]}),
+            content_type="application/json") from None
 
 
 def _int(request: web.Request, name: str, default: int, low: int, high: int) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 from ..session.call_info import CallInfo
 from ..session.observability import LoggingOptions, ObservabilityOptions
 from ..storage import CallHistory, CallRecorder, StorageConfig, Write, history_enabled
-from ..telemetry import TelemetryHub, TelemetrySettings, default_hub
+from ..telemetry import CallTelemetry, TelemetryHub, TelemetrySettings, default_hub
 from .options import RoomOptions
 
 logger = logging.getLogger("vocalis.job")
@@ -52,6 +52,7 @@ class CallObservers:
         self.telemetry = telemetry or default_hub()
         self._owns_telemetry = telemetry is not None
         self.live: dict[str, CallRecorder] = {}
+        self._telemetry: dict[str, CallTelemetry] = {}
 
     @classmethod
     async def open(cls, storage: StorageConfig | None = None, *, history: bool = True,
@@ -107,6 +108,8 @@ class CallObservers:
         """Finish calls still open ("server_shutdown"), write the history, flush telemetry."""
         for recorder in list(self.live.values()):
             recorder.finish("server_shutdown")
+        for telemetry in list(self._telemetry.values()):
+            telemetry.end("server_shutdown")
         if self.history is not None:
             await self.history.aclose()
         if self._owns_telemetry:
