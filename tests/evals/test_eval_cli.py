@@ -84,7 +84,8 @@ turns:
     assert "FAIL  tool read_notes()  not called (calls: ['calculate'])" in out
     assert "FAIL  fact 'four hundred'  reply was '2 + 2 = 4'" in out
     assert "FAIL  pattern /^5$/" in out
-    assert re.search(r"FAIL  latency <= 100 ms  3\d\d ms", out)
+    measured = re.search(r"FAIL  latency <= 100 ms  (\d+) ms", out)
+    assert measured and int(measured.group(1)) >= 300  # the scripted first token comes at 0.3 s
     assert "0/1 scenarios passed" in out
     (failure,) = ET.parse(junit).getroot().iter("failure")
     assert "four hundred" in failure.get("message")

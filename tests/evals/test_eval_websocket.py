@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ turns:
     expect:
       tool_calls: [{{name: get_current_time, arguments: {{timezone: Asia/Tokyo}}}}]
       facts: [Asia/Tokyo]
-      max_latency_ms: 6000
+      max_latency_ms: 120000  # not a speed target (benchmarks have those): e2e is measured
   - user: Thank you.
     expect:
       tool_calls: []
@@ -63,4 +64,4 @@ turns:
     report = out.getvalue()
     assert code == 0, report
     assert "PASS  asks the time out loud" in report and "websocket" in report
-    assert "turn 1  pass  latency <= 6000 ms" in report
+    assert re.search(r"turn 1  pass  latency <= 120000 ms  \d+ ms", report)
