@@ -172,7 +172,8 @@ class AgentSession:
         """Start the pipeline, enter the agent (its greeting), start the wake-up timer.
 
         ``observability`` (``ObservabilityOptions``) is kept on the job's room options as in
-        the reference; what only the VideoSDK cloud did (recording, export URLs) is logged."""
+        the reference, where the job's observers read it (traces, metrics and logs over OTLP,
+        ``vocalis.telemetry``); what only the VideoSDK cloud did (recording) is logged."""
         if self._started:
             return
         job = current_job()
@@ -184,6 +185,8 @@ class AgentSession:
         if run_until_shutdown and job is not None:
             await job.run_until_shutdown(session=self, wait_for_participant=wait_for_participant)
             return
+        if job is not None:
+            await job.session_starting(self)
         self.link.set_agent_state(AgentState.STARTING)
         await self.agent.initialize_mcp()
         if self.output_track is None and self.pipeline.audio_track is None:
