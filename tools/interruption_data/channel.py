@@ -114,7 +114,17 @@ def to_detector_rate(pcm: np.ndarray, rate: int) -> np.ndarray:
     return np.frombuffer(b"".join(out), dtype="<i2")
 
 
-def render(
+@dataclass(frozen=True)
+class LineAudio:
+    """An utterance as the transport delivers it: int16 at the line's rate, voiced span in samples."""
+
+    audio: np.ndarray
+    rate: int
+    onset: int
+    end: int
+
+
+def on_line(
     speech: np.ndarray,
     rate: int,
     *,
@@ -126,8 +136,8 @@ def render(
     lead: float = 1.0,
     tail: float = 1.6,
     level_dbfs: float = -20.0,
-) -> Rendered:
-    """``speech`` (float, native ``rate``) after ``lead`` seconds of noise, as the detector gets it."""
+) -> LineAudio:
+    """``speech`` (float, native ``rate``) after ``lead`` seconds of noise, through ``channel``."""
     line_rate = CHANNELS[channel]
     voice = soxr.resample(speech, rate, line_rate, quality="HQ") if rate != line_rate else speech
     onset, end = voiced_span(voice, line_rate)
@@ -141,6 +151,12 @@ def render(
         speech_rms = 10 ** (level_dbfs / 20)
         mixed += make_noise(noise_kind, total, line_rate, rng, pool) * speech_rms / 10 ** (snr / 20)
     pcm = (np.clip(mixed, -1, 1) * 32767).astype(np.int16)
-    audio = to_detector_rate(through_line(pcm, channel), line_rate)
-    scale = DETECTOR_RATE / line_rate
-    return Rendered(audio, round((lead_n + onset) * scale), round((lead_n + end) * scale))
+    return LineAudio(through_line(pcm, channel), line_rate, lead_n + onset, lead_n + end)
+
+
+def render(speech: np.ndarray, rate: int, **line: object) -> Rendered:
+    """``on_line`` and then resampled to 16 kHz as the detector's stream does."""
+    heard = on_line(speech, rate, **line)  # type: ignore[arg-type]
+    scale = DETECTOR_RATE / heard.rate
+    audio = to_detector_rate(heard.audio, heard.rate)
+    return Rendered(audio, round(heard.onset * scale), round(heard.end * scale))
