@@ -1,6 +1,6 @@
 """Acoustic features of overlapping speech, computed with numpy alone.
 
-The window (int16, 16 kHz) is cut into 25 ms frames every 12.5 ms. Per frame: a 24-band
+The window (int16, 16 kHz) is cut into 25 ms frames every 12.5 ms. Per frame: a 12-band
 log-mel spectrum over 100-3800 Hz (what survives an 8 kHz phone line, so every transport
 looks alike), the band energy, and autocorrelation voicing and pitch. A window's feature
 vector pools those frames up to an end point, weighting each frame by how close it is to the
@@ -43,8 +43,8 @@ FEATURE_COUNT = len(FEATURE_NAMES)
 def _mel_bands() -> tuple[tuple[int, int, np.ndarray], ...]:
     """Triangular mel filters as (first bin, end bin, weights): sparse, so no BLAS call."""
     freqs = np.fft.rfftfreq(N_FFT, 1 / RATE)
-    mel = lambda f: 2595 * np.log10(1 + f / 700)  # noqa: E731
-    edges = 700 * (10 ** (np.linspace(mel(LOW_HZ), mel(HIGH_HZ), BANDS + 2) / 2595) - 1)
+    low, high = (2595 * np.log10(1 + f / 700) for f in (LOW_HZ, HIGH_HZ))
+    edges = 700 * (10 ** (np.linspace(low, high, BANDS + 2) / 2595) - 1)
     bands = []
     for b in range(BANDS):
         lo, mid, hi = edges[b : b + 3]
