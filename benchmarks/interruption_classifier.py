@@ -13,6 +13,9 @@ and the first score at or above the threshold is the verdict. Lines:
   ms after onset, and the whole 1.5 s clip), plus decision time p50/p95 of the interruptions;
 - ``condition`` per transport path and SNR on the held-out ``test`` subset;
 - ``sweep``: the held-out figures at other thresholds (the shipped one was chosen without them);
+- ``veto``: used the other way round, as a backchannel detector once the overlap is over: the
+  share of each kind whose highest score stays below a low threshold (for interruptions,
+  the share that would be wrongly dismissed);
 - ``inference``: milliseconds per window (p50/p95) for 0.7 s and 1.3 s windows, with the load.
 """
 
@@ -140,6 +143,13 @@ def main() -> None:
                               "recall_600ms": f["600ms"]["recall"],
                               "false_interruptions_1500ms": f["1500ms"]["false_interruptions"],
                               "n_other": f["n_other"]}))
+        peak = curves.max(axis=1)
+        kinds = sorted({m["cls"] for m in meta})
+        for t in (0.1, 0.3, 0.5):
+            below = {k: round(float(np.mean([p < t for p, m in zip(peak, meta, strict=True) if m["cls"] == k])), 4)
+                     for k in kinds}
+            print(json.dumps({"benchmark": "interruption_classifier", "line": "veto", "subset": subset,
+                              "threshold": t, "share_below": below}))
         print(json.dumps({"benchmark": "interruption_classifier", "line": "inference",
                           "load_1min": round(os.getloadavg()[0], 2), **inference_timing(detector, audio)}))
 
