@@ -55,6 +55,9 @@ class OverlappingSpeechEvent(BaseModel):
     probability: float = 0.0
     """The conservative estimate: the n-th largest probability (see ``conservative_probability``)."""
     num_requests: int = 0
+    peak_probability: float | None = None
+    """Vocalis addition: the highest estimate of any window of this overlap (None: none was
+    scored). An overlap whose peak stayed low is surely not an interruption."""
 
     @classmethod
     def from_cache_entry(

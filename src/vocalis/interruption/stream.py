@@ -174,6 +174,7 @@ class InterruptionStream:
         self._since_score = 0
         self._num_requests = 0
         self._last: PredictionRecord | None = None
+        self._peak: float | None = None
 
     @property
     def _score_due(self) -> bool:
@@ -251,6 +252,7 @@ class InterruptionStream:
         elapsed = time.perf_counter() - started
         probabilities = np.asarray(prediction.probabilities, dtype=np.float32).reshape(-1)
         probability = conservative_probability(probabilities, options.min_frames)
+        self._peak = probability if self._peak is None else max(self._peak, probability)
         self._last = PredictionRecord(
             created_at=created_at,
             total_duration=elapsed,
@@ -270,6 +272,7 @@ class InterruptionStream:
             self._publish(OverlappingSpeechEvent.from_cache_entry(self._last, True, self._started_at, now()))
 
     def _publish(self, event: OverlappingSpeechEvent) -> None:
+        event.peak_probability = self._peak
         self._events.append(event)
         self._event_ready.set()
         self._detector._report(event)
