@@ -21,12 +21,15 @@ class Recorder:
     def __init__(self, stt: WhisperSTT) -> None:
         self.responses: list[STTResponse] = []
         self.final = asyncio.Event()
+        self.interim = asyncio.Event()
         stt.on_stt_transcript(self.on_transcript)
 
     async def on_transcript(self, resp: STTResponse) -> None:
         self.responses.append(resp)
         if resp.event_type == SpeechEventType.FINAL:
             self.final.set()
+        if resp.event_type == SpeechEventType.INTERIM:
+            self.interim.set()
 
     def of(self, kind: SpeechEventType) -> list[STTResponse]:
         return [r for r in self.responses if r.event_type == kind]
@@ -79,6 +82,7 @@ async def test_interim_results_arrive_before_the_final(speech_clips, make_silenc
     stt = WhisperSTT(interim_interval=0.5)
     rec = Recorder(stt)
     await feed(stt, np.concatenate([make_silence(0.3), speech_clips[1].pcm16k]))
+    await asyncio.wait_for(rec.interim.wait(), timeout=30)  # while the utterance is open
     await stt.flush()
     kinds = [r.event_type for r in rec.responses]
     assert SpeechEventType.INTERIM in kinds
@@ -91,18 +95,20 @@ async def test_interim_results_arrive_before_the_final(speech_clips, make_silenc
 async def test_flush_after_a_pause_reuses_the_pause_decode(speech_clips, make_silence):
     stt = WhisperSTT(interim_interval=None, pause_decode_after=0.2)
     rec = Recorder(stt)
-    decodes: list[bool] = []
-    real_decode = stt._decode
+    await stt.prewarm()
+    decodes: list[str] = []
+    stream = stt._stream
+    real_submit = stream.submit
 
-    async def counting_decode(audio, beam_size, word_timestamps):
-        decodes.append(word_timestamps)
-        return await real_decode(audio, beam_size, word_timestamps)
+    def counting_submit(audio, **kwargs):
+        decodes.append(kwargs["kind"])
+        return real_submit(audio, **kwargs)
 
-    stt._decode = counting_decode
+    stream.submit = counting_submit
     # Speech, then the 0.4 s of silence the VAD waits before it ends the turn.
     await feed(stt, np.concatenate([speech_clips[2].pcm16k, make_silence(0.4)]))
     await stt.flush()
-    assert decodes == [True]  # one final-quality decode, made during the pause
+    assert decodes == ["pause"]  # one final-quality decode, made during the pause
     finals = rec.of(SpeechEventType.FINAL)
     assert len(finals) == 1 and "pizza" in finals[0].data.text.lower()
     assert finals[0].data.words
