@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from ..transports.admission import AdmissionConfig
+
 logger = logging.getLogger("vocalis.job")
 
 DEFAULT_ICE_SERVERS: list[dict[str, Any]] = [{"urls": "stun:stun.l.google.com:19302"}]
@@ -119,8 +121,9 @@ class RoomOptions:
     Self-hosted fields: ``transport_mode`` (default ``WEBRTC``, the counterpart of the
     reference's cloud meeting), ``host`` (``"127.0.0.1"``), ``access_token`` (required, and
     checked on every connection, when ``host`` is not a loopback address), ``websocket``,
-    ``webrtc``, ``telephony``, ``file``, ``max_message_bytes`` (1 MiB) and ``max_sessions``
-    (100 concurrent connections per server).
+    ``webrtc``, ``telephony``, ``file``, ``max_message_bytes`` (1 MiB), ``max_sessions``
+    (100 concurrent connections per server, a hard cap) and ``admission`` (how many calls the
+    server takes given its measured load, and how it turns the rest away: ``AdmissionConfig``).
 
     Lifetime (reference names and defaults): with ``auto_end_session`` a job ends
     ``session_timeout_seconds`` (5) after its participant leaves, and
@@ -164,9 +167,11 @@ class RoomOptions:
     access_token: str | None = None
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     max_sessions: int = 100
+    admission: AdmissionConfig | None = None
 
     def __post_init__(self) -> None:
         self.transport_mode = TransportMode.parse(self.transport_mode)
+        self.admission = self.admission or AdmissionConfig()
         self.websocket = self.websocket or WebSocketConfig()
         self.webrtc = self.webrtc or WebRTCConfig()
         self.telephony = self.telephony or TelephonyConfig()

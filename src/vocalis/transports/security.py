@@ -25,7 +25,7 @@ CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 """A message larger than ``RoomOptions.max_message_bytes``."""
 CLOSE_TRY_LATER = 1013
-"""The server is at ``max_sessions``."""
+"""The server is at capacity (``max_sessions`` or admission control): try again later."""
 
 MAX_CLOSE_REASON_BYTES = 123
 
