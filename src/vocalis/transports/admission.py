@@ -46,6 +46,8 @@ MIN_OBSERVED = 10.0
 """Seconds of calls in progress before the CPU per call is trusted for an estimate."""
 RECOVER_EVERY = 5.0
 """Seconds of calls keeping their latency for the learned limit to rise by one call."""
+LAG_MEMORY = 1.0
+"""Seconds over which the loop lag is averaged (one late timer is not an overload)."""
 
 
 @dataclass
@@ -138,7 +140,7 @@ class AdmissionController:
         dt = max(1e-6, now - self._last_at)
         self.cpu_cores = max(0.0, (cpu - self._last_cpu) / dt)
         self._last_at, self._last_cpu = now, cpu
-        self.loop_lag = max(0.0, loop_lag)
+        self.loop_lag += (1.0 - math.exp(-dt / LAG_MEMORY)) * (max(0.0, loop_lag) - self.loop_lag)
         self.queue_wait = self._queue_wait()
         active = self._active()
         if active > 0:
@@ -174,7 +176,7 @@ class AdmissionController:
         cost = self.cost_per_call
         if cost is None or cost <= 0:
             return None
-        return max(1, math.floor(self.cores * self.config.target_cpu / cost))
+        return max(1, math.floor(self.cores * self.config.target_cpu / cost + 1e-9))
 
     @property
     def limit(self) -> int:
@@ -192,12 +194,11 @@ class AdmissionController:
 
     def refusal(self) -> str | None:
         """Why a new call would be refused now, or None to admit it."""
-        active = self._active()
-        limit = self.limit
-        if active >= limit:
-            return f"server at capacity: {active} calls in progress, the limit is {limit}"
         if self.config.enabled and self.overloaded:
             return "server overloaded: the calls in progress are losing latency"
+        active, limit = self._active(), self.limit
+        if active >= limit:
+            return f"server at capacity: {active} calls in progress, the limit is {limit}"
         return None
 
     def snapshot(self) -> dict[str, Any]:
