@@ -30,9 +30,14 @@ MAX_WINDOW_SECONDS = 30.0
 TOKENS_PER_SECOND = 12  # generous: English speech runs at about four tokens a second
 MIN_NEW_TOKENS = 24
 
-#: Whisper's rule for "this is silence": both conditions together.
+#: Whisper's rule for "this is silence": both conditions together...
 NO_SPEECH_PROB = 0.6
 SILENT_LOGPROB = -1.0
+#: ...or a no-speech probability this high on its own (one pass decodes silence as "you" with
+#: a fair log probability; real speech measured at most 0.45, silence above 0.9).
+SURELY_SILENT = 0.8
+PREPEND_PUNCTUATION = "\"'“¿([{-"
+APPEND_PUNCTUATION = "\"'.。,，!！?？:：”)]}、"
 
 
 @dataclass(frozen=True)
@@ -179,7 +184,10 @@ class WhisperDecoder:
         avg_logprob = result.scores[0] * length / (length + 1)
         no_speech = float(result.no_speech_prob)
         text = tokenizer.decode(tokens).strip()
-        if not text or (no_speech > NO_SPEECH_PROB and avg_logprob < SILENT_LOGPROB):
+        silent = no_speech > SURELY_SILENT or (
+            no_speech > NO_SPEECH_PROB and avg_logprob < SILENT_LOGPROB
+        )
+        if not text or silent:
             return Transcription(text="", confidence=0.0, language=language)
         confidence = math.exp(min(0.0, avg_logprob)) * (1.0 - no_speech)
         end = words[-1]["end"] if words else frames * HOP / SAMPLE_RATE
@@ -189,25 +197,33 @@ class WhisperDecoder:
 
 def _words(tokenizer: Any, tokens: list[int], alignment: Any, tokens_per_second: float
            ) -> list[dict[str, Any]]:
-    """Words with times from one CTranslate2 alignment (Whisper's DTW jump rule)."""
+    """Words with times from one CTranslate2 alignment: Whisper's DTW jump rule, punctuation
+    merged into its word, and a first word stretched over leading silence cut to a plausible
+    length (as faster-whisper does)."""
+    from faster_whisper.transcribe import merge_punctuations
+
     words, word_tokens = tokenizer.split_to_word_tokens([*tokens, tokenizer.eot])
     if len(word_tokens) <= 1 or not alignment.alignments:
         return []
     text_indices = np.array([pair[0] for pair in alignment.alignments])
     time_indices = np.array([pair[1] for pair in alignment.alignments])
-    boundaries = np.pad(np.cumsum([len(t) for t in word_tokens[:-1]]), (1, 0))
+    bounds = np.pad(np.cumsum([len(t) for t in word_tokens[:-1]]), (1, 0))
     jumps = np.pad(np.diff(text_indices), (1, 0), constant_values=1).astype(bool)
-    jump_times = time_indices[jumps] / tokens_per_second
+    times = time_indices[jumps] / tokens_per_second
+    if len(times) <= int(bounds[-1]):
+        return []
     probs = alignment.text_token_probs
-    out = []
-    for k, word in enumerate(words[:-1]):
-        a, b = int(boundaries[k]), int(boundaries[k + 1])
-        if a >= len(jump_times) or b >= len(jump_times) or not word.strip():
-            continue
-        out.append({
-            "word": word.strip(),
-            "start": round(float(jump_times[a]), 3),
-            "end": round(float(jump_times[b]), 3),
-            "confidence": float(np.mean(probs[a:b])) if b > a else 0.0,
-        })
+    found = [
+        {"word": w, "tokens": t, "start": float(times[a]), "end": float(times[b]),
+         "confidence": float(np.mean(probs[a:b])) if b > a else 0.0}
+        for w, t, a, b in zip(words[:-1], word_tokens[:-1], bounds[:-1], bounds[1:], strict=True)
+    ]
+    merge_punctuations(found, PREPEND_PUNCTUATION, APPEND_PUNCTUATION)
+    out = [{"word": w["word"].strip(), "start": round(w["start"], 3), "end": round(w["end"], 3),
+            "confidence": w["confidence"]} for w in found if w["word"].strip()]
+    durations = [w["end"] - w["start"] for w in out if w["end"] > w["start"]]
+    if out and durations:
+        longest = 2 * min(0.7, float(np.median(durations)))
+        first = out[0]
+        first["start"] = round(max(first["start"], first["end"] - longest), 3)
     return out

@@ -29,10 +29,11 @@ FINAL, PAUSE, INTERIM = 0, 1, 2
 class WhisperSettings:
     """What one process-wide Whisper service is built from.
 
-    ``workers`` decoding threads (0: one per two cores, at least one) each use ``cpu_threads``
-    CTranslate2 threads (0: the cores divided among the workers); ``max_batch`` decodes of equal
-    kind may share one model call; ``fitted_window`` encodes only the utterance (see
-    ``decoder``).
+    ``workers`` decoding threads (0: one per core) each use ``cpu_threads`` CTranslate2 threads
+    (0: the cores divided among the workers); ``max_batch`` decodes of equal kind may share one
+    model call; ``fitted_window`` encodes only the utterance (see ``decoder``). The defaults
+    are the most decodes per CPU second measured on a 2-core machine
+    (``benchmarks/whisper_decode.py``): one single-threaded worker per core, batches of up to 4.
     """
 
     model: str = "tiny.en"
@@ -40,13 +41,13 @@ class WhisperSettings:
     compute_type: str = "int8"
     cpu_threads: int = 0
     workers: int = 0
-    max_batch: int = 1
+    max_batch: int = 4
     fitted_window: bool = True
 
     def resolved(self) -> WhisperSettings:
         """These settings with the automatic thread counts filled in."""
         cores = os.cpu_count() or 1
-        workers = self.workers or max(1, cores // 2)
+        workers = self.workers or cores
         threads = self.cpu_threads or max(1, cores // workers)
         return WhisperSettings(self.model, self.device, self.compute_type, threads, workers,
                                self.max_batch, self.fitted_window)

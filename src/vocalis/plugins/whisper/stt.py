@@ -50,7 +50,9 @@ class WhisperSTT(STT):
         compute_type: CTranslate2 quantisation; ``"int8"`` (default) is fastest on CPU.
         interim_interval: seconds of new audio between INTERIM transcripts; None or 0 turns
             interims off. Default 0.5.
-        beam_size: beam width of FINAL (and pause) decodes. Default 5.
+        beam_size: beam width of FINAL (and pause) decodes. Default 5: on the measured speech
+            greedy decoding (1) saved about 15 % of a decode's CPU but added 0.02 to 0.03 to
+            the word error rate (``benchmarks/whisper_decode.py``).
         interim_beam_size: beam width of INTERIM decodes; greedy (1) keeps them cheap.
         pause_decode_after: seconds of silence after speech at which the utterance is decoded
             at final quality (pushed as a PREFLIGHT); a flush with no speech since then reuses
@@ -64,11 +66,11 @@ class WhisperSTT(STT):
         max_utterance_duration: an utterance is finalised once this long; Whisper sees at most
             30 s at once. Default 25.0.
         cpu_threads, num_workers: the shared service's CTranslate2 threads per decoding worker
-            and decoding workers (0 = automatic: one worker per two cores, the cores shared
-            among them).
+            and decoding workers (0 = automatic: one single-threaded worker per core).
         max_batch: decodes of equal kind from different sessions that may share one model call
-            (default 1: batching did not raise throughput on a 2-core CPU, see
-            ``benchmarks/whisper_decode.py``).
+            when they wait at the same time (default 4: on a 2-core CPU a batch of four costs
+            about 40 % less CPU per decode than four single ones, see
+            ``benchmarks/whisper_decode.py``; a decode never waits for a batch to fill).
         fitted_window: encode only the utterance, not Whisper's whole 30-second window (about
             four times cheaper at the same accuracy; see ``decoder``). Default True.
         interim_max_wait: an INTERIM not started within this many seconds is dropped, and none
@@ -94,7 +96,7 @@ class WhisperSTT(STT):
         max_utterance_duration: float = 25.0,
         cpu_threads: int = 0,
         num_workers: int = 0,
-        max_batch: int = 1,
+        max_batch: int = 4,
         fitted_window: bool = True,
         interim_max_wait: float = 0.5,
     ) -> None:
