@@ -190,6 +190,31 @@ async def test_equal_work_from_several_streams_is_batched_up_to_max_batch():
     assert (await other, await odd) == ("INTERIM-0", "BEAM5-1")
 
 
+async def test_background_work_leaves_the_last_worker_to_urgent_work():
+    order: list[str] = []
+    nested: list[int] = []
+    later: list[asyncio.Future] = []
+
+    def model(key: object, payloads: list[str]) -> list[str]:
+        order.extend(payloads)
+        if payloads == ["i1"]:  # while this interim runs on one worker...
+            later.append(b.submit("f"))  # ...a final arrives,
+            nested.append(sched.run_next())  # the other worker runs it,
+            nested.append(sched.run_next())  # but not the second interim
+        return [p.upper() for p in payloads]
+
+    sched = InferenceScheduler(model, workers=2, background_priority=INTERIM, reserved=1,
+                               start=False, clock=FakeClock())
+    a, b = sched.open_stream(), sched.open_stream()
+    first = a.submit("i1", priority=INTERIM)
+    second = b.submit("i2", priority=INTERIM)
+    assert sched.run_next() == 1
+    assert order == ["i1", "f"] and nested == [1, 0]
+    await run_all(sched)
+    assert order == ["i1", "f", "i2"]
+    assert (await first, await second, await later[0]) == ("I1", "I2", "F")
+
+
 async def test_a_failing_batch_fails_its_requests_and_the_scheduler_goes_on():
     model = FakeModel(fail_on="bad")
     sched, _ = scheduler(model)
@@ -254,3 +279,5 @@ async def test_worker_threads_deliver_results_to_the_submitting_loop():
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError):
         InferenceScheduler(FakeModel(), workers=0)
+    with pytest.raises(ValueError):
+        InferenceScheduler(FakeModel(), reserved=-1)

@@ -7,8 +7,10 @@ starve the others. A request may supersede requests of its stream that have not 
 newer interim replaces an older one), a request that waited past its ``max_wait`` is dropped
 instead of run (a stale interim is worth nothing) and is refused at once when the expected wait
 already exceeds it, and each stream's queue is bounded. Requests with the same batch key and
-priority can share one call of the batch function. ``load()`` reports the queue wait: the load
-signal that admission control reads.
+priority can share one call of the batch function. Background work (``background_priority``
+and above, such as interims) never occupies the last ``reserved`` workers, so urgent work does
+not wait for it to finish. ``load()`` reports the queue wait: the load signal that admission
+control reads.
 """
 
 from __future__ import annotations
@@ -135,8 +137,10 @@ class InferenceScheduler(Generic[P, R]):
 
     ``max_batch`` requests with equal ``batch_key`` and priority may go to ``run`` together;
     ``max_pending`` bounds each stream's queue (the least urgent, then oldest, request is dropped
-    to make room). With ``start=False`` no thread starts: call ``run_next()`` to run one batch
-    in the calling thread (deterministic tests). ``clock`` is injectable for the same reason.
+    to make room). Requests at ``background_priority`` or above run on at most ``workers -
+    reserved`` workers at once (at least one). With ``start=False`` no thread starts: call
+    ``run_next()`` to run one batch in the calling thread (deterministic tests). ``clock`` is
+    injectable for the same reason.
     """
 
     def __init__(
@@ -146,23 +150,29 @@ class InferenceScheduler(Generic[P, R]):
         workers: int = 1,
         max_batch: int = 1,
         max_pending: int = 8,
+        background_priority: int | None = None,
+        reserved: int = 1,
         name: str = "inference",
         start: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if workers < 1 or max_batch < 1 or max_pending < 1:
-            raise ValueError("workers, max_batch and max_pending must be >= 1")
+        if workers < 1 or max_batch < 1 or max_pending < 1 or reserved < 0:
+            raise ValueError("workers, max_batch and max_pending must be >= 1, reserved >= 0")
         self.name = name
         self.workers = workers
         self.max_batch = max_batch
         self.max_pending = max_pending
+        self.background_priority = background_priority
+        self.background_workers = max(1, workers - reserved)
         self._run = run
         self._clock = clock
         self._cond = threading.Condition()
         self._streams: dict[InferenceStream[P, R], _StreamState] = {}
         self._seq = 0
         self._tick = 0
-        self._running = 0
+        self._running = 0  # requests being run
+        self._busy = 0  # workers running a batch
+        self._busy_background = 0
         self._closed = False
         self._start_threads = start
         self._threads: list[threading.Thread] = []
@@ -281,7 +291,7 @@ class InferenceScheduler(Generic[P, R]):
             r for s in self._streams.values() for r in s.pending
             if r.priority <= priority and not r.future.done()
         ]
-        if not ahead and self._running < self.workers:
+        if not ahead and self._busy < self.workers:
             return 0.0
         oldest = max((now - r.submitted for r in ahead), default=0.0)
         backlog = (len(ahead) + self._running) * self._service_time / self.workers
@@ -305,11 +315,23 @@ class InferenceScheduler(Generic[P, R]):
                     self._cond.wait()
                     batch = self._take_locked()
                 if self._closed:
-                    self._running -= len(batch)
+                    if batch:
+                        self._release_locked(batch)
                     for request in batch:
                         self._drop(request, "scheduler closed")
                     return
             self._execute(batch)
+
+    def _is_background(self, request: _Request) -> bool:
+        return self.background_priority is not None and \
+            request.priority >= self.background_priority
+
+    def _release_locked(self, batch: list[_Request]) -> None:
+        self._running -= len(batch)
+        self._busy -= 1
+        if self._is_background(batch[0]):
+            self._busy_background -= 1
+        self._cond.notify_all()  # a worker held back from background work may take it now
 
     def _take_locked(self) -> list[_Request]:
         now = self._clock()
@@ -330,6 +352,8 @@ class InferenceScheduler(Generic[P, R]):
                 heads.append((head.priority, state.served_at, head.seq, head))
         for r in stale:
             self._drop(r, "stale")
+        if self._busy_background >= self.background_workers:
+            heads = [h for h in heads if not self._is_background(h[3])]
         if not heads:
             return []
         heads.sort(key=lambda h: h[:3])
@@ -349,6 +373,9 @@ class InferenceScheduler(Generic[P, R]):
             if r.priority == 0:
                 self._queue_wait += _EWMA * (wait - self._queue_wait)
         self._running += len(batch)
+        self._busy += 1
+        if self._is_background(first):
+            self._busy_background += 1
         return batch
 
     def _execute(self, batch: list[_Request]) -> None:
@@ -365,7 +392,7 @@ class InferenceScheduler(Generic[P, R]):
             outcome = [(result, None) for result in results]
         elapsed = time.perf_counter() - started
         with self._cond:
-            self._running -= len(batch)
+            self._release_locked(batch)
             self._completed += len(batch)
             self._service_time += _EWMA * (elapsed / len(batch) - self._service_time)
         for request, (result, error) in zip(batch, outcome, strict=True):

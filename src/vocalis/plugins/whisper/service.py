@@ -4,7 +4,8 @@ every ``WhisperSTT`` of the process shares (one stream per session).
 Whisper is the most expensive part of a call, and sessions decoding on their own threads fight
 for the same cores with nobody deciding what matters most. Here one scheduler runs every decode:
 finals before pause decodes before interims, fairly across sessions, stale interims dropped,
-equal work batched (``vocalis.utils.inference_scheduler``).
+interims never on the last free worker (a final does not wait for one), equal work batched
+(``vocalis.utils.inference_scheduler``).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class WhisperService:
         self.decoder.decode([np.zeros(16000, dtype=np.float32)], DecodeOptions())  # warm up
         self.scheduler: InferenceScheduler[np.ndarray, Transcription] = InferenceScheduler(
             self._run, workers=settings.workers, max_batch=settings.max_batch,
-            name=f"whisper-{settings.model}",
+            background_priority=INTERIM, reserved=1, name=f"whisper-{settings.model}",
         )
 
     def _run(self, key: Hashable, audios: list[np.ndarray]) -> list[Transcription]:
