@@ -229,6 +229,7 @@ async def run_n(server: Server, n: int, args: argparse.Namespace, questions: lis
         ready.set()
         results = await asyncio.gather(*tasks)
         cpu1, wall1 = server.cpu_seconds(), time.monotonic()
+        body: dict[str, object] = {}
         for _ in range(100):  # wait for the server to end every session
             async with http.get(server.url.replace("ws://", "http://").rsplit("/", 1)[0]
                                 + "/healthz") as resp:
@@ -256,6 +257,7 @@ async def run_n(server: Server, n: int, args: argparse.Namespace, questions: lis
         "server_cpu_cores": round((cpu1 - cpu0) / (wall1 - wall0), 2),
         "client_send_lag_max_s": round(max((r.send_lag_max for r in results), default=0.0), 3),
         "heard_sample": [h for r in answered[:2] for h in r.heard],
+        "server_capacity": body.get("capacity"),
         "load_avg": os.getloadavg()[0],
         "ok": missed == 0 and p95 is not None and p95 < args.target and bool(answered),
     }
