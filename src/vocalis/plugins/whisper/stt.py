@@ -167,7 +167,8 @@ class WhisperSTT(STT):
         ):
             taken = buf.take()
             if taken is not None:
-                self._tasks.spawn(self._finish(*taken), name="whisper-final")
+                pause, self._pause = self._pause, None
+                self._tasks.spawn(self._finish(*taken, pause), name="whisper-final")
         elif self._pause_decode_due():
             self._start_pause_decode()
         elif self._interim_due():
@@ -234,12 +235,13 @@ class WhisperSTT(STT):
         """Push the FINAL transcript of the buffered utterance now and start a new one."""
         taken = self._buffer.take()
         if taken is not None:
-            await self._finish(*taken)
+            pause, self._pause = self._pause, None
+            await self._finish(*taken, pause)
 
     async def _finish(
-        self, audio: np.ndarray, start: int, utterance_id: int, last_voiced: int
+        self, audio: np.ndarray, start: int, utterance_id: int, last_voiced: int,
+        pause: _PauseDecode | None,
     ) -> None:
-        pause, self._pause = self._pause, None
         result: Transcription | None = None
         if pause is not None and pause.utterance == utterance_id and \
                 pause.covered >= last_voiced and not pause.task.cancelled():
