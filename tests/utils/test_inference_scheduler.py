@@ -90,6 +90,7 @@ async def test_a_newer_interim_supersedes_the_pending_one_of_its_stream_only():
         await old
     assert await new == "A-2" and await b_old == "B-1"
     assert "a-1" not in model.order
+    assert sched.load().dropped == {"superseded": 1}
 
 
 async def test_a_final_supersedes_pending_speculative_work_but_not_running_work():

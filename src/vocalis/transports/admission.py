@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..audio import resample_pcm
-from ..utils.inference_scheduler import live_schedulers
+from ..utils.inference_scheduler import InferenceScheduler, live_schedulers
 
 if TYPE_CHECKING:
     from ..tts import TTS
@@ -97,6 +97,21 @@ def process_cpu_seconds() -> float:
 def inference_queue_wait() -> float:
     """How long a final request submitted now would wait, over every live scheduler."""
     return max((s.load().expected_wait for s in live_schedulers()), default=0.0)
+
+
+def inference_figures(scheduler: InferenceScheduler[Any, Any]) -> dict[str, Any]:
+    """One shared model's load, as ``/healthz`` shows it."""
+    load = scheduler.load()
+    return {
+        "name": scheduler.name,
+        "workers": load.workers,
+        "streams": load.streams,
+        "pending": load.pending,
+        "expected_wait_ms": round(1000 * load.expected_wait, 1),
+        "service_ms": round(1000 * load.service_time, 1),
+        "completed": load.completed,
+        "dropped": load.dropped,
+    }
 
 
 class AdmissionController:
@@ -217,6 +232,7 @@ class AdmissionController:
             "cores": self.cores,
             "queue_wait_ms": round(1000 * self.queue_wait, 1),
             "loop_lag_ms": round(1000 * self.loop_lag, 1),
+            "inference": [inference_figures(s) for s in live_schedulers()],
         }
 
     # ---- the monitor -------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 import weakref
+from collections import Counter
 from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -60,7 +61,8 @@ class SchedulerLoad:
     ``queue_wait`` is the running average of how long the most urgent requests (priority 0)
     waited before they ran; ``expected_wait`` is how long a priority-0 request submitted now would
     wait (the oldest such request's wait so far, or the work ahead of it, whichever is longer).
-    ``service_time`` is the running average model time per request.
+    ``service_time`` is the running average model time per request; ``dropped`` counts the
+    requests not run, by reason ("superseded", "stale", "busy", "queue full", ...).
     """
 
     workers: int
@@ -71,7 +73,7 @@ class SchedulerLoad:
     expected_wait: float
     service_time: float
     completed: int
-    dropped: int
+    dropped: dict[str, int]
 
 
 @dataclass(eq=False)
@@ -179,7 +181,7 @@ class InferenceScheduler(Generic[P, R]):
         self._queue_wait = 0.0
         self._service_time = 0.0
         self._completed = 0
-        self._dropped = 0
+        self._dropped: Counter[str] = Counter()
         _live.add(self)
 
     @property
@@ -265,7 +267,7 @@ class InferenceScheduler(Generic[P, R]):
 
     def _drop(self, request: _Request, reason: str) -> None:
         with self._cond:  # a reentrant lock: callers may hold it already
-            self._dropped += 1
+            self._dropped[reason] += 1
         self._settle(request, None, Dropped(reason))
 
     # ---- load --------------------------------------------------------------------------------
@@ -283,7 +285,7 @@ class InferenceScheduler(Generic[P, R]):
                 expected_wait=self._expected_wait_locked(0, now),
                 service_time=self._service_time,
                 completed=self._completed,
-                dropped=self._dropped,
+                dropped=dict(self._dropped),
             )
 
     def _expected_wait_locked(self, priority: int, now: float) -> float:
