@@ -9,9 +9,19 @@ import threading
 
 import pytest
 
-from vocalis.utils.inference_scheduler import Dropped, InferenceScheduler
+from vocalis.utils.inference_scheduler import Dropped, InferenceScheduler, live_schedulers
 
 FINAL, PAUSE, INTERIM = 0, 1, 2
+
+
+@pytest.fixture(autouse=True)
+def close_schedulers():
+    """Close the schedulers a test made: the process-wide load signal must not see them."""
+    before = set(map(id, live_schedulers()))
+    yield
+    for sched in live_schedulers():
+        if id(sched) not in before:
+            sched.close()
 
 
 class FakeClock:
