@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import io
 import json
 import os
@@ -136,3 +137,24 @@ async def test_serve_records_every_call_and_serves_the_dashboard(tmp_path):
     assert call["status"] == "ended" and call["transport"] == "websocket"
     assert [line["text"] for line in record["transcript"]] == [
         "mail me at [email]", "You said: mail me at [email]."]
+
+
+def test_serve_capacity_option_sets_admission_control():
+    agent = load_agent_file(AGENT_FILE)
+
+    def options(*extra: str):
+        args = build_parser().parse_args(["serve", AGENT_FILE, *extra])
+        return commands.serve_options(agent, args, io.StringIO()).admission
+
+    measured = options()
+    assert measured.enabled and measured.max_calls is None
+    assert options("--capacity", "12").max_calls == 12
+    assert options("--capacity", "off").enabled is False
+    assert options("--capacity", "auto").max_calls is None
+    for bad in ("0", "many", "-3"):
+        with pytest.raises(ValueError, match="--capacity"):
+            options("--capacity", bad)
+    if importlib.util.find_spec("piper") is not None:  # vocalis[local]: Piper says "busy"
+        assert type(measured.busy_voice).__name__ == "PiperTTS"
+    else:
+        assert measured.busy_voice is None

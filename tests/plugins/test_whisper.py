@@ -21,12 +21,15 @@ class Recorder:
     def __init__(self, stt: WhisperSTT) -> None:
         self.responses: list[STTResponse] = []
         self.final = asyncio.Event()
+        self.interim = asyncio.Event()
         stt.on_stt_transcript(self.on_transcript)
 
     async def on_transcript(self, resp: STTResponse) -> None:
         self.responses.append(resp)
         if resp.event_type == SpeechEventType.FINAL:
             self.final.set()
+        if resp.event_type == SpeechEventType.INTERIM:
+            self.interim.set()
 
     def of(self, kind: SpeechEventType) -> list[STTResponse]:
         return [r for r in self.responses if r.event_type == kind]
@@ -79,6 +82,7 @@ async def test_interim_results_arrive_before_the_final(speech_clips, make_silenc
     stt = WhisperSTT(interim_interval=0.5)
     rec = Recorder(stt)
     await feed(stt, np.concatenate([make_silence(0.3), speech_clips[1].pcm16k]))
+    await asyncio.wait_for(rec.interim.wait(), timeout=30)  # while the utterance is open
     await stt.flush()
     kinds = [r.event_type for r in rec.responses]
     assert SpeechEventType.INTERIM in kinds
@@ -91,18 +95,20 @@ async def test_interim_results_arrive_before_the_final(speech_clips, make_silenc
 async def test_flush_after_a_pause_reuses_the_pause_decode(speech_clips, make_silence):
     stt = WhisperSTT(interim_interval=None, pause_decode_after=0.2)
     rec = Recorder(stt)
-    decodes: list[bool] = []
-    real_decode = stt._decode
+    await stt.prewarm()
+    decodes: list[str] = []
+    stream = stt._stream
+    real_submit = stream.submit
 
-    async def counting_decode(audio, beam_size, word_timestamps):
-        decodes.append(word_timestamps)
-        return await real_decode(audio, beam_size, word_timestamps)
+    def counting_submit(audio, **kwargs):
+        decodes.append(kwargs["kind"])
+        return real_submit(audio, **kwargs)
 
-    stt._decode = counting_decode
+    stream.submit = counting_submit
     # Speech, then the 0.4 s of silence the VAD waits before it ends the turn.
     await feed(stt, np.concatenate([speech_clips[2].pcm16k, make_silence(0.4)]))
     await stt.flush()
-    assert decodes == [True]  # one final-quality decode, made during the pause
+    assert decodes == ["pause"]  # one final-quality decode, made during the pause
     finals = rec.of(SpeechEventType.FINAL)
     assert len(finals) == 1 and "pizza" in finals[0].data.text.lower()
     assert finals[0].data.words
@@ -141,4 +147,71 @@ async def test_bad_input_is_rejected_or_ignored():
     await stt.flush()
     with pytest.raises(ValueError):
         WhisperSTT(beam_size=0)
+    await stt.aclose()
+
+
+async def test_speech_after_a_pause_cancels_the_stale_pause_decode(speech_clips, make_silence):
+    stt = WhisperSTT(interim_interval=None, pause_decode_after=0.2)
+    rec = Recorder(stt)
+    first, second = speech_clips[0], speech_clips[1]
+    # A mid-sentence pause long enough for a pause decode, then more speech, then the end.
+    await feed(stt, np.concatenate([first.pcm16k, make_silence(0.3), second.pcm16k]))
+    await stt.flush()
+    finals = rec.of(SpeechEventType.FINAL)
+    assert len(finals) == 1
+    text = finals[0].data.text.lower()
+    assert "sunny" in text and "table" in text  # the final covers both halves
+    await stt.aclose()
+
+
+async def test_sessions_decode_side_by_side_on_the_shared_service(speech_clips, make_silence):
+    """Four sessions speaking at once each get their own final, from one shared scheduler."""
+    stts = [WhisperSTT(interim_interval=0.3) for _ in range(4)]
+    recs = [Recorder(s) for s in stts]
+    clips = [speech_clips[i % len(speech_clips)] for i in range(4)]
+
+    async def one(stt: WhisperSTT, clip) -> None:
+        await feed(stt, np.concatenate([make_silence(0.2), clip.pcm16k, make_silence(0.3)]))
+        await stt.flush()
+
+    await asyncio.gather(*(one(s, c) for s, c in zip(stts, clips, strict=True)))
+    for rec, clip in zip(recs, clips, strict=True):
+        finals = rec.of(SpeechEventType.FINAL)
+        assert len(finals) == 1
+        assert finals[0].data.text.split()[0].lower() == clip.text.split()[0].lower()
+        kinds = [r.event_type for r in rec.responses]
+        assert kinds.index(SpeechEventType.FINAL) == len(kinds) - 1  # nothing after the final
+    for stt in stts:
+        await stt.aclose()
+    assert stts[0]._stream is not None and stts[0]._stream.pending() == 0
+
+
+async def test_a_failed_decode_is_reported_and_the_next_utterance_still_works(
+    speech_clips, make_silence
+):
+    stt = WhisperSTT(interim_interval=None, pause_decode_after=None)
+    rec = Recorder(stt)
+    errors = []
+    stt.on("error", errors.append)
+    await stt.prewarm()
+    stream = stt._stream
+    real_submit = stream.submit
+    failing = [True]
+
+    def submit(audio, **kwargs):
+        if failing:
+            failing.clear()
+            future = asyncio.get_running_loop().create_future()
+            future.set_exception(RuntimeError("model crashed"))
+            return future
+        return real_submit(audio, **kwargs)
+
+    stream.submit = submit
+    await feed(stt, np.concatenate([speech_clips[0].pcm16k, make_silence(0.2)]))
+    await stt.flush()
+    assert rec.of(SpeechEventType.FINAL) == []
+    assert errors and "model crashed" in str(errors[0])
+    await feed(stt, np.concatenate([speech_clips[2].pcm16k, make_silence(0.2)]))
+    await stt.flush()
+    assert "pizza" in rec.of(SpeechEventType.FINAL)[0].data.text.lower()
     await stt.aclose()

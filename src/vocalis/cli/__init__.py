@@ -85,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--otlp", default=None, metavar="URL",
                          help="export traces and metrics to this OTLP/HTTP collector (default: "
                               "the agent's observability options, or $OTEL_EXPORTER_OTLP_ENDPOINT)")
+    serve.add_argument(
+        "--capacity", default=None, metavar="auto|off|N",
+        help="concurrent calls to take: 'auto' measures what a call costs and admits calls "
+             "while those in progress keep their latency (default), N fixes the limit, 'off' "
+             "takes every call up to max_sessions; refused calls get 503 / close 1013 / a "
+             "spoken busy message",
+    )
 
     console = sub.add_parser("console", help="talk to the agent locally (mic/speaker or --text)")
     console.add_argument("agent_file", metavar="AGENT_FILE")

@@ -11,7 +11,13 @@ import secrets
 from typing import Any, TextIO
 
 from ..job.context import JobContext
-from ..job.options import FileConfig, RoomOptions, TransportMode, is_loopback_host
+from ..job.options import (
+    AdmissionConfig,
+    FileConfig,
+    RoomOptions,
+    TransportMode,
+    is_loopback_host,
+)
 from ..job.runner import run_job
 from ..job.serving import serve_entrypoint
 from ..session.observability import MetricsOptions, TracesOptions
@@ -51,8 +57,40 @@ def serve_options(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> Ro
     websocket = dataclasses.replace(
         options.websocket, port=options.websocket.port if args.port is None else args.port
     )
+    admission = admission_options(options.admission or AdmissionConfig(),
+                                  getattr(args, "capacity", None))
     return dataclasses.replace(options, host=host, access_token=token or None,
-                               websocket=websocket)
+                               websocket=websocket, admission=admission)
+
+
+def admission_options(config: AdmissionConfig, capacity: str | None) -> AdmissionConfig:
+    """``config`` with ``--capacity`` applied ("auto": measured, "off", or a number of calls),
+    and Piper, when installed, as the voice of the busy message if the agent file set none."""
+    if capacity is not None:
+        value = capacity.strip().lower()
+        if value == "auto":
+            config = dataclasses.replace(config, enabled=True, max_calls=None)
+        elif value == "off":
+            config = dataclasses.replace(config, enabled=False)
+        elif value.isdigit() and int(value) >= 1:
+            config = dataclasses.replace(config, enabled=True, max_calls=int(value))
+        else:
+            raise ValueError(f"--capacity must be auto, off or a number of calls, not {capacity!r}")
+    if config.busy_voice is None and config.enabled:
+        config = dataclasses.replace(config, busy_voice=default_busy_voice())
+    return config
+
+
+def default_busy_voice() -> Any:
+    """A Piper voice for the busy message when ``vocalis[local]`` is installed, else None."""
+    try:
+        from ..plugins.piper import PiperTTS
+    except ImportError:
+        return None
+    try:
+        return PiperTTS()
+    except Exception:
+        return None
 
 
 def notices_route(agent: AgentFile) -> Any:

@@ -3,6 +3,7 @@
 
 from .context import JobContext, get_current_job_context
 from .options import (
+    AdmissionConfig,
     FileConfig,
     RoomOptions,
     TelephonyConfig,
@@ -14,6 +15,7 @@ from .runner import run_job
 from .worker import Options, WorkerJob
 
 __all__ = [
+    "AdmissionConfig",
     "FileConfig",
     "JobContext",
     "Options",

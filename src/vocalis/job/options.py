@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from ..transports.admission import AdmissionConfig
+
 logger = logging.getLogger("vocalis.job")
 
 DEFAULT_ICE_SERVERS: list[dict[str, Any]] = [{"urls": "stun:stun.l.google.com:19302"}]
@@ -122,8 +124,9 @@ class RoomOptions:
     Self-hosted fields: ``transport_mode`` (default ``WEBRTC``, the counterpart of the
     reference's cloud meeting), ``host`` (``"127.0.0.1"``), ``access_token`` (required, and
     checked on every connection, when ``host`` is not a loopback address), ``websocket``,
-    ``webrtc``, ``telephony``, ``file``, ``max_message_bytes`` (1 MiB) and ``max_sessions``
-    (100 concurrent connections per server).
+    ``webrtc``, ``telephony``, ``file``, ``max_message_bytes`` (1 MiB), ``max_sessions``
+    (100 concurrent connections per server, a hard cap) and ``admission`` (how many calls the
+    server takes given its measured load, and how it turns the rest away: ``AdmissionConfig``).
 
     Limits of served connections (Vocalis additions; ``None`` disables one):
     ``max_text_chars`` (4000): longest typed message, longer ones get an error and the call goes
@@ -186,9 +189,11 @@ class RoomOptions:
     max_call_duration_seconds: float | None = 3600.0
     handshake_timeout_seconds: float = 10.0
     max_connections_per_ip: int | None = 64
+    admission: AdmissionConfig | None = None
 
     def __post_init__(self) -> None:
         self.transport_mode = TransportMode.parse(self.transport_mode)
+        self.admission = self.admission or AdmissionConfig()
         self.websocket = self.websocket or WebSocketConfig()
         self.webrtc = self.webrtc or WebRTCConfig()
         self.telephony = self.telephony or TelephonyConfig()

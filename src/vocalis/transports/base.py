@@ -126,6 +126,13 @@ class RoomConnection(EventEmitter[str], ABC):
                 except Exception:
                     logger.exception("session end callback failed")
 
+    async def refuse(self, reason: str, busy: Any = None) -> None:
+        """Turn this connection away before any job runs (the server is at capacity).
+
+        ``busy`` is the server's ``admission.BusyMessage``, for transports that can speak it.
+        """
+        await self.aclose(reason)
+
     @property
     def is_closing(self) -> bool:
         return self._closing

@@ -34,7 +34,7 @@ CLOSE_TOO_BIG = 1009
 CLOSE_INTERNAL_ERROR = 1011
 """The server failed while handling the connection."""
 CLOSE_TRY_LATER = 1013
-"""The server is at ``max_sessions``."""
+"""The server is at capacity (``max_sessions`` or admission control): try again later."""
 
 MAX_CLOSE_REASON_BYTES = 123
 INVALID_UTF8_REASON = "invalid message: text frames must be UTF-8"

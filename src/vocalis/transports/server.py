@@ -7,7 +7,9 @@ runs ``await on_connection(room, metadata)`` in a task of its own (next to its r
 ``on_connection`` creates the ``JobContext`` bound to that room, makes it current, runs the
 entrypoint, waits for ``room.closed`` (or the job's shutdown), runs the shutdown callbacks and
 returns. ``metadata`` becomes ``ctx.metadata`` (the query parameters, minus the token, plus
-``transport`` and ``remote``). Limits for handlers: ``server_limits(app)``.
+``transport`` and ``remote``). Limits for handlers: ``server_limits(app)``. Admission control
+(``admission``) decides whether a connection runs a job at all; a refused one is answered by its
+transport (``RoomConnection.refuse``). ``/healthz`` publishes ``capacity()``.
 
 Every route requires the access token when one is configured, except handlers marked with
 ``security.public``. Mounted by default: ``/ws`` (raw PCM, ``websocket_routes``),
@@ -25,13 +27,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from ..utils.tasks import TaskGroup
 from .access_log import RedactedAccessLogger
+from .admission import AdmissionConfig, AdmissionController, BusyMessage
 from .base import RoomConnection
 from .connection_guard import ConnectionLimits, GuardedSite
 from .security import (
@@ -71,6 +74,7 @@ class ServerLimits:
     max_call_duration_seconds: float | None = None
     handshake_timeout_seconds: float = 10.0
     max_connections_per_ip: int | None = None
+    admission: AdmissionConfig = field(default_factory=AdmissionConfig)
 
 
 LIMITS_KEY: web.AppKey[ServerLimits] = web.AppKey("vocalis_limits", ServerLimits)
@@ -84,9 +88,9 @@ def server_limits(app: web.Application) -> ServerLimits:
 class AgentServer:
     """Serves the transports on ``host:port`` and runs one job per connection.
 
-    ``on_connection`` is wrapped: it is refused (the room is closed with "server at capacity")
-    beyond ``max_sessions``, ended at ``max_call_duration_seconds``, and tracked so that
-    ``aclose`` ends every session.
+    ``on_connection`` is wrapped: a connection admission control turns away (or one beyond
+    ``max_sessions``) is refused with the reason, a call is ended at
+    ``max_call_duration_seconds``, and every call is tracked so that ``aclose`` ends it.
     """
 
     def __init__(
@@ -102,6 +106,12 @@ class AgentServer:
         self.port = port
         self.limits = limits
         self.slots = SessionSlots(limits.max_sessions)
+        self.admission = AdmissionController(
+            limits.admission, max_sessions=limits.max_sessions,
+            active_calls=lambda: self.slots.active,
+        )
+        self.busy_message = BusyMessage(limits.admission.busy_message,
+                                        limits.admission.busy_voice)
         self.rooms: set[RoomConnection] = set()
         self._jobs: set[asyncio.Task[Any]] = set()
         self._calls_ended = TaskGroup("vocalis.server.call_limit")
@@ -118,7 +128,21 @@ class AgentServer:
     async def _health(self, request: web.Request) -> web.Response:
         if not token_matches(presented_token(request), self.limits.access_token):
             return web.json_response({"status": "ok"})
-        return web.json_response({"status": "ok", "sessions": len(self.rooms)})
+        return web.json_response(
+            {"status": "ok", "sessions": len(self.rooms), "capacity": self.capacity()}
+        )
+
+    def capacity(self) -> dict[str, Any]:
+        """Calls in progress, the current limit, whether a new call is taken, and the measured
+        load behind it (``AdmissionController.snapshot``)."""
+        return self.admission.snapshot()
+
+    def refusal(self) -> str | None:
+        """Why a new connection would be turned away now, or None."""
+        reason = self.admission.refusal()
+        if reason is None and self.slots.active >= self.slots.limit:
+            reason = f"server at capacity (max_sessions={self.slots.limit})"
+        return reason
 
     @property
     def active_sessions(self) -> int:
@@ -126,8 +150,11 @@ class AgentServer:
 
     async def on_connection(self, room: RoomConnection, metadata: dict[str, Any]) -> None:
         """Run one job for ``room`` (see ``ConnectionHandler``)."""
-        if not self.slots.try_acquire():
-            await room.aclose("server at capacity")
+        refusal = self.refusal()
+        if refusal is not None or not self.slots.try_acquire():
+            reason = refusal or f"server at capacity (max_sessions={self.slots.limit})"
+            logger.info("refusing a %s connection: %s", room.transport, reason)
+            await room.refuse(reason, self.busy_message)
             return
         task = asyncio.current_task()
         self.rooms.add(room)
@@ -168,6 +195,7 @@ class AgentServer:
             ConnectionLimits(limits.handshake_timeout_seconds, limits.max_connections_per_ip),
         )
         await site.start()
+        self.admission.start()
         self.port = site.port
         logger.info("vocalis agent server on http://%s:%d", self.host, self.port)
 
@@ -183,6 +211,7 @@ class AgentServer:
         if self._jobs:
             await asyncio.wait(list(self._jobs), timeout=JOB_CLOSE_TIMEOUT)
         await self._calls_ended.aclose()
+        await self.admission.aclose()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -228,6 +257,7 @@ def build_server(
         max_call_duration_seconds=room_options.max_call_duration_seconds,
         handshake_timeout_seconds=room_options.handshake_timeout_seconds,
         max_connections_per_ip=room_options.max_connections_per_ip,
+        admission=room_options.admission or AdmissionConfig(),
     )
     return AgentServer(
         connection_handler(entrypoint, room_options=room_options, jobctx=jobctx),

@@ -1,9 +1,15 @@
 """The job running in this task, as lower layers see it: the job layer sets it for the duration
-of an entrypoint, and a session or a DTMF handler looks it up without importing the job layer."""
+of an entrypoint, and a session or a DTMF handler looks it up without importing the job layer.
+
+The variable holds a weak reference: every timer asyncio schedules keeps a copy of the context
+it was made in until it is due (cancelled ones too), and such a copy must not keep a finished
+call's job, and through it the call's connection and session, alive for a minute.
+"""
 
 from __future__ import annotations
 
 import contextvars
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -20,17 +26,20 @@ class CurrentJob(Protocol):
     async def run_until_shutdown(self, *, session: Any, wait_for_participant: bool) -> None: ...
 
 
-_current: contextvars.ContextVar[Any] = contextvars.ContextVar("vocalis_job", default=None)
+_current: contextvars.ContextVar[weakref.ref[Any] | None] = contextvars.ContextVar(
+    "vocalis_job", default=None
+)
 
 
 def current_job() -> Any:
     """The ``JobContext`` of the entrypoint running in this task, if any."""
-    return _current.get()
+    ref = _current.get()
+    return ref() if ref is not None else None
 
 
-def set_current_job(job: Any) -> contextvars.Token[Any]:
-    return _current.set(job)
+def set_current_job(job: Any) -> contextvars.Token[weakref.ref[Any] | None]:
+    return _current.set(weakref.ref(job) if job is not None else None)
 
 
-def reset_current_job(token: contextvars.Token[Any]) -> None:
+def reset_current_job(token: contextvars.Token[weakref.ref[Any] | None]) -> None:
     _current.reset(token)

@@ -1,25 +1,41 @@
 """``WhisperSTT``: local faster-whisper transcription that streams like a cloud STT.
 
 Audio is buffered per utterance. While it arrives, INTERIM transcripts come every
-``interim_interval`` seconds of new audio (one decode at a time per stream; a cadence is skipped
-while a decode runs). ``flush()``, which the pipeline calls at end of speech, decodes the
-utterance at once and pushes the FINAL; if nobody calls it, a FINAL also follows
-``silence_timeout`` seconds of low energy. When the speaker pauses, the utterance is decoded
-ahead of time at final quality and pushed as a PREFLIGHT transcript (the pipeline starts the
-LLM on it: preemptive generation), so a flush that follows without new speech answers at once.
+``interim_interval`` seconds of new audio. ``flush()``, which the pipeline calls at end of speech,
+pushes the FINAL; if nobody calls it, a FINAL also follows ``silence_timeout`` seconds of low
+energy. When the speaker pauses, the utterance is decoded ahead of time at final quality and
+pushed as a PREFLIGHT transcript (the pipeline starts the LLM on it: preemptive generation); a
+flush with no speech since then reuses that decode, so the end-of-turn wait overlaps it.
+
+Every decode goes through the process-wide Whisper service (``service``): one scheduler for all
+sessions, finals first, fair across calls, a newer interim replacing an older one that has not
+started, interims dropped when the wait for the model would make them stale.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ...stt import STT, SpeechData, SpeechEventType, STTError, STTResponse
+from ...utils.inference_scheduler import Dropped, InferenceStream
 from ...utils.tasks import TaskGroup
-from .model import Transcription, load_model, transcribe
+from .decoder import DecodeOptions
+from .model import Transcription
+from .service import FINAL, INTERIM, PAUSE, WhisperSettings, whisper_service
 from .utterance import UtteranceBuffer
+
+
+@dataclass
+class _PauseDecode:
+    """A final-quality decode started at a pause: of ``utterance``, up to sample ``covered``."""
+
+    utterance: int
+    covered: int
+    task: asyncio.Task[Transcription | None]
 
 
 class WhisperSTT(STT):
@@ -34,7 +50,9 @@ class WhisperSTT(STT):
         compute_type: CTranslate2 quantisation; ``"int8"`` (default) is fastest on CPU.
         interim_interval: seconds of new audio between INTERIM transcripts; None or 0 turns
             interims off. Default 0.5.
-        beam_size: beam width of FINAL decodes. Default 5 (Whisper's own).
+        beam_size: beam width of FINAL (and pause) decodes. Default 5: on the measured speech
+            greedy decoding (1) saved about 15 % of a decode's CPU but added 0.02 to 0.03 to
+            the word error rate (``benchmarks/whisper_decode.py``).
         interim_beam_size: beam width of INTERIM decodes; greedy (1) keeps them cheap.
         pause_decode_after: seconds of silence after speech at which the utterance is decoded
             at final quality (pushed as a PREFLIGHT); a flush with no speech since then reuses
@@ -47,8 +65,17 @@ class WhisperSTT(STT):
         pre_roll: seconds of audio kept before the first voiced block. Default 0.3.
         max_utterance_duration: an utterance is finalised once this long; Whisper sees at most
             30 s at once. Default 25.0.
-        cpu_threads, num_workers: CTranslate2 threading (0 = its default; workers > 1 let
-            sessions decode in parallel).
+        cpu_threads, num_workers: the shared service's CTranslate2 threads per decoding worker
+            and decoding workers (0 = automatic: one single-threaded worker per core).
+        max_batch: decodes of equal kind from different sessions that may share one model call
+            when they wait at the same time (default 4: on a 2-core CPU a batch of four costs
+            about 40 % less CPU per decode than four single ones, see
+            ``benchmarks/whisper_decode.py``; a decode never waits for a batch to fill).
+        fitted_window: encode only the utterance, not Whisper's whole 30-second window (about
+            four times cheaper at the same accuracy; see ``decoder``). Default True.
+        interim_max_wait: an INTERIM not started within this many seconds is dropped, and none
+            is queued while the service's expected wait is longer (interims thin out under
+            load; finals never do). Default 0.5.
     """
 
     input_sample_rate = 16000
@@ -68,13 +95,19 @@ class WhisperSTT(STT):
         pre_roll: float = 0.3,
         max_utterance_duration: float = 25.0,
         cpu_threads: int = 0,
-        num_workers: int = 1,
+        num_workers: int = 0,
+        max_batch: int = 4,
+        fitted_window: bool = True,
+        interim_max_wait: float = 0.5,
     ) -> None:
         super().__init__()
         if beam_size < 1 or interim_beam_size < 1:
             raise ValueError("beam sizes must be >= 1")
         if not 0 < max_utterance_duration <= 30:
             raise ValueError("max_utterance_duration must be in (0, 30] seconds")
+        if cpu_threads < 0 or num_workers < 0 or max_batch < 1 or interim_max_wait <= 0:
+            raise ValueError("need cpu_threads, num_workers >= 0, max_batch >= 1 and "
+                             "interim_max_wait > 0")
         self.model = model
         self.language = language
         self.device = device
@@ -85,27 +118,31 @@ class WhisperSTT(STT):
         self.pause_decode_after = pause_decode_after
         self.silence_timeout = silence_timeout
         self.max_utterance_duration = max_utterance_duration
-        self._threads = (cpu_threads, num_workers)
-        self._whisper: Any = None
+        self.interim_max_wait = interim_max_wait
+        self._settings = WhisperSettings(model, device, compute_type, cpu_threads, num_workers,
+                                         max_batch, fitted_window)
+        self._stream: InferenceStream[np.ndarray, Transcription] | None = None
         self._buffer = UtteranceBuffer(self.input_sample_rate, energy_threshold_db, pre_roll)
         self._since_interim = 0
         self._utterance_language: str | None = language
-        self._decode_lock = asyncio.Lock()
-        self._interim_task: asyncio.Task[None] | None = None
-        self._ready: tuple[int, int, Transcription] | None = None  # (utterance, covered, result)
+        self._pause: _PauseDecode | None = None
+        self._finalized = 0  # id of the last utterance whose FINAL was decided
         self._tasks = TaskGroup("whisper-stt")
 
     async def prewarm(self) -> None:
-        """Load the shared model off the event loop; idempotent."""
-        if self._whisper is None:
-            self._whisper = await asyncio.to_thread(
-                load_model, self.model, self.device, self.compute_type, *self._threads
-            )
+        """Load the shared model and open this session's decode stream; idempotent."""
+        if self._stream is None:
+            service = await asyncio.to_thread(whisper_service, self._settings)
+            if self._stream is None:
+                self._stream = service.scheduler.open_stream(f"whisper-stt-{id(self):x}")
 
     async def process_audio(
         self, audio_frames: bytes, language: str | None = None, **kwargs: Any
     ) -> None:
-        """Consume 16-bit mono PCM at 16 kHz. Raises ``ValueError`` for an odd byte count."""
+        """Consume 16-bit mono PCM at 16 kHz. Raises ``ValueError`` for an odd byte count.
+
+        Never waits for a decode: decodes are queued and their transcripts pushed when ready.
+        """
         if len(audio_frames) % 2:
             raise ValueError(f"PCM16 needs an even number of bytes, got {len(audio_frames)}")
         if not audio_frames:
@@ -120,22 +157,22 @@ class WhisperSTT(STT):
             self._since_interim = 0
             self._utterance_language = language or self.language
         self._since_interim += len(audio_frames) // 2
+        pause = self._pause
+        if pause is not None and pause.utterance == buf.utterance_id and \
+                buf.last_voiced > pause.covered:
+            pause.task.cancel()  # the speaker went on: that decode is stale before it runs
+            self._pause = None
         if buf.duration >= self.max_utterance_duration or (
             self.silence_timeout is not None and buf.trailing_silence >= self.silence_timeout
         ):
             taken = buf.take()
             if taken is not None:
-                self._tasks.spawn(self._final(*taken), name="whisper-final")
-        elif self._decoding():
-            return
+                pause, self._pause = self._pause, None
+                self._tasks.spawn(self._finish(*taken, pause), name="whisper-final")
         elif self._pause_decode_due():
-            self._interim_task = self._tasks.spawn(self._interim(final_quality=True))
+            self._start_pause_decode()
         elif self._interim_due():
-            self._since_interim = 0
-            self._interim_task = self._tasks.spawn(self._interim(final_quality=False))
-
-    def _decoding(self) -> bool:
-        return self._interim_task is not None and not self._interim_task.done()
+            self._start_interim()
 
     def _interim_due(self) -> bool:
         if self.interim_interval is None or self._buffer.trailing_silence > 0.3:
@@ -143,57 +180,90 @@ class WhisperSTT(STT):
         return self._since_interim >= self.interim_interval * self.input_sample_rate
 
     def _pause_decode_due(self) -> bool:
-        buf, ready = self._buffer, self._ready
+        buf, pause = self._buffer, self._pause
         if self.pause_decode_after is None or buf.trailing_silence < self.pause_decode_after:
             return False
-        return ready is None or ready[0] != buf.utterance_id or ready[1] < buf.last_voiced
+        return pause is None or pause.utterance != buf.utterance_id
+
+    def _options(self, beam_size: int, word_timestamps: bool) -> DecodeOptions:
+        return DecodeOptions(beam_size, word_timestamps, self._utterance_language)
+
+    def _start_interim(self) -> None:
+        assert self._stream is not None
+        self._since_interim = 0
+        buf = self._buffer
+        audio = buf.audio()
+        future = self._stream.submit(
+            audio, priority=INTERIM, kind="interim", supersedes={"interim"},
+            max_wait=self.interim_max_wait,
+            batch_key=self._options(self.interim_beam_size, word_timestamps=False),
+        )
+        self._tasks.spawn(self._interim(future, buf.utterance_id, buf.start, len(audio)),
+                          name="whisper-interim")
+
+    async def _interim(
+        self, future: asyncio.Future[Transcription], uid: int, start: int, length: int
+    ) -> None:
+        result = await self._result_of(future)
+        buf = self._buffer
+        if result is not None and result.text and buf.active and buf.utterance_id == uid:
+            await self._push(SpeechEventType.INTERIM, result, start, length, uid)
+
+    def _start_pause_decode(self) -> None:
+        assert self._stream is not None
+        buf = self._buffer
+        audio = buf.audio()
+        future = self._stream.submit(
+            audio, priority=PAUSE, kind="pause", supersedes={"interim", "pause"},
+            batch_key=self._options(self.beam_size, word_timestamps=True),
+        )
+        task = self._tasks.spawn(
+            self._pause_decode(future, buf.utterance_id, buf.start, len(audio)),
+            name="whisper-pause",
+        )
+        self._pause = _PauseDecode(buf.utterance_id, buf.position, task)
+
+    async def _pause_decode(
+        self, future: asyncio.Future[Transcription], uid: int, start: int, length: int
+    ) -> Transcription | None:
+        result = await self._result_of(future)
+        if result is not None and result.text and uid != self._finalized:
+            await self._push(SpeechEventType.PREFLIGHT, result, start, length, uid)
+        return result
 
     async def flush(self) -> None:
         """Push the FINAL transcript of the buffered utterance now and start a new one."""
         taken = self._buffer.take()
         if taken is not None:
-            await self._final(*taken)
+            pause, self._pause = self._pause, None
+            await self._finish(*taken, pause)
 
-    async def _interim(self, final_quality: bool) -> None:
-        buf = self._buffer
-        audio, start, uid, covered = buf.audio(), buf.start, buf.utterance_id, buf.position
-        async with self._decode_lock:
-            if not buf.active or buf.utterance_id != uid:
-                return
-            if final_quality:
-                result = await self._decode(audio, self.beam_size, word_timestamps=True)
-                if result is not None:
-                    self._ready = (uid, covered, result)
-            else:
-                result = await self._decode(audio, self.interim_beam_size, word_timestamps=False)
-        if result is not None and result.text:
-            kind = SpeechEventType.PREFLIGHT if final_quality else SpeechEventType.INTERIM
-            await self._push(kind, result, start, len(audio), uid)
-
-    async def _final(
-        self, audio: np.ndarray, start: int, utterance_id: int, last_voiced: int
+    async def _finish(
+        self, audio: np.ndarray, start: int, utterance_id: int, last_voiced: int,
+        pause: _PauseDecode | None,
     ) -> None:
-        async with self._decode_lock:
-            ready, self._ready = self._ready, None
-            if ready is not None and ready[0] == utterance_id and ready[1] >= last_voiced:
-                result: Transcription | None = ready[2]  # nothing voiced since: reuse it
-            else:
-                result = await self._decode(audio, self.beam_size, word_timestamps=True)
+        result: Transcription | None = None
+        if pause is not None and pause.utterance == utterance_id and \
+                pause.covered >= last_voiced and not pause.task.cancelled():
+            result = await pause.task  # nothing voiced since the pause: reuse its decode
+        elif pause is not None:
+            pause.task.cancel()
+        if result is None:
+            assert self._stream is not None
+            result = await self._result_of(self._stream.submit(
+                audio, priority=FINAL, kind="final", supersedes={"interim", "pause"},
+                batch_key=self._options(self.beam_size, word_timestamps=True),
+            ))
+        self._finalized = utterance_id
         if result is not None and result.text:
             await self._push(SpeechEventType.FINAL, result, start, len(audio), utterance_id)
 
-    async def _decode(
-        self, audio: np.ndarray, beam_size: int, word_timestamps: bool
-    ) -> Transcription | None:
+    async def _result_of(self, future: asyncio.Future[Transcription]) -> Transcription | None:
+        """The decode's result; None when it was dropped or failed (failures are reported)."""
         try:
-            return await asyncio.to_thread(
-                transcribe,
-                self._whisper,
-                audio,
-                language=self._utterance_language,
-                beam_size=beam_size,
-                word_timestamps=word_timestamps,
-            )
+            return await future
+        except Dropped:
+            return None
         except Exception as exc:  # a decode failure must not end the session
             self.emit("error", STTError(f"whisper decode failed: {exc}"))
             return None
@@ -234,5 +304,7 @@ class WhisperSTT(STT):
     async def aclose(self) -> None:
         """Cancel pending decodes and drop buffered audio."""
         await self._tasks.aclose()
+        if self._stream is not None:
+            self._stream.close()
         self._buffer.take()
         await super().aclose()

@@ -8,7 +8,8 @@ as ``<Parameter name="token" value="..."/>`` (it arrives in the ``start`` messag
 
 Agent audio leaves paced in 20 ms frames (so a barge-in ``clear`` discards little), as 8 kHz
 mu-law, with a ``mark`` after each stretch of speech; the caller's echo of a mark lands in
-``played_marks``. An interruption sends ``clear``.
+``played_marks``. An interruption sends ``clear``. A call the server cannot take hears the busy
+message, then the stream closes (``refuse``): the call hangs up unless the TwiML goes on.
 
 A stream that sends no media for ``RoomOptions.media_timeout_seconds`` is closed (1008 with the
 reason), and so is a call that reaches ``max_call_duration_seconds`` (1000): closing the stream
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 
 from aiohttp import web
@@ -27,6 +29,7 @@ from ...audio import AudioFrame, StreamResampler
 from ...utils.clock import now
 from ..security import (
     CLOSE_POLICY,
+    CLOSE_TRY_LATER,
     LimitedWebSocketResponse,
     ProtocolError,
     presented_token,
@@ -50,8 +53,13 @@ from .protocol import (
     parse_start,
 )
 
+logger = logging.getLogger("vocalis.transports.telephony")
+
 START_TIMEOUT = 10.0
 """Seconds a new stream has to send ``start`` before it is closed."""
+BUSY_MARK = "busy-message"
+BUSY_GRACE = 2.0
+"""Seconds past the busy message's length to wait for Twilio's mark before hanging up."""
 
 
 class TwilioMediaStreamRoom(WebSocketConnection):
@@ -168,6 +176,33 @@ class TwilioMediaStreamRoom(WebSocketConnection):
             self._resampler.reset()
         self._in_speech = False
         self._send(clear_message(self.stream_sid))
+
+    async def refuse(self, reason: str, busy: Any = None) -> None:
+        """Say the busy message (when the server has a voice for it), then hang up."""
+        logger.info("refusing call %s: %s", self.stream_sid, reason)
+        pcm = await busy.pcm(SAMPLE_RATE) if busy is not None else None
+        if pcm and self.stream is not None and not self.is_closing:
+            played = asyncio.Event()
+
+            def on_mark(payload: dict[str, Any]) -> None:
+                if payload.get("name") == BUSY_MARK:
+                    played.set()
+
+            self.on("mark", on_mark)
+            frame = SAMPLE_RATE * 2 // 50
+            for i in range(0, len(pcm), frame):
+                self._send_media(pcm[i : i + frame])
+            self._send(mark_message(self.stream_sid, BUSY_MARK))
+            seconds = len(pcm) / 2 / SAMPLE_RATE
+            waiters = {asyncio.ensure_future(played.wait()),
+                       asyncio.ensure_future(self.closed.wait())}
+            await asyncio.wait(waiters, timeout=seconds + BUSY_GRACE,
+                               return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+            self.off("mark", on_mark)
+        self.close_code = CLOSE_TRY_LATER
+        await self.aclose(reason)
 
 
 

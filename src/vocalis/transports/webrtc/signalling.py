@@ -115,7 +115,7 @@ def add_webrtc_routes(
             return _json_error(413, "SDP offer too large")
         refusal = _at_capacity(request.app, calls, settings.max_rooms)
         if refusal is not None:
-            return _json_error(503, refusal)
+            return _busy(request.app, refusal)
         room = WebRTCRoom(
             ice_servers=settings.ice_servers, metadata=_metadata(request),
             max_text_chars=_max_text_chars(request.app),
@@ -161,12 +161,14 @@ def _metadata(request: web.Request) -> dict[str, Any]:
 
 
 def _at_capacity(app: web.Application, calls: _Calls, max_rooms: int) -> str | None:
-    """Why a new call would be refused now, or None: the shared server's session limit first."""
+    """Why a new call would be refused now, or None: the shared server's admission first."""
     from ..server import SERVER_KEY
 
     server = app.get(SERVER_KEY)
-    if server is not None and server.slots.active >= server.slots.limit:
-        return f"server at capacity (max_sessions={server.slots.limit})"
+    if server is not None:
+        refusal = server.refusal()
+        if refusal is not None:
+            return str(refusal)
     if len(calls.rooms) >= max_rooms:
         return f"too many calls (max_rooms={max_rooms})"
     return None
@@ -178,6 +180,17 @@ def _max_text_chars(app: web.Application) -> int:
 
     limits = app.get(LIMITS_KEY)
     return limits.max_text_chars if limits is not None else DEFAULT_MAX_TEXT_CHARS
+
+
+def _busy(app: web.Application, reason: str) -> web.Response:
+    """HTTP 503 with the reason, and ``Retry-After`` when the shared server suggests one."""
+    from ..server import SERVER_KEY
+
+    response = _json_error(503, reason)
+    server = app.get(SERVER_KEY)
+    if server is not None:
+        response.headers["Retry-After"] = str(server.limits.admission.retry_after)
+    return response
 
 
 def _json_error(status: int, message: str) -> web.Response:

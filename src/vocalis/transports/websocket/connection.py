@@ -110,6 +110,12 @@ class WebSocketConnection(RoomConnection):
     def _on_text(self, text: str) -> None:
         """A text message (raise ``ProtocolError`` to close the connection)."""
 
+    async def refuse(self, reason: str, busy: Any = None) -> None:
+        """Turn the client away with close code 1013 (try again later) and ``reason``."""
+        logger.info("refusing %s %s: %s", self.transport, self.room_id, reason)
+        self.close_code = CLOSE_TRY_LATER
+        await self.aclose(reason)
+
     async def reject(self, code: int, reason: str) -> None:
         """Close this connection for a protocol error; other connections are untouched."""
         logger.info("closing %s %s: %d %s", self.transport, self.room_id, code, reason)
@@ -206,8 +212,6 @@ class WebSocketConnection(RoomConnection):
         if code == CLOSE_NORMAL:
             if reason == "server_shutdown":
                 code = CLOSE_GOING_AWAY
-            elif reason == "server at capacity":
-                code = CLOSE_TRY_LATER
             elif reason == "error":
                 code = 1011
         with contextlib.suppress(ConnectionError, RuntimeError, asyncio.TimeoutError):

