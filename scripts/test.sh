@@ -6,12 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: Chromium and its driver for the browser end-to-end test, PortAudio for the
-# console transport. Installed with apt when we can (root on Debian/Ubuntu), skipped otherwise
+# console transport, baresip (a real SIP phone) for the SIP call tests. Installed with apt when we can (root on Debian/Ubuntu), skipped otherwise
 # (the tests that need them then skip with a reason).
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 ldconfig -p 2>/dev/null | grep -q libportaudio || need+=(libportaudio2)
+command -v baresip >/dev/null 2>&1 || need+=(baresip-core)
 if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "installing system packages: ${need[*]}"
   apt-get update -qq >/dev/null

@@ -33,6 +33,7 @@ from ..pipeline.events import (
 from ..pipeline.pipeline import Pipeline
 from ..pipeline.states import AgentState, UserState
 from ..pipeline.utterance import UtteranceHandle, new_utterance_id
+from ..telephony.errors import TransferError
 from ..utils.current_job import current_job
 from ..utils.tasks import TaskGroup
 from .handoff import new_agent_context, record_handoff
@@ -74,6 +75,7 @@ class AgentSession:
         self.dtmf_handler = dtmf_handler
         self.voice_mail_detector = voice_mail_detector
         self.output_track = output_track
+        self.room: Any = None
         self._current_utterance: UtteranceHandle | None = None
         self._tasks = TaskGroup("vocalis.session", on_error=self.link.report_error)
         self._wake_up: WakeUpTimer | None = None
@@ -191,9 +193,22 @@ class AgentSession:
             self.pipeline.set_audio_track(self.output_track)
         await self.pipeline.start()
         if job is not None and job.room is not None:
+            self.room = job.room
             job.room.attach_session(self)
             job.add_shutdown_callback(self.close)
         self._started = True
+        if getattr(self.room, "is_answered", True) is False:
+            self._tasks.spawn(self._enter_when_answered(), name="vocalis.session.ringing")
+            return
+        await self._begin()
+
+    async def _enter_when_answered(self) -> None:
+        """An outbound call: the greeting waits until the callee answers (as the reference
+        does for SIP participants); no answer, no greeting."""
+        if await self.room.wait_until_answered() and not self._closed:
+            await self._begin()
+
+    async def _begin(self) -> None:
         await self._enter(self.agent)
         if self.wake_up and self.on_wake_up is not None:
             self._wake_up = WakeUpTimer(
@@ -463,12 +478,23 @@ class AgentSession:
             logger.exception("voicemail callback failed")
             self.link.report_error("voicemail", exc)
 
-    async def call_transfer(self, token: str, transfer_to: str) -> None:
-        """Cloud-only in the reference (the VideoSDK SIP API)."""
-        raise RuntimeError(
-            "call_transfer uses VideoSDK's SIP API; self-hosted, transfer a Twilio call by "
-            "updating it with TwiML <Dial> from your server, then session.hangup()"
-        )
+    async def call_transfer(self, token: str | None, transfer_to: str) -> None:
+        """Cold transfer of this call to ``transfer_to`` (a SIP URI or a phone number): SIP
+        REFER on SIP calls, the Twilio REST API on Twilio media-stream calls; the agent's leg
+        ends once the transfer is accepted. ``token`` (the reference's VideoSDK token) is
+        unused. The reference only logged a failure; here it raises ``TransferError`` (a tool
+        can tell the LLM) and is also published as an ``error`` event."""
+        transfer = getattr(self.room, "transfer", None)
+        if transfer is None:
+            transport = getattr(self.room, "transport", "no")
+            raise TransferError(f"the {transport} transport cannot transfer calls; SIP and "
+                                "Twilio calls can")
+        try:
+            await transfer(transfer_to)
+        except TransferError as exc:
+            logger.warning("call transfer to %s failed: %s", transfer_to, exc)
+            self.link.report_error("telephony", exc)
+            raise
 
     async def warm_transfer(self, config: Any) -> Any:
         """Cloud-only in the reference (VideoSDK SIP consultation rooms)."""
