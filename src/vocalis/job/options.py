@@ -13,7 +13,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..transports.sip.config import SIPConfig
 
 logger = logging.getLogger("vocalis.job")
 
@@ -120,7 +123,8 @@ class RoomOptions:
     reference's cloud meeting), ``host`` (``"127.0.0.1"``), ``access_token`` (required, and
     checked on every connection, when ``host`` is not a loopback address), ``websocket``,
     ``webrtc``, ``telephony``, ``file``, ``max_message_bytes`` (1 MiB) and ``max_sessions``
-    (100 concurrent connections per server).
+    (100 concurrent connections per server). ``sip`` (a ``SIPConfig``) makes the agent server
+    answer SIP calls too (``vocalis[sip]``).
 
     Lifetime (reference names and defaults): with ``auto_end_session`` a job ends
     ``session_timeout_seconds`` (5) after its participant leaves, and
@@ -160,6 +164,7 @@ class RoomOptions:
     webrtc: WebRTCConfig | None = None
     telephony: TelephonyConfig | None = None
     file: FileConfig | None = None
+    sip: SIPConfig | None = None
     host: str = "127.0.0.1"
     access_token: str | None = None
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES

@@ -1,6 +1,7 @@
 """Serving an entrypoint: the one server ``vocalis serve agent.py`` and ``python agent.py``
 (``WorkerJob(...).start()``) both start: the web page (WebRTC), the raw-PCM WebSocket and the
-Twilio media-stream endpoint on one port, each connection its own job.
+Twilio media-stream endpoint on one port, plus SIP when ``RoomOptions.sip`` is set, each
+connection (or call) its own job.
 """
 
 from __future__ import annotations
@@ -38,8 +39,15 @@ async def serve_entrypoint(
             stream.write("WebRTC:     not available (install vocalis[webrtc])\n")
         stream.write(f"WebSocket:  {server.url(options.websocket.path, 'ws')}{query}\n")
         stream.write(f"Twilio:     {server.url(options.telephony.path, 'ws')}\n")
+        sip = sip_service(server.app) if options.sip is not None else None
+        if sip is not None:
+            stream.write(f"SIP:        {sip.address}\n")
         stream.write("Ctrl+C to stop.\n")
         stream.flush()
 
     routes: list[Any] = [*webrtc, *extra_routes]
+    if options.sip is not None:
+        from ..transports.sip import sip_routes, sip_service
+
+        routes.append(sip_routes(options.sip))
     await serve(entrypoint, room_options=options, routes=routes, jobctx=jobctx, ready=ready)

@@ -2,7 +2,7 @@
 
 Each instance gets its own config folder and ports: it plays a WAV file as its microphone
 (``aufile``, the file's rate must be the codec's), writes what it heard to WAV files
-(``sndfile``), takes commands over TCP (``ctrl_tcp``: dial, accept, hangup) and key presses
+(``sndfile``), logs line by line (``stdbuf``), takes commands over TCP (``ctrl_tcp``: dial, accept, hangup) and key presses
 over UDP (``cons``: digits become RFC 4733 DTMF during a call).
 """
 
@@ -87,7 +87,7 @@ cons_listen 127.0.0.1:{self.cons_port}
     async def start(self) -> None:
         log = open(self.log_path, "wb")  # noqa: SIM115 - handed to the subprocess
         self.process = await asyncio.create_subprocess_exec(
-            BARESIP, "-f", str(self.folder), stdin=asyncio.subprocess.DEVNULL,
+            "stdbuf", "-oL", "-eL", BARESIP, "-f", str(self.folder), stdin=asyncio.subprocess.DEVNULL,
             stdout=log, stderr=log)
         log.close()
         await self.wait_for("baresip is ready")

@@ -154,7 +154,7 @@ class SipEndpoint:
                 self._ep.libHandleEvents(POLL_MS)  # type: ignore[union-attr]
                 self._drain_commands()
                 if self._retired:
-                    self._retired = [leg for leg in self._retired if not leg.disconnected]
+                    self._retired = [leg for leg in self._retired if leg.isActive()]
         finally:
             self._shutdown()
 

@@ -8,6 +8,7 @@ leg's (a warm transfer's last step).
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -50,13 +51,16 @@ DISCONNECTED = "DISCONNECTED"
 
 
 class CallLeg(pj.Call):
-    """A PJSIP call whose events go to ``listener`` (set before the first event matters)."""
+    """A PJSIP call whose events go to its listener; events that come before ``attach`` (a
+    caller who hangs up while the job starts) are kept and delivered then, in order."""
 
     def __init__(self, endpoint: SipEndpoint, call_id: int = pj.PJSUA_INVALID_ID) -> None:
         assert endpoint.account is not None
         super().__init__(endpoint.account, call_id)
         self.endpoint = endpoint
-        self.listener: LegListener | None = None
+        self._listener: LegListener | None = None
+        self._pending: list[tuple[str, tuple[Any, ...]]] = []
+        self._lock = threading.Lock()
         self.port: CallAudioPort | None = None
         self.bridged_to: CallLeg | None = None
         self.disconnected = False
@@ -99,12 +103,24 @@ class CallLeg(pj.Call):
         self._post("leg_transfer", prm.statusCode, prm.reason, bool(prm.finalNotify))
 
     def _on_audio(self, pcm: bytes) -> None:
-        self._post("leg_audio", pcm)
+        listener = self._listener
+        if listener is not None:
+            self.endpoint.post(listener.leg_audio, pcm)
 
     def _post(self, method: str, *args: Any) -> None:
-        listener = self.listener
-        if listener is not None:
-            self.endpoint.post(getattr(listener, method), *args)
+        with self._lock:
+            if self._listener is None:
+                self._pending.append((method, args))
+            else:
+                self.endpoint.post(getattr(self._listener, method), *args)
+
+    def attach(self, listener: LegListener) -> None:
+        """Send this leg's events to ``listener`` (any thread), the early ones first."""
+        with self._lock:
+            self._listener = listener
+            for method, args in self._pending:
+                self.endpoint.post(getattr(listener, method), *args)
+            self._pending.clear()
 
     # ---- commands (SIP thread) ------------------------------------------------------------------
 
@@ -172,6 +188,7 @@ class CallLeg(pj.Call):
 
     def release(self) -> None:
         """Forget the listener and the port (the call is over)."""
-        self.listener = None
+        with self._lock:
+            self._listener = None
         self.bridged_to = None
         self.port = None

@@ -65,7 +65,7 @@ class SipCallRoom(RoomConnection):
         self._resampler: StreamResampler | None = None
         self._transfer: asyncio.Future[tuple[int, str]] | None = None
         self.metadata.update(transport="sip", direction=direction, remote_uri=remote_uri)
-        leg.listener = self
+        leg.attach(self)
 
     @property
     def is_answered(self) -> bool:

@@ -82,18 +82,14 @@ class SipService:
         the callee answers (``room.answered``). An unanswered call ends after
         ``SIPConfig.answer_timeout`` seconds; ``room.close_reason`` says why."""
         uri = to if to.startswith(("sip:", "sips:")) else f"sip:{to}"
-
-        def place() -> CallLeg:
-            leg = CallLeg(self.endpoint)
-            leg.dial(uri, headers)
-            return leg
-
-        try:
-            leg = await self.endpoint.run(place)
-        except Exception as exc:
-            raise SipError(f"could not call {uri}: {exc}") from exc
+        leg = await self.endpoint.run(CallLeg, self.endpoint)
         room = SipCallRoom(self.endpoint, leg, direction="outbound", remote_uri=uri,
                            metadata=dict(metadata or {}))
+        try:
+            await self.endpoint.run(leg.dial, uri, headers)
+        except Exception as exc:
+            await room.aclose(f"could not call {uri}")
+            raise SipError(f"could not call {uri}: {exc}") from exc
         self._run_job(room)
         self._tasks.spawn(self._ring_timeout(room), name=f"vocalis.sip.ringing.{room.room_id}")
         return room
