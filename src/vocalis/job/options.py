@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -87,10 +87,15 @@ class WebRTCConfig:
 class TelephonyConfig:
     """Twilio Media Streams over WebSocket: point TwiML ``<Stream url="wss://host/twilio">``
     here. ``mark_interval`` adds a ``mark`` every so many seconds of agent audio (0: only at the
-    end of each stretch of speech)."""
+    end of each stretch of speech). ``account_sid`` / ``auth_token`` (default: the
+    ``TWILIO_ACCOUNT_SID`` / ``TWILIO_AUTH_TOKEN`` environment variables) let the agent transfer
+    and hang up calls through Twilio's REST API; ``api_url`` overrides its address."""
 
     path: str = "/twilio"
     mark_interval: float = 0.0
+    account_sid: str | None = None
+    auth_token: str | None = field(default=None, repr=False)
+    api_url: str | None = None
 
     def __post_init__(self) -> None:
         _check_path(self.path, "telephony.path")
