@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from ..agent import Agent
@@ -34,10 +35,12 @@ from ..pipeline.pipeline import Pipeline
 from ..pipeline.states import AgentState, UserState
 from ..pipeline.utterance import UtteranceHandle, new_utterance_id
 from ..telephony.errors import TransferError
+from ..utils.clock import now
 from ..utils.current_job import current_job
 from ..utils.tasks import TaskGroup
 from .handoff import new_agent_context, record_handoff
-from .observability import warn_cloud_observability
+from .observability import RecordingOptions, warn_cloud_observability
+from .recording import CallRecording, recording_options, recording_path
 from .run_result import RunResult, event_for
 from .voicemail import VoicemailCheck
 from .wake_up import WakeUpTimer
@@ -76,6 +79,8 @@ class AgentSession:
         self.voice_mail_detector = voice_mail_detector
         self.output_track = output_track
         self.room: Any = None
+        self.recording: CallRecording | None = None
+        self._audio_taps: list[Callable[[bytes, int, float], None]] = []
         self._current_utterance: UtteranceHandle | None = None
         self._tasks = TaskGroup("vocalis.session", on_error=self.link.report_error)
         self._wake_up: WakeUpTimer | None = None
@@ -197,6 +202,9 @@ class AgentSession:
             job.room.attach_session(self)
             job.add_shutdown_callback(self.close)
         self._started = True
+        options = recording_options(job, observability)
+        if options is not None:
+            await self.start_recording(options)
         if getattr(self.room, "is_answered", True) is False:
             self._tasks.spawn(self._enter_when_answered(), name="vocalis.session.ringing")
             return
@@ -257,6 +265,8 @@ class AgentSession:
                 await action()
             except Exception:
                 logger.exception("closing the session: %s failed", step)
+        if self.recording is not None:
+            await self.recording.stop()
         if self.output_track is not None:
             await self.output_track.aclose()
         await self._tasks.aclose()
@@ -275,8 +285,40 @@ class AgentSession:
         self, pcm: bytes, sample_rate: int, *, arrived_at: float | None = None
     ) -> None:
         """User audio from a transport (16-bit mono PCM), stamped when it arrived."""
-        if not self._closed:
-            await self.pipeline.on_audio_delta(pcm, sample_rate, arrived_at=arrived_at)
+        if self._closed:
+            return
+        if self._audio_taps:
+            stamp = arrived_at if arrived_at is not None else now()
+            for tap in list(self._audio_taps):
+                tap(pcm, sample_rate, stamp)
+        await self.pipeline.on_audio_delta(pcm, sample_rate, arrived_at=arrived_at)
+
+    def on_user_audio(
+        self, callback: Callable[[bytes, int, float], None]
+    ) -> Callable[[], None]:
+        """Call ``callback(pcm, sample_rate, arrived_at)`` for all the user's audio as it comes
+        from the transport (recording, beep detection); returns a function that stops it."""
+        self._audio_taps.append(callback)
+        return lambda: self._audio_taps.remove(callback) if callback in self._audio_taps else None
+
+    # ---- recording ---------------------------------------------------------------------------
+
+    async def start_recording(self, options: RecordingOptions | None = None) -> Path | None:
+        """Record this call (both sides) from now on, as ``options`` say (default
+        ``RecordingOptions()``); returns the file's path (None if it failed: see the
+        ``recording_failed`` event). Recording is per call: ``stop_recording`` ends it."""
+        if self.recording is not None and self.recording.active:
+            return self.recording.path
+        options = options or RecordingOptions()
+        call_id = getattr(self.room, "room_id", None) or self.agent.id
+        self.recording = CallRecording(self, options, recording_path(options, call_id))
+        self.recording.start()
+        return self.recording.path if self.recording.active else None
+
+    async def stop_recording(self) -> None:
+        """Finish the recording (the file is complete once ``recording_stopped`` is out)."""
+        if self.recording is not None:
+            await self.recording.stop()
 
     async def send_text(self, text: str) -> UtteranceHandle | None:
         """A typed user message (chat boxes, console text mode)."""
@@ -486,9 +528,10 @@ class AgentSession:
         can tell the LLM) and is also published as an ``error`` event."""
         transfer = getattr(self.room, "transfer", None)
         if transfer is None:
-            transport = getattr(self.room, "transport", "no")
-            raise TransferError(f"the {transport} transport cannot transfer calls; SIP and "
-                                "Twilio calls can")
+            transport = getattr(self.room, "transport", None)
+            where = f"a {transport} connection" if transport else "no phone call"
+            raise TransferError(f"call_transfer needs a phone call (this session has {where}): "
+                                "use the SIP transport or a Twilio media stream")
         try:
             await transfer(transfer_to)
         except TransferError as exc:
@@ -543,3 +586,4 @@ class AgentSession:
             self.pipeline.set_agent(old)
             return
         self.link.publish(AgentHandoffEvent(old.name, new.name))
+
