@@ -108,6 +108,13 @@ from .tts import TTS, FallbackTTS, FlushMarker, TTSAudioCache
 from .utils.events import EventEmitter
 from .utils.log_setup import setup_logging
 from .vad import VAD, VADEventType, VADResponse
+from .warm_transfer import (
+    SIPDestination,
+    WarmTransferConfig,
+    WarmTransferError,
+    WarmTransferPhase,
+    WarmTransferResult,
+)
 
 __version__ = "0.1.0"
 
@@ -187,6 +194,7 @@ __all__ = [
     "RoomOptions",
     "RunEvent",
     "RunResult",
+    "SIPDestination",
     "STTResponse",
     "SentenceChunkStream",
     "SentenceChunker",
@@ -210,6 +218,10 @@ __all__ = [
     "VADEventType",
     "VADResponse",
     "VoiceMailDetector",
+    "WarmTransferConfig",
+    "WarmTransferError",
+    "WarmTransferPhase",
+    "WarmTransferResult",
     "WebRTCConfig",
     "WebSocketConfig",
     "Worker",

@@ -12,6 +12,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ..audio.background import BackgroundAudioConfig
+from ..audio.clips import AGENT_KEYBOARD, OFFICE_NOISE
 from ..llm.chat_context import ChatContext
 from ..llm.items import ChatRole
 from ..llm.tools import get_tool_info, is_function_tool
@@ -143,11 +144,11 @@ class Agent(EventEmitter[str]):
     # ---- background and thinking audio ---------------------------------------------------
 
     def set_thinking_audio(self, file: str | None = None, volume: float = 0.3) -> None:
-        """Play a looping sound while the agent thinks (default: soft synthetic typing; the
-        reference bundles a recording of a keyboard)."""
+        """Play a looping sound while the agent thinks (default: the bundled keyboard-typing
+        clip, ``vocalis.audio.clips.AGENT_KEYBOARD``)."""
         self._thinking_background_config = BackgroundAudioConfig(
-            file_path=file, volume=volume, looping=True, enabled=True, mode="mixing",
-            synthetic="typing",
+            file_path=file or str(AGENT_KEYBOARD), volume=volume, looping=True, enabled=True,
+            mode="mixing", synthetic="typing",
         )
 
     @property
@@ -162,10 +163,12 @@ class Agent(EventEmitter[str]):
         looping: bool = False,
         override_thinking: bool = True,
     ) -> None:
-        """Mix a sound under the agent's voice (default: quiet synthetic room ambience). With
-        ``override_thinking=False`` it is exclusive: the thinking sound is held back."""
+        """Mix a sound under the agent's voice (default: the bundled office ambience,
+        ``vocalis.audio.clips.OFFICE_NOISE``). With ``override_thinking=False`` it is exclusive:
+        the thinking sound is held back."""
         config = BackgroundAudioConfig(
-            file_path=file, volume=volume, looping=looping, mode="mixing", synthetic="ambience"
+            file_path=file or str(OFFICE_NOISE), volume=volume, looping=looping, mode="mixing",
+            synthetic="ambience",
         )
         if self.session is not None:
             await self.session.play_background_audio(config, override_thinking)

@@ -268,6 +268,21 @@ class RecordingFailed(SessionEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class WarmTransferUpdate(SessionEvent):
+    """A warm transfer reached ``phase`` (a ``WarmTransferPhase``), as in the reference."""
+
+    name: ClassVar[str] = "warm_transfer"
+    phase: Any
+    data: dict[str, Any]
+    timestamp: float
+    consultation_room_id: str | None = None
+
+    def payload(self) -> Any:
+        return {"phase": self.phase, "data": self.data, "timestamp": self.timestamp,
+                "consultation_room_id": self.consultation_room_id}
+
+
+@dataclass(frozen=True, slots=True)
 class DtmfReceived(SessionEvent):
     """The caller pressed a key."""
 

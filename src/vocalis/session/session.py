@@ -80,6 +80,7 @@ class AgentSession:
         self.output_track = output_track
         self.room: Any = None
         self.recording: CallRecording | None = None
+        self._warm_transfer: asyncio.Task[Any] | None = None
         self._audio_taps: list[Callable[[bytes, int, float], None]] = []
         self._current_utterance: UtteranceHandle | None = None
         self._tasks = TaskGroup("vocalis.session", on_error=self.link.report_error)
@@ -540,15 +541,24 @@ class AgentSession:
             raise
 
     async def warm_transfer(self, config: Any) -> Any:
-        """Cloud-only in the reference (VideoSDK SIP consultation rooms)."""
-        raise RuntimeError(
-            "warm_transfer uses VideoSDK SIP consultation rooms; self-hosted, bridge the "
-            "supervisor with a Twilio <Conference> from your server"
-        )
+        """Hand a SIP caller to a human after briefing them (``WarmTransferConfig``); returns
+        a ``WarmTransferResult``. Progress is published as ``warm_transfer`` events. As in the
+        reference, one at a time, and shielded: cancelling the calling tool (a barge-in) does
+        not stop it."""
+        from ..warm_transfer import WarmTransferConfig, WarmTransferError, WarmTransferRunner
+
+        if self._warm_transfer is not None and not self._warm_transfer.done():
+            raise WarmTransferError("A warm transfer is already in progress for this session.")
+        if not isinstance(config, WarmTransferConfig):
+            raise WarmTransferError("warm_transfer needs a WarmTransferConfig(destination=...): "
+                                    "use it with the supervisor's SIP address")
+        self._warm_transfer = self._tasks.spawn(WarmTransferRunner(self, config).run(),
+                                                name="vocalis.warm_transfer")
+        return await asyncio.shield(self._warm_transfer)
 
     def on_warm_transfer(self, phase: str | None = None, callback: Any = None) -> Any:
-        """Subscribe to ``warm_transfer`` events (never published self-hosted: see
-        ``warm_transfer``); works as a decorator, as in the reference."""
+        """Subscribe to ``warm_transfer`` events (all, or one ``phase``); works as a decorator,
+        as in the reference."""
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
             def filtered(payload: Any) -> None:
                 value = getattr(payload.get("phase"), "value", payload.get("phase"))

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -79,6 +80,7 @@ class SipEndpoint:
         self._stopping = threading.Event()
         self.codecs: list[str] = []
         self._retired: list[Any] = []
+        self._pj_objects: weakref.WeakSet[Any] = weakref.WeakSet()
 
     @property
     def address(self) -> str:
@@ -136,7 +138,18 @@ class SipEndpoint:
         """On the SIP thread: keep ``leg`` until its call is over, then drop it there (PJSIP
         objects must be destroyed on a thread PJSIP knows)."""
         leg.release()
-        self._retired.append(leg)
+        self.keep_until_ended(leg)
+
+    def track(self, obj: Any) -> None:
+        """Remember a PJSIP object (a call, a port): whatever Python still holds when the
+        endpoint stops is disowned then, so its C++ destructor never runs after PJSIP is gone
+        (which would abort the process)."""
+        self._pj_objects.add(obj)
+
+    def keep_until_ended(self, leg: Any) -> None:
+        """On the SIP thread: hold a reference to ``leg`` while its call is active."""
+        if leg not in self._retired:
+            self._retired.append(leg)
 
     # ---- the SIP thread -----------------------------------------------------------------------
 
@@ -260,6 +273,8 @@ class SipEndpoint:
     def _destroy(self) -> None:
         if self._ep is None:
             return
+        for obj in list(self._pj_objects):
+            obj.thisown = False
         if self.account is not None:
             self.account.shutdown()
             self.account = None

@@ -61,6 +61,7 @@ class CallLeg(pj.Call):
         self._listener: LegListener | None = None
         self._pending: list[tuple[str, tuple[Any, ...]]] = []
         self._lock = threading.Lock()
+        endpoint.track(self)
         self.port: CallAudioPort | None = None
         self.bridged_to: CallLeg | None = None
         self.disconnected = False
@@ -88,6 +89,7 @@ class CallLeg(pj.Call):
             if self.port is None:
                 self.port = CallAudioPort(self._on_audio)
                 self.port.open(f"call{self.getId()}")
+                self.endpoint.track(self.port)
             audio.startTransmit(self.port)
             self.port.startTransmit(audio)
             if self.bridged_to is not None:

@@ -6,6 +6,10 @@ on the call's audio port. RFC 4733 (and SIP INFO) digits become ``dtmf`` events.
 both ways: the caller's BYE closes the room (and so the session), and ``session.hangup()``
 sends BYE. ``transfer(to)`` is a cold transfer by SIP REFER. An outbound call's room holds
 the agent's greeting until the callee answers (``answered``).
+
+For a warm transfer the room can also put the caller on hold (``hold``: their audio no longer
+reaches the agent), place a second call without a job (``place_call``) and hand both calls to
+a ``CallBridge`` (``bridge_to``), after which closing the room leaves the call up.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from ...audio import AudioFrame, StreamResampler
@@ -20,6 +25,7 @@ from ...pipeline.events import HangupRequested
 from ...telephony.errors import TransferError
 from ...utils.clock import now
 from ..base import RoomConnection
+from .bridge import CallBridge
 from .endpoint import SipEndpoint, SipError
 from .leg import CONFIRMED, DISCONNECTED, CallInfo, CallLeg
 from .media import SAMPLE_RATE
@@ -49,9 +55,13 @@ class SipCallRoom(RoomConnection):
         direction: Literal["inbound", "outbound"],
         remote_uri: str,
         metadata: dict[str, Any] | None = None,
+        place_call: Callable[[str], Awaitable[SipCallRoom]] | None = None,
     ) -> None:
         super().__init__(metadata=metadata)
         self.endpoint = endpoint
+        self._place_call = place_call
+        self.on_hold = False
+        self.bridge: CallBridge | None = None
         self.leg: CallLeg | None = leg
         self.direction = direction
         self.remote_uri = remote_uri
@@ -109,7 +119,7 @@ class SipCallRoom(RoomConnection):
         self.metadata["codec"] = codec
 
     def leg_audio(self, pcm: bytes) -> None:
-        if self.ended.is_set():
+        if self.ended.is_set() or self.on_hold:
             return
         if self._inbound.full():
             self._inbound.get_nowait()
@@ -184,6 +194,32 @@ class SipCallRoom(RoomConnection):
         """Send keypad digits to the remote party (RFC 4733), e.g. to walk an IVR menu."""
         await self._leg_command("send_digits", digits)
 
+    def hold(self, on: bool = True) -> None:
+        """While on hold the caller's audio does not reach the agent (they still hear it)."""
+        self.on_hold = on
+        if on:
+            while not self._inbound.empty():
+                self._inbound.get_nowait()
+
+    async def place_call(self, to: str) -> SipCallRoom:
+        """Call ``to`` from the same SIP endpoint, with no job: the caller of this method runs
+        a session on the returned room (a warm transfer's consultation call)."""
+        if self._place_call is None:
+            raise SipError("this SIP room cannot place calls")
+        return await self._place_call(to)
+
+    async def bridge_to(self, other: SipCallRoom) -> CallBridge:
+        """Connect this call with ``other`` directly and hand both to a ``CallBridge``; both
+        rooms then close without hanging up (the bridge ends the calls when one side does)."""
+        if self.leg is None or other.leg is None:
+            raise SipError("both calls must be up to bridge them")
+        bridge = CallBridge(self.endpoint, self.leg, other.leg)
+        await bridge.start()
+        for room in (self, other):
+            room.bridge = bridge
+            room.leg = None
+        return bridge
+
     async def _leg_command(self, name: str, *args: Any) -> Any:
         leg = self.leg
         if leg is None:
@@ -192,7 +228,7 @@ class SipCallRoom(RoomConnection):
 
     async def _close_transport(self, reason: str) -> None:
         leg = self.leg
-        if leg is None:
+        if leg is None:  # the call is over, or a bridge owns it now
             return
         if not self.ended.is_set():
             code = 480 if self.direction == "inbound" and not self.answered.is_set() else 603

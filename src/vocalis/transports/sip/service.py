@@ -71,28 +71,36 @@ class SipService:
 
     def _start_inbound(self, leg: CallLeg, remote_uri: str, local_uri: str) -> None:
         room = SipCallRoom(self.endpoint, leg, direction="inbound", remote_uri=remote_uri,
-                           metadata={"local_uri": local_uri})
+                           metadata={"local_uri": local_uri}, place_call=self._place_call)
         self._run_job(room)
 
     async def dial(
         self, to: str, *, headers: dict[str, str] | None = None,
-        metadata: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None, run_job: bool = True,
     ) -> SipCallRoom:
         """Call ``to`` (a SIP URI) and start its job at once; the agent's greeting waits until
         the callee answers (``room.answered``). An unanswered call ends after
-        ``SIPConfig.answer_timeout`` seconds; ``room.close_reason`` says why."""
+        ``SIPConfig.answer_timeout`` seconds; ``room.close_reason`` says why. With
+        ``run_job=False`` no job runs: the caller attaches its own session to the room."""
         uri = to if to.startswith(("sip:", "sips:")) else f"sip:{to}"
         leg = await self.endpoint.run(CallLeg, self.endpoint)
         room = SipCallRoom(self.endpoint, leg, direction="outbound", remote_uri=uri,
-                           metadata=dict(metadata or {}))
+                           metadata=dict(metadata or {}), place_call=self._place_call)
         try:
             await self.endpoint.run(leg.dial, uri, headers)
         except Exception as exc:
             await room.aclose(f"could not call {uri}")
             raise SipError(f"could not call {uri}: {exc}") from exc
-        self._run_job(room)
+        if run_job:
+            self._run_job(room)
+        else:
+            self.rooms.add(room)
+            room.setup_session_end_callback(lambda _reason: self.rooms.discard(room))
         self._tasks.spawn(self._ring_timeout(room), name=f"vocalis.sip.ringing.{room.room_id}")
         return room
+
+    async def _place_call(self, to: str) -> SipCallRoom:
+        return await self.dial(to, run_job=False, metadata={"purpose": "consultation"})
 
     async def _ring_timeout(self, room: SipCallRoom) -> None:
         with contextlib.suppress(TimeoutError):
