@@ -283,6 +283,18 @@ class WarmTransferUpdate(SessionEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class VoicemailBeep(SessionEvent):
+    """An answering machine's tone ended (``BeepDetector``): time to leave the message."""
+
+    name: ClassVar[str] = "voicemail_beep"
+    frequency: float
+    duration: float
+
+    def payload(self) -> Any:
+        return {"frequency": self.frequency, "duration": self.duration}
+
+
+@dataclass(frozen=True, slots=True)
 class DtmfReceived(SessionEvent):
     """The caller pressed a key."""
 

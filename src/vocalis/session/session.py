@@ -29,11 +29,13 @@ from ..pipeline.events import (
     SessionClosed,
     UserActivity,
     UserTranscript,
+    VoicemailBeep,
     VoicemailResult,
 )
 from ..pipeline.pipeline import Pipeline
 from ..pipeline.states import AgentState, UserState
 from ..pipeline.utterance import UtteranceHandle, new_utterance_id
+from ..telephony.beep import Beep
 from ..telephony.errors import TransferError
 from ..utils.clock import now
 from ..utils.current_job import current_job
@@ -42,7 +44,7 @@ from .handoff import new_agent_context, record_handoff
 from .observability import RecordingOptions, warn_cloud_observability
 from .recording import CallRecording, recording_options, recording_path
 from .run_result import RunResult, event_for
-from .voicemail import VoicemailCheck
+from .voicemail import BeepWatch, VoicemailCheck
 from .wake_up import WakeUpTimer
 
 logger = logging.getLogger("vocalis.session")
@@ -96,6 +98,7 @@ class AgentSession:
         self.bus.subscribe(AgentStateChanged, self._on_agent_state)
         self._is_voice_mail_detected = False
         self._voicemail_check: VoicemailCheck | None = None
+        self._beep_watch: BeepWatch | None = None
         if voice_mail_detector is not None:
             pipeline.set_voice_mail_detector(voice_mail_detector)
         self.bus.subscribe(UserTranscript, self._on_user_transcript)
@@ -203,6 +206,10 @@ class AgentSession:
             job.room.attach_session(self)
             job.add_shutdown_callback(self.close)
         self._started = True
+        detector = self.voice_mail_detector or self.pipeline.voice_mail_detector
+        if getattr(detector, "beep_detection", False):
+            self._beep_watch = BeepWatch(self._on_beep)
+            self.on_user_audio(self._beep_watch.push)
         options = recording_options(job, observability)
         if options is not None:
             await self.start_recording(options)
@@ -492,15 +499,31 @@ class AgentSession:
     def _on_user_transcript(self, event: UserTranscript) -> None:
         """The callee's first final words start the voicemail check, once per call, with the
         detector in effect then (``change_pipeline`` may have set one)."""
+        check = self._voicemail() if event.is_final else None
+        if check is not None:
+            check.heard(event.text)
+
+    def _voicemail(self) -> VoicemailCheck | None:
         detector = self.voice_mail_detector or self.pipeline.voice_mail_detector
-        if not event.is_final or detector is None:
-            return
-        if self._voicemail_check is None:
+        if self._voicemail_check is None and detector is not None:
             self.voice_mail_detector = detector
             self._voicemail_check = VoicemailCheck(
                 detector, self._handle_voicemail_result, spawn=self._tasks.spawn
             )
-        self._voicemail_check.heard(event.text)
+        return self._voicemail_check
+
+    def _on_beep(self, beep: Beep) -> None:
+        self.link.publish(VoicemailBeep(beep.frequency, beep.duration))
+        check = self._voicemail()
+        if check is not None:
+            check.beep()
+
+    async def wait_for_beep(self, timeout: float | None = 20.0) -> Beep | None:
+        """The answering machine's beep (at once if it was already heard), or None after
+        ``timeout`` seconds; needs a ``VoiceMailDetector`` (``beep_detection=True``)."""
+        if self._beep_watch is None:
+            return None
+        return await self._beep_watch.wait(timeout)
 
     @property
     def is_voicemail_detected(self) -> bool:
