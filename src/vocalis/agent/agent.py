@@ -8,6 +8,7 @@ the conversation over to it; with ``inherit_context=True`` the new agent keeps t
 from __future__ import annotations
 
 import inspect
+import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ from ..utils.events import EventEmitter
 
 if TYPE_CHECKING:
     from ..session.session import AgentSession
+
+logger = logging.getLogger("vocalis.agent")
 
 BASE_VOICE_INSTRUCTIONS = (
     "You are a voice assistant. Your replies are spoken aloud, so keep them short and "
@@ -140,6 +143,19 @@ class Agent(EventEmitter[str]):
             close = getattr(server, "aclose", None)
             if close is not None:
                 await close()
+
+    # ---- vision -----------------------------------------------------------------------------
+
+    def capture_frames(self, num_of_frames: int = 1) -> list[Any]:
+        """The latest video frames from the user's camera or screen share (up to 5), for
+        ``session.reply(..., frames=...)``; [] with a warning when there is no video."""
+        if num_of_frames > 5:
+            raise ValueError("num_of_frames cannot exceed 5")
+        pipeline = getattr(self.session, "pipeline", None)
+        if pipeline is None:
+            logger.warning("capture_frames: the agent has no session yet")
+            return []
+        return pipeline.get_latest_frames(num_of_frames)
 
     # ---- background and thinking audio ---------------------------------------------------
 

@@ -201,6 +201,8 @@ class AgentSession:
         if self.output_track is not None:
             self.pipeline.set_audio_track(self.output_track)
         await self.pipeline.start()
+        if getattr(getattr(job, "room_options", None), "vision", False):
+            self.pipeline.vision = True
         if job is not None and job.room is not None:
             self.room = job.room
             job.room.attach_session(self)
@@ -300,6 +302,11 @@ class AgentSession:
             for tap in list(self._audio_taps):
                 tap(pcm, sample_rate, stamp)
         await self.pipeline.on_audio_delta(pcm, sample_rate, arrived_at=arrived_at)
+
+    def push_video(self, frame: Any) -> None:
+        """A video frame from the user's camera or screen (kept while vision is on)."""
+        if not self._closed:
+            self.pipeline.on_video_delta(frame)
 
     def on_user_audio(
         self, callback: Callable[[bytes, int, float], None]
