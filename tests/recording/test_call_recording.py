@@ -136,3 +136,36 @@ def test_a_whole_call_is_recorded_with_its_transcript(tmp_path: Path) -> None:
     assert agent_on and abs(turns[1]["start"] - agent_on[0]) <= 0.1
     spoken = record.agent_speech()
     assert spoken and abs(spoken[0][0] - agent_on[0]) <= 0.1
+
+
+def test_background_audio_is_recorded_but_never_enters_the_chat_history(tmp_path: Path) -> None:
+    """Hold music and thinking sounds are heard (and recorded) but are not conversation: the
+    history holds only the turns, and the turn's latency is measured to the voice, not to the
+    music under it."""
+    from vocalis import BackgroundAudioHandlerConfig
+    from vocalis.audio.clips import HOLD_MUSIC
+
+    path = tmp_path / "music.wav"
+
+    class WithMusic(Greeter):
+        async def on_enter(self) -> None:
+            self.set_thinking_audio()
+            await self.session.play_background_audio(BackgroundAudioHandlerConfig(
+                file_path=str(HOLD_MUSIC), volume=0.5, looping=True, mode="mixing"))
+
+    user = UserScript().says("What is on the menu today", at=1.0)
+    llm = FakeLLM([FakeResponse("Pasta and pizza.", ttft=0.5)])
+    call = ScriptedCall(WithMusic(greeting=None), user, llm=llm)
+    ctx = JobContext(room_options=RoomOptions(
+        recording=True, recording_options=RecordingOptions(path=str(path))))
+    token = set_current_job(ctx)
+    try:
+        record = run_virtual(call.run(until=6.0))
+    finally:
+        reset_current_job(token)
+    roles = [(m.role.value, m.text_content) for m in record.messages() if m.role.value != "system"]
+    assert roles == [("user", "What is on the menu today"), ("assistant", "Pasta and pizza.")]
+    assert 400 < record.metrics.turns[0].e2e_latency_ms < 2000
+    samples, _ = decode(path)
+    music = samples[int(0.2 * RATE):int(0.9 * RATE), 1]
+    assert np.abs(music).max() > 1000  # the music was on the agent's side before any reply
