@@ -24,16 +24,14 @@ from vocalis.cli.loader import load_agent_file
 from vocalis.job import RoomOptions
 from vocalis.job.runner import connection_handler
 
-pytest.importorskip("pjsua2")
+from .conftest import piper_wav
+from .test_sip_calls import ENDED, until
+
 pytest.importorskip("piper")
-from tests.transports.sip.baresip import BARESIP
-from tests.transports.sip.conftest import phones, piper_wav  # noqa: F401
-from tests.transports.sip.test_sip_calls import ENDED, until
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(BARESIP is None, reason="baresip not installed")]
+pytestmark = pytest.mark.slow
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "phone_receptionist.py"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "phone_receptionist.py"
 CALLER_SAYS = "This is Bob and I would like Anna to call me back about the catering order."
 
 
