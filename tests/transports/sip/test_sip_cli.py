@@ -47,3 +47,40 @@ async def test_vocalis_dial_reports_a_refused_call(phones: Any) -> None:
     await refusing
     assert code == 1
     assert "call ended: not answered: 486" in out.getvalue()
+
+
+async def test_the_agent_server_answers_sip_and_places_calls_over_http(phones: Any) -> None:
+    """``RoomOptions(sip=...)`` on the agent server: ``POST /sip/calls`` dials out (the token
+    is required like on every route), a malformed request gets a 400, and the called phone
+    hears the agent."""
+    import aiohttp
+    from tests.transports.sip.dial_agent import entrypoint
+
+    from vocalis.job import RoomOptions, WebSocketConfig
+    from vocalis.transports.server import build_server
+    from vocalis.transports.sip import SIPConfig, sip_routes, sip_service
+
+    options = RoomOptions(websocket=WebSocketConfig(port=0), access_token="secret",
+                          sip=SIPConfig(port=0))
+    server = build_server(entrypoint, room_options=options, routes=[sip_routes(options.sip)])
+    await server.start()
+    try:
+        callee = await phones("callee")
+        service = sip_service(server.app)
+        assert service is not None and service.address.startswith("sip:agent@127.0.0.1:")
+        url = server.url("/sip/calls")
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, json={"to": callee.uri}) as response:
+                assert response.status == 401
+            headers = {"Authorization": "Bearer secret"}
+            async with http.post(url, data="not json", headers=headers) as response:
+                assert response.status == 400
+            async with http.post(url, json={"to": callee.uri}, headers=headers) as response:
+                assert response.status == 201
+                body = await response.json()
+        assert body["to"] == callee.uri
+        await callee.wait_for(ENDED, timeout=20)
+        pcm, _rate = callee.heard()
+        assert abs(pcm.astype(int)).max() > 1000
+    finally:
+        await server.aclose()
