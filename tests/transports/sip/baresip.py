@@ -134,10 +134,18 @@ cons_listen 127.0.0.1:{self.cons_port}
                 sock.sendto(key.encode(), ("127.0.0.1", self.cons_port))
                 time.sleep(0.25)
 
-    def heard(self) -> tuple[np.ndarray, int]:
-        """What the phone received in its last call (the decoded audio) and its rate."""
-        files = sorted(glob.glob(os.path.join(self.dump, "*-dec.wav")))
-        assert files, f"baresip wrote no audio; log:\n{self.log()[-2000:]}"
-        with wave.open(files[-1]) as wav:
-            pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
-            return pcm, wav.getframerate()
+    def heard(self, timeout: float = 5.0) -> tuple[np.ndarray, int]:
+        """What the phone received in its last call (the decoded audio) and its rate, once
+        baresip has finished the file."""
+        deadline = time.monotonic() + timeout
+        while True:
+            files = sorted(glob.glob(os.path.join(self.dump, "*-dec.wav")))
+            try:
+                assert files, f"baresip wrote no audio; log:\n{self.log()[-2000:]}"
+                with wave.open(files[-1]) as wav:
+                    pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+                    return pcm, wav.getframerate()
+            except (AssertionError, wave.Error, EOFError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
