@@ -84,3 +84,16 @@ async def test_the_agent_server_answers_sip_and_places_calls_over_http(phones: A
         assert abs(pcm.astype(int)).max() > 1000
     finally:
         await server.aclose()
+
+
+def test_serve_sip_option_sets_the_sip_address(tmp_path: Path) -> None:
+    from vocalis.cli import build_parser
+    from vocalis.cli.commands import serve_options
+    from vocalis.cli.loader import load_agent_file
+
+    args = build_parser().parse_args(["serve", str(AGENT), "--sip", "0.0.0.0:5070",
+                                      "--token", "t"])
+    options = serve_options(load_agent_file(str(AGENT)), args, io.StringIO())
+    assert options.sip is not None and (options.sip.host, options.sip.port) == ("0.0.0.0", 5070)
+    plain = build_parser().parse_args(["serve", str(AGENT)])
+    assert serve_options(load_agent_file(str(AGENT)), plain, io.StringIO()).sip is None
