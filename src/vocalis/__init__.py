@@ -4,6 +4,7 @@ The public API follows the VideoSDK AI Agents framework: every name its top-leve
 exports is importable from here, so agents port by changing imports (``docs/porting.md``).
 """
 
+from .a2a import A2AMessage, A2AProtocol, AgentCard
 from .agent import Agent
 from .audio import OutputTrack, load_audio_file
 from .audio.background import BackgroundAudioConfig, BackgroundAudioHandlerConfig
@@ -14,25 +15,8 @@ from .audio.tee import (
 )
 from .denoise import Denoise
 from .eou import EOU
-from .execution import (
-    DedicatedInferenceResource,
-    ExecutorType,
-    HealthMetrics,
-    ProcessResource,
-    ResourceConfig,
-    ResourceInfo,
-    ResourceManager,
-    ResourceStatus,
-    ResourceType,
-    TaskConfig,
-    TaskExecutor,
-    TaskResult,
-    TaskStatus,
-    TaskType,
-    ThreadResource,
-)
 from .job import JobContext, Options, RoomOptions, WebRTCConfig, WebSocketConfig, WorkerJob
-from .job.agent_worker import Worker, WorkerOptions, WorkerType
+from .knowledge_base import KnowledgeBase, KnowledgeBaseConfig
 from .llm import (
     LLM,
     AgentConfigUpdate,
@@ -58,6 +42,7 @@ from .llm import (
 )
 from .llm.graph import ConversationalGraphResponse, GraphPipelineAdapter
 from .llm.images import EncodeOptions, ResizeOptions, encode
+from .mcp import MCPServerHTTP, MCPServerStdio
 from .metrics import SessionMetrics, TurnMetrics
 from .pipeline import (
     AgentState,
@@ -115,6 +100,26 @@ from .warm_transfer import (
     WarmTransferPhase,
     WarmTransferResult,
 )
+from .worker import (
+    DedicatedInferenceResource,
+    ExecutorType,
+    HealthMetrics,
+    ProcessResource,
+    ResourceConfig,
+    ResourceInfo,
+    ResourceManager,
+    ResourceStatus,
+    ResourceType,
+    TaskConfig,
+    TaskExecutor,
+    TaskResult,
+    TaskStatus,
+    TaskType,
+    ThreadResource,
+    Worker,
+    WorkerOptions,
+    WorkerType,
+)
 
 __version__ = "0.1.0"
 
@@ -124,7 +129,10 @@ __all__ = [
     "STT",
     "TTS",
     "VAD",
+    "A2AMessage",
+    "A2AProtocol",
     "Agent",
+    "AgentCard",
     "AgentConfigUpdate",
     "AgentHandoff",
     "AgentSession",
@@ -164,8 +172,12 @@ __all__ = [
     "IndicSentenceChunker",
     "InterruptConfig",
     "JobContext",
+    "KnowledgeBase",
+    "KnowledgeBaseConfig",
     "LLMResponse",
     "LoggingOptions",
+    "MCPServerHTTP",
+    "MCPServerStdio",
     "MetricsOptions",
     "ObservabilityOptions",
     "Options",

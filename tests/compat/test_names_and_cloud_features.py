@@ -74,7 +74,7 @@ async def test_cloud_only_features_say_what_to_use_instead():
         messages.append(str(info.value))
     for message in messages:
         assert "\n" not in message and len(message) < 200
-        assert any(word in message for word in ("use", "serve", "keep", "model", "bridge")), message
+        assert any(word in message for word in ("use", "serve", "keep", "model", "bridge", "set")), message
 
 
 async def test_pubsub_on_a_transport_without_a_data_channel_says_which_ones_have_one():

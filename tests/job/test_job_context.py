@@ -148,7 +148,9 @@ def test_session_timeout_after_the_participant_left():
     assert run_virtual(main()) == pytest.approx(6.0, abs=0.1)
 
 
-def test_worker_job_checks_the_entrypoint_and_registry_mode():
+def test_worker_job_checks_the_entrypoint_and_registry_mode(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+
     def not_async(ctx):
         return None
 
@@ -160,7 +162,7 @@ def test_worker_job_checks_the_entrypoint_and_registry_mode():
 
     from vocalis.job import Options
 
-    with pytest.raises(ValueError, match="registry"):
+    with pytest.raises(ValueError, match="Redis registry: set REDIS_URL"):
         WorkerJob(entrypoint, options=Options(register=True))
 
 

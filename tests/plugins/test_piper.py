@@ -149,3 +149,56 @@ def test_sentences_are_cut_as_they_complete():
         "Great.",
         "Next line",
     ]
+
+
+def test_text_without_sentence_ends_is_cut_into_bounded_segments():
+    splitter = SentenceSplitter()
+    words = "and then we walked along the river for a while " * 40
+    found = splitter.push(words[:900]) + splitter.push(words[900:]) + splitter.flush()
+    assert max(len(s) for s in found) <= 200
+    assert " ".join(found).split() == words.split()
+
+
+def test_long_input_reaches_the_model_in_bounded_runs():
+    from vocalis.plugins.piper.voice import (
+        MAX_PIECE_PHONEMES,
+        SynthesisOptions,
+        load_voice,
+        resolve_voice,
+        synthesize_pieces,
+    )
+
+    voice = load_voice(resolve_voice("en_US-joe-medium"))
+    seen: list[int] = []
+
+    class Probe:
+        """The voice, recording how many phonemes each model run gets (no audio is made)."""
+
+        def phonemize(self, text):
+            return voice.phonemize(text)
+
+        def phonemes_to_ids(self, phonemes):
+            seen.append(len(phonemes))
+            return [0]
+
+        def phoneme_ids_to_audio(self, ids, config):
+            return [0.5]
+
+    text = "please tell me about the weather tomorrow and then book a table " * 60
+    pieces = synthesize_pieces(Probe(), text, SynthesisOptions())
+    assert len(list(pieces)) == len(seen) > 10
+    assert max(seen) <= MAX_PIECE_PHONEMES
+    # A single word longer than the limit is still cut (no run grows with the input).
+    list(synthesize_pieces(Probe(), "a" * 3000, SynthesisOptions()))
+    assert max(seen) <= MAX_PIECE_PHONEMES
+
+
+
+def test_the_voice_plans_no_memory_per_sentence_length():
+    """With ONNX Runtime's memory patterns, each new phoneme count kept a plan of its own and a
+    server's memory crept up sentence after sentence (``benchmarks/tts_memory.py`` measures
+    it: +170 MB on the second round of 80 sentence lengths, 0.5 MB without)."""
+    from vocalis.plugins.piper.voice import DEFAULT_VOICE, load_voice, resolve_voice
+
+    voice = load_voice(resolve_voice(DEFAULT_VOICE))
+    assert voice.session.get_session_options().enable_mem_pattern is False

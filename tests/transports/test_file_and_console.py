@@ -129,16 +129,19 @@ async def test_console_audio_mode_talks_through_the_devices():
         await session.start()
         await ctx.room.closed.wait()
 
+    def audible() -> bool:
+        speaker = np.frombuffer(bytes(devices.heard), dtype="<i2")
+        return speaker.size > 0 and int(np.abs(speaker).max()) > 1000
+
     job = asyncio.ensure_future(run_job(entrypoint, ctx))
-    for _ in range(300):
+    for _ in range(1000):  # a liveness bound only: a loaded machine may take a while
         await asyncio.sleep(0.02)
-        if "You said: hello there." in out.getvalue() and len(devices.heard) > 48000:
+        if "You said: hello there." in out.getvalue() and audible():
             break
     await room.aclose("test over")
     await asyncio.wait_for(job, 10.0)
     assert "You said: hello there." in out.getvalue()
-    speaker = np.frombuffer(bytes(devices.heard), dtype="<i2")
-    assert np.abs(speaker).max() > 1000  # the agent's voice reached the speaker
+    assert audible()  # the agent's voice reached the speaker
 
 
 def test_console_audio_mode_explains_a_missing_portaudio():

@@ -12,11 +12,14 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ..a2a.protocol import A2AProtocol
 from ..audio.background import BackgroundAudioConfig
 from ..audio.clips import AGENT_KEYBOARD, OFFICE_NOISE
 from ..llm.chat_context import ChatContext
 from ..llm.items import ChatRole
 from ..llm.tools import get_tool_info, is_function_tool
+from ..mcp.manager import MCPToolManager
+from ..pipeline.states import AgentState
 from ..utils.events import EventEmitter
 
 if TYPE_CHECKING:
@@ -46,7 +49,14 @@ class ToolList(list):  # type: ignore[type-arg]
 
 
 class Agent(EventEmitter[str]):
-    """Base class of voice agents."""
+    """Base class of voice agents.
+
+    ``mcp_servers`` are connected when the session starts (``initialize_mcp``) and their tools
+    join ``tools``; ``knowledge_base`` is consulted before each LLM reply to a user turn.
+    """
+
+    #: Said (not recorded) when an MCP tool call takes longer than ``mcp_manager.hold_after``.
+    tool_hold_message = "One moment while I check that."
 
     def __init__(
         self,
@@ -66,7 +76,14 @@ class Agent(EventEmitter[str]):
         self.instructions = instructions
         self._extra_tools = list(tools or [])
         self._mcp_servers = list(mcp_servers or [])
+        self._mcp_initialized = False
+        self.mcp_manager = MCPToolManager()
+        self.mcp_manager.on_tools_changed = self._register_tools
+        self.mcp_manager.on_slow_call = self._say_while_tool_runs
         self.id = agent_id or str(uuid.uuid4())
+        self.a2a = A2AProtocol(self)
+        self._agent_card: Any = None
+        self._a2a_conversation: Any = None
         self.name = name or type(self).__name__
         self.inherit_context = inherit_context
         self.knowledge_base = knowledge_base
@@ -108,6 +125,7 @@ class Agent(EventEmitter[str]):
             if not is_function_tool(tool):
                 raise ValueError(f"Tool {getattr(tool, '__name__', tool)!r} is not a valid FunctionTool")
             found.append(tool)
+        found.extend(self.mcp_manager.tools)
         unique: ToolList = ToolList()
         for tool in found:
             name = get_tool_info(tool).name
@@ -117,9 +135,69 @@ class Agent(EventEmitter[str]):
         self._tools = unique
 
     def add_tools(self, tools: list[Any]) -> None:
-        """Add tools (MCP servers use this once their tools are discovered)."""
+        """Add function tools."""
         self._extra_tools.extend(tools)
         self._register_tools()
+
+    # ---- MCP servers -----------------------------------------------------------------------
+
+    async def initialize_mcp(self) -> None:
+        """Connect the ``mcp_servers`` (once, all at the same time) and add their tools.
+
+        A server that does not start is reported (logged, and an ``error`` event with source
+        ``"mcp"`` on the session) and retried in the background; the agent runs without its
+        tools until it comes up.
+        """
+        if self._mcp_initialized:
+            return
+        self._mcp_initialized = True
+        errors = await self.mcp_manager.add_mcp_servers(self._mcp_servers)
+        for error in errors:
+            self._report_mcp_error(error)
+
+    async def add_server(self, mcp_server: Any) -> None:
+        """Connect one more MCP server and add its tools (raises ``MCPServerError`` if it does
+        not start; it is retried in the background)."""
+        if mcp_server not in self._mcp_servers:
+            self._mcp_servers.append(mcp_server)
+        await self.mcp_manager.add_mcp_server(mcp_server)
+
+    def _report_mcp_error(self, error: BaseException) -> None:
+        logger.error("%s", error)
+        if self.session is not None:
+            self.session.emit("error", {"source": "mcp", "error": str(error)})
+
+    async def _say_while_tool_runs(self, tool_name: str) -> None:
+        """Only while the agent is still thinking: not over a user who has started talking."""
+        session = self.session
+        if session is None or not self.tool_hold_message:
+            return
+        if session.agent_state is AgentState.THINKING:
+            await session.say(self.tool_hold_message, add_to_chat_context=False)
+
+    # ---- agent to agent --------------------------------------------------------------------
+
+    async def register_a2a(self, card: Any, *, llm: Any = None) -> None:
+        """Make this agent reachable by other agents as ``card`` (an ``AgentCard``). With
+        ``llm`` it answers delegated questions itself, in its own text conversation."""
+        from ..session.text_conversation import TextConversation
+
+        await self._close_a2a_conversation()
+        self._agent_card = card
+        if llm is not None:
+            self._a2a_conversation = TextConversation(self, llm)
+        answer = self._a2a_conversation.ask if self._a2a_conversation is not None else None
+        await self.a2a.register(card, answer=answer)
+
+    async def unregister_a2a(self) -> None:
+        self._agent_card = None
+        await self.a2a.unregister()
+        await self._close_a2a_conversation()
+
+    async def _close_a2a_conversation(self) -> None:
+        conversation, self._a2a_conversation = self._a2a_conversation, None
+        if conversation is not None:
+            await conversation.aclose()
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -138,11 +216,17 @@ class Agent(EventEmitter[str]):
             await self.session.hangup()
 
     async def cleanup(self) -> None:
-        """Release what the agent holds (MCP connections, tools)."""
-        for server in self._mcp_servers:
-            close = getattr(server, "aclose", None)
-            if close is not None:
-                await close()
+        """Release what the agent holds: MCP connections (stdio servers are stopped).
+
+        An A2A registration is kept: a specialist stays reachable across sessions until
+        ``unregister_a2a``.
+        """
+        try:
+            await self.mcp_manager.cleanup()
+        except Exception:
+            logger.exception("closing the MCP servers of %s failed", self.name)
+        self._mcp_initialized = False
+        self._register_tools()
 
     # ---- vision -----------------------------------------------------------------------------
 

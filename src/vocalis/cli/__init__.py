@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from .knowledge import add_kb_parser, run_kb
 from .loader import AgentFileError, load_agent_file
 
 DESCRIPTION = """\
@@ -42,8 +43,13 @@ examples:
   vocalis console agent.py --text              type instead (works with no audio device)
   vocalis run agent.py --input call.wav --output reply.wav --transcript call.json
                                                play a recording to the agent, keep its answer
+  vocalis start agent.py                       production: every call in a pool of prewarmed processes
+  REDIS_URL=redis://db:6379 vocalis start agent.py --role worker
+                                               a worker machine of a Redis deployment
   vocalis gateway --llm-url http://localhost:11434/v1
                                                share this machine's models with agent workers
+  vocalis kb ingest docs/ --into kb/           build or update a local knowledge base
+  vocalis kb search kb/ "how do I reset it"    try it from the terminal
 """
 
 
@@ -103,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--virtual-clock", action="store_true",
         help="run faster than real time (only for agents whose components are local or fakes)",
     )
+    from .start import add_parser as add_start_parser
+
+    add_start_parser(sub)
     gateway = sub.add_parser(
         "gateway", help="serve the local models over the VideoSDK and LiveKit gateway protocols",
         description="One process serving STT (Whisper), TTS (Piper), denoise (DeepFilterNet) "
@@ -124,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     gateway.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     gateway.add_argument("--max-stt", type=int, default=8, help="concurrent STT sessions (8)")
     gateway.add_argument("--max-tts", type=int, default=8, help="concurrent TTS sessions (8)")
+    add_kb_parser(sub)
     return parser
 
 
@@ -134,12 +144,18 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=str(args.log_level).upper())
+    if args.command == "kb":
+        return run_kb(args, out)
     try:
         if args.command == "gateway":
             return commands.run_gateway(args, out)
         agent = load_agent_file(args.agent_file)
         if args.command == "serve":
             return commands.run_serve(agent, args, out)
+        if args.command == "start":
+            from .start import run_start
+
+            return run_start(agent, args, out)
         if args.command == "console":
             return commands.run_console(agent, args, out)
         if args.command == "dial":

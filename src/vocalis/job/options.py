@@ -26,6 +26,9 @@ DEFAULT_ICE_SERVERS: list[dict[str, Any]] = [{"urls": "stun:stun.l.google.com:19
 DEFAULT_MAX_MESSAGE_BYTES = 1 << 20
 """1 MiB: a client message larger than this closes that connection (WebSocket code 1009)."""
 
+DEFAULT_MAX_TEXT_CHARS = 4000
+"""Longest typed user message; a longer one gets an error and the call goes on."""
+
 
 class TransportMode(str, Enum):
     """Where the agent's user is. The reference's cloud ``VIDEOSDK`` mode maps to ``WEBRTC``."""
@@ -131,6 +134,16 @@ class RoomOptions:
     (100 concurrent connections per server). ``sip`` (a ``SIPConfig``) makes the agent server
     answer SIP calls too (``vocalis[sip]``).
 
+    Limits of served connections (Vocalis additions; ``None`` disables one):
+    ``max_text_chars`` (4000): longest typed message, longer ones get an error and the call goes
+    on. ``media_timeout_seconds`` (60): a ``/ws`` or ``/twilio`` client that sends no audio or
+    message for this long is disconnected (1008). ``max_call_duration_seconds`` (3600): any call
+    is ended (1000) when it reaches this length. ``handshake_timeout_seconds`` (10): a TCP
+    connection must send a complete request head within this long (and may idle this long
+    between requests). ``max_connections_per_ip`` (64): open connections per client address,
+    more get HTTP 503; raise it behind a reverse proxy, or for Twilio at volume, where many
+    calls share one address.
+
     Lifetime (reference names and defaults): with ``auto_end_session`` a job ends
     ``session_timeout_seconds`` (5) after its participant leaves, and
     ``no_participant_timeout_seconds`` (90) after it started if nobody joined. ``None``
@@ -174,6 +187,11 @@ class RoomOptions:
     access_token: str | None = None
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     max_sessions: int = 100
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
+    media_timeout_seconds: float | None = 60.0
+    max_call_duration_seconds: float | None = 3600.0
+    handshake_timeout_seconds: float = 10.0
+    max_connections_per_ip: int | None = 64
 
     def __post_init__(self) -> None:
         self.transport_mode = TransportMode.parse(self.transport_mode)
@@ -184,6 +202,16 @@ class RoomOptions:
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise ValueError(f"{name} must be >= 0 or None")
+        for name in ("media_timeout_seconds", "max_call_duration_seconds"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be > 0 or None")
+        if not self.handshake_timeout_seconds > 0:
+            raise ValueError("handshake_timeout_seconds must be > 0")
+        if self.max_text_chars < 1:
+            raise ValueError("max_text_chars must be >= 1")
+        if self.max_connections_per_ip is not None and self.max_connections_per_ip < 1:
+            raise ValueError("max_connections_per_ip must be >= 1 or None")
         if self.max_message_bytes < 1024:
             raise ValueError("max_message_bytes must be at least 1024")
         if self.max_sessions < 1:

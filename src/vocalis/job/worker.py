@@ -1,14 +1,18 @@
 """``WorkerJob``: the usual last line of an agent script, ``WorkerJob(entrypoint, jobctx).start()``.
 
-Self-hosted there is no registry dispatching jobs: ``start()`` runs the agent in this process.
-Console and file modes run one job; server transports (WebRTC, WebSocket, telephony) start the
-agent server, where every connection runs the entrypoint as its own job, many at once.
+By default ``start()`` runs the agent in this process: console and file modes run one job;
+server transports (WebRTC, WebSocket, telephony) start the agent server, where every
+connection runs the entrypoint as its own job, many at once. With ``Options(register=True)``
+it runs a worker registered in the Redis registry (``REDIS_URL``) that takes calls from the
+fronts of a deployment (``vocalis.worker``), each call in a pool of prewarmed processes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -20,14 +24,19 @@ from .serving import serve_entrypoint
 
 logger = logging.getLogger("vocalis.job")
 
+REDIS_URL_ENV = "REDIS_URL"
+
 
 @dataclass
 class Options:
     """The reference's worker options (``Options`` in ``agents.job``), same defaults.
 
-    Self-hosted, only ``log_level`` is used; ``register=True`` (dispatch from a VideoSDK
-    registry) is not available and raises ``ValueError``. The rest is accepted so that ported
-    scripts run unchanged.
+    ``register=True`` registers a worker with the Redis registry named by ``REDIS_URL`` (the
+    self-hosted counterpart of VideoSDK's registry); the pool fields (``num_idle_processes``,
+    ``max_processes``, ``memory_*``, ``close_timeout``, ``ping_interval``, ``load_threshold``,
+    ``agent_id``, ``host``/``port`` of the health server) then apply as in
+    ``vocalis.worker.WorkerOptions``. Without it, only ``log_level`` is used; the rest is
+    accepted so that ported scripts run unchanged.
     """
 
     executor_type: Any = None
@@ -68,15 +77,19 @@ class WorkerJob:
         self.entrypoint = check_entrypoint(entrypoint)
         self.jobctx = jobctx
         self.options = options or Options()
-        if self.options.register:
+        if self.options.register and not os.environ.get(REDIS_URL_ENV):
             raise ValueError(
-                "Options(register=True) dispatches jobs from the VideoSDK registry, which a "
-                "self-hosted Vocalis does not use; serve connections with WorkerJob.start()"
+                "Options(register=True) registers this worker with a Redis registry: set "
+                f"{REDIS_URL_ENV} (for example redis://localhost:6379/0), or leave register "
+                "False to serve connections from this process"
             )
 
     def start(self) -> None:
         """Run until the job ends (console, file) or until interrupted (servers)."""
         logging.basicConfig(level=self.options.log_level.upper())
+        if self.options.register:
+            self._run_registered_worker()
+            return
         try:
             asyncio.run(self.arun())
         except KeyboardInterrupt:
@@ -90,6 +103,17 @@ class WorkerJob:
             await self._serve(template.room_options)
         else:
             await run_job(self.entrypoint, template)
+
+    def _run_registered_worker(self) -> None:
+        # The worker layer sits above the job layer: imported only when asked for.
+        from ..worker import Worker, WorkerOptions
+
+        fields = {f.name for f in dataclasses.fields(WorkerOptions)}
+        given = {f.name: getattr(self.options, f.name) for f in dataclasses.fields(self.options)
+                 if f.name in fields and getattr(self.options, f.name) is not None}
+        options = WorkerOptions(entrypoint_fnc=self.entrypoint, **given)
+        template = self._template() if self.jobctx is not None else None
+        Worker.run_worker(options, template.room_options if template else None)
 
     def _template(self) -> JobContext:
         source = self.jobctx

@@ -38,6 +38,8 @@ class TurnMetrics:
     eou_probability: float | None = None
     interrupted: bool = False
     preemptive: bool = False
+    knowledge_base_ms: float | None = None
+    """Time spent retrieving documents from the agent's knowledge base before the LLM."""
     tools: list[ToolTiming] = field(default_factory=list)
     usage: dict[str, Any] | None = None
 

@@ -2,5 +2,6 @@
 
 from .run_result import RunEvent, RunResult
 from .session import AgentSession
+from .text_conversation import TextConversation
 
-__all__ = ["AgentSession", "RunEvent", "RunResult"]
+__all__ = ["AgentSession", "RunEvent", "RunResult", "TextConversation"]

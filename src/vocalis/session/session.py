@@ -196,6 +196,7 @@ class AgentSession:
             await job.run_until_shutdown(session=self, wait_for_participant=wait_for_participant)
             return
         self.link.set_agent_state(AgentState.STARTING)
+        await self.agent.initialize_mcp()
         if self.output_track is None and self.pipeline.audio_track is None:
             self.output_track = OutputTrack()
         if self.output_track is not None:
@@ -616,14 +617,20 @@ class AgentSession:
         """Give ``new`` its history and enter it. As in the reference, ``old.on_exit()`` does
         not run here (agents often say goodbye there): ``on_exit`` is for the end of the
         session, where the agent of the moment runs it. If ``new`` fails to enter, the error
-        is reported and ``old`` keeps the call."""
+        is reported and ``old`` keeps the call. The old agent's MCP servers are released once
+        the new agent has the call; the new agent's are started before it enters."""
         handoff = record_handoff(old, new)
         new_agent_context(old, new, handoff)
         new.session = self
         self.pipeline.set_agent(new)
+        await new.initialize_mcp()
         if not await self._enter(new):
             old.chat_context.items.remove(handoff)
             self.pipeline.set_agent(old)
             return
         self.link.publish(AgentHandoffEvent(old.name, new.name))
+        try:
+            await old.cleanup()
+        except Exception as exc:
+            self.link.report_error("agent", exc)
 

@@ -1,13 +1,16 @@
 """The STT component contract: push audio in, receive transcripts through one callback.
 
 A plugin implements ``process_audio`` and calls ``await self._transcript_callback(response)``
-for each result, exactly as in the reference, so third-party STT plugins port unchanged.
+for each result, exactly as in the reference, so third-party STT plugins port unchanged. The
+callback set through ``on_stt_transcript`` receives every transcript sanitized (no lone
+surrogates or control characters, see ``vocalis.text.sanitize_text``), whatever the plugin.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from ..text import sanitize_text
 from ..utils.events import EventEmitter
 
 
@@ -53,6 +57,21 @@ class STTResponse(BaseModel):
 TranscriptCallback = Callable[[STTResponse], Awaitable[None]]
 
 
+def sanitized_transcripts(callback: TranscriptCallback) -> TranscriptCallback:
+    """``callback``, handed each response with its text sanitized (a copy when it changed):
+    one undecodable character from a provider must not poison the chat history."""
+
+    async def deliver(response: STTResponse) -> None:
+        text = response.data.text
+        clean = sanitize_text(text) if isinstance(text, str) else ""
+        if clean != text:
+            data = dataclasses.replace(response.data, text=clean)
+            response = response.model_copy(update={"data": data})
+        await callback(response)
+
+    return deliver
+
+
 class STTError(Exception):
     """A provider failure (connection lost, server error, timeout)."""
 
@@ -74,8 +93,8 @@ class STT(EventEmitter[Literal["error"]], ABC):
         return self._label
 
     def on_stt_transcript(self, callback: TranscriptCallback) -> None:
-        """Set the single callback that receives every ``STTResponse``."""
-        self._transcript_callback = callback
+        """Set the single callback that receives every ``STTResponse`` (text sanitized)."""
+        self._transcript_callback = sanitized_transcripts(callback)
 
     @abstractmethod
     async def process_audio(

@@ -3,6 +3,8 @@
 from .abbreviations import ABBREVIATIONS_BY_LANG, ABBREVIATIONS_EN
 from .chunk_stream import BufferedSentenceChunkStream, SentenceChunkStream
 from .chunker import BasicSentenceChunker, SentenceChunker
+from .long_text import split_long_text
+from .sanitize import sanitize_text
 from .scripts import detect_script, normalize_lang_code
 from .terminators import STRONG_TERMINATORS, WEAK_TERMINATORS
 from .text_filter import BasicTextFilter, TextFilter
@@ -20,4 +22,6 @@ __all__ = [
     "TextFilter",
     "detect_script",
     "normalize_lang_code",
+    "sanitize_text",
+    "split_long_text",
 ]

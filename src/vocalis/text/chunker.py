@@ -13,6 +13,7 @@ from functools import partial
 from .abbreviations import abbreviations_for
 from .boundaries import SplitRules, ends_with_confirmable_terminator, split_raw
 from .chunk_stream import BufferedSentenceChunkStream, SentenceChunkStream
+from .long_text import split_long_text
 from .scripts import detect_script, normalize_lang_code
 from .terminators import (
     GREEK_ANO_TELEIA,
@@ -20,6 +21,10 @@ from .terminators import (
     STRONG_TERMINATORS,
     WEAK_TERMINATORS,
 )
+
+DEFAULT_MAX_SENTENCE_LEN = 200
+"""Characters per TTS segment at most: about ten seconds of speech, and a bounded amount of
+memory for a local voice model (Piper's grows with the square of the input)."""
 
 
 class SentenceChunker(ABC):
@@ -40,6 +45,10 @@ class BasicSentenceChunker(SentenceChunker):
     A strong terminator ends a sentence once what follows confirms it; a weak one (comma,
     colon, dash) ends a segment only past ``min_sentence_len`` characters. Abbreviations,
     numbers, URLs, e-mails, times and versions never split; neither does quoted speech.
+
+    ``max_sentence_len`` (a Vocalis addition, default 200 characters, None for no limit) bounds
+    every segment: text that runs on without a sentence end is cut after a clause mark, else
+    at a word break (see ``split_long_text``), so no TTS request grows with the input.
     """
 
     def __init__(
@@ -50,9 +59,16 @@ class BasicSentenceChunker(SentenceChunker):
         strong_terminators: str = STRONG_TERMINATORS,
         weak_terminators: str = WEAK_TERMINATORS,
         abbreviations: frozenset[str] | None = None,
+        max_sentence_len: int | None = DEFAULT_MAX_SENTENCE_LEN,
     ) -> None:
         self._language = language or "auto"
         self._min_sentence_len = max(1, int(min_sentence_len))
+        if max_sentence_len is not None and max_sentence_len < self._min_sentence_len:
+            raise ValueError(
+                f"max_sentence_len ({max_sentence_len}) must be >= min_sentence_len "
+                f"({self._min_sentence_len})"
+            )
+        self._max_sentence_len = max_sentence_len
         self._strong = frozenset(strong_terminators)
         self._weak = frozenset(weak_terminators)
         self._abbreviations = abbreviations
@@ -60,6 +76,10 @@ class BasicSentenceChunker(SentenceChunker):
     @property
     def min_sentence_len(self) -> int:
         return self._min_sentence_len
+
+    @property
+    def max_sentence_len(self) -> int | None:
+        return self._max_sentence_len
 
     def _resolve_language(self, text: str, language: str | None) -> str:
         explicit = normalize_lang_code(language) or normalize_lang_code(self._language)
@@ -79,7 +99,11 @@ class BasicSentenceChunker(SentenceChunker):
 
     def tokenize_raw(self, text: str, *, language: str | None = None) -> list[str]:
         """Segments with their whitespace; the last one is the unconfirmed remainder."""
-        return split_raw(text, self.rules_for(text, language=language))
+        segments = split_raw(text, self.rules_for(text, language=language))
+        limit = self._max_sentence_len
+        if limit is None or all(len(segment) <= limit for segment in segments):
+            return segments
+        return [piece for segment in segments for piece in split_long_text(segment, limit)]
 
     def tokenize(self, text: str, *, language: str | None = None) -> list[str]:
         segments = (s.strip() for s in self.tokenize_raw(text, language=language))

@@ -11,7 +11,12 @@ returns. ``metadata`` becomes ``ctx.metadata`` (the query parameters, minus the 
 
 Every route requires the access token when one is configured, except handlers marked with
 ``security.public``. Mounted by default: ``/ws`` (raw PCM, ``websocket_routes``),
-``/twilio`` (Twilio media streams, ``telephony_routes``) and ``/healthz``.
+``/twilio`` (Twilio media streams, ``telephony_routes``) and ``/healthz`` (``{"status": "ok"}``
+for anyone; the session count too for a request with the token, or on a server without one).
+
+Before HTTP, every TCP connection passes a ``ConnectionGuard`` (handshake deadline, connections
+per address); every call ends at ``max_call_duration_seconds``; the access log never shows a
+token.
 """
 
 from __future__ import annotations
@@ -25,8 +30,18 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ..utils.tasks import TaskGroup
+from .access_log import RedactedAccessLogger
 from .base import RoomConnection
-from .security import SessionSlots, access_token_middleware, public
+from .connection_guard import ConnectionLimits, GuardedSite
+from .security import (
+    SessionSlots,
+    access_token_middleware,
+    presented_token,
+    public,
+    token_matches,
+)
+from .text_input import DEFAULT_MAX_TEXT_CHARS
 
 if TYPE_CHECKING:
     from ..job.options import RoomOptions
@@ -45,11 +60,17 @@ JOB_CLOSE_TIMEOUT = 20.0
 
 @dataclass(frozen=True)
 class ServerLimits:
-    """What every transport handler enforces (from ``RoomOptions``)."""
+    """What the server and every transport handler enforce (from ``RoomOptions``, whose
+    docstring explains each; None disables a timeout or limit)."""
 
     max_message_bytes: int
     max_sessions: int
     access_token: str | None
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
+    media_timeout_seconds: float | None = None
+    max_call_duration_seconds: float | None = None
+    handshake_timeout_seconds: float = 10.0
+    max_connections_per_ip: int | None = None
 
 
 LIMITS_KEY: web.AppKey[ServerLimits] = web.AppKey("vocalis_limits", ServerLimits)
@@ -64,7 +85,8 @@ class AgentServer:
     """Serves the transports on ``host:port`` and runs one job per connection.
 
     ``on_connection`` is wrapped: it is refused (the room is closed with "server at capacity")
-    beyond ``max_sessions``, and tracked so that ``aclose`` ends every session.
+    beyond ``max_sessions``, ended at ``max_call_duration_seconds``, and tracked so that
+    ``aclose`` ends every session.
     """
 
     def __init__(
@@ -82,6 +104,7 @@ class AgentServer:
         self.slots = SessionSlots(limits.max_sessions)
         self.rooms: set[RoomConnection] = set()
         self._jobs: set[asyncio.Task[Any]] = set()
+        self._calls_ended = TaskGroup("vocalis.server.call_limit")
         self._handler = on_connection
         self._runner: web.AppRunner | None = None
         self.app = web.Application(middlewares=[access_token_middleware(limits.access_token)])
@@ -93,6 +116,8 @@ class AgentServer:
 
     @public
     async def _health(self, request: web.Request) -> web.Response:
+        if not token_matches(presented_token(request), self.limits.access_token):
+            return web.json_response({"status": "ok"})
         return web.json_response({"status": "ok", "sessions": len(self.rooms)})
 
     @property
@@ -108,25 +133,42 @@ class AgentServer:
         self.rooms.add(room)
         if task is not None:
             self._jobs.add(task)
+        limit = self.limits.max_call_duration_seconds
+        timer = None
+        if limit is not None:
+            timer = asyncio.get_running_loop().call_later(limit, self._end_call, room, limit)
         try:
             await self._handler(room, metadata)
         finally:
+            if timer is not None:
+                timer.cancel()
             await room.aclose(room.close_reason or "job ended")
             self.rooms.discard(room)
             self.slots.release()
             if task is not None:
                 self._jobs.discard(task)
 
+    def _end_call(self, room: RoomConnection, limit: float) -> None:
+        if not room.is_closing:
+            logger.info("%s reached the call time limit (%g s)", room.room_id, limit)
+            self._calls_ended.spawn(room.aclose(f"call time limit reached ({limit:g} s)"))
+
     async def start(self) -> None:
         """Bind and listen; ``port`` is updated when 0 asked for a free one."""
-        self._runner = web.AppRunner(self.app, handle_signals=False)
+        limits = self.limits
+        self._runner = web.AppRunner(
+            self.app,
+            handle_signals=False,
+            access_log_class=RedactedAccessLogger,
+            keepalive_timeout=limits.handshake_timeout_seconds,
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = GuardedSite(
+            self._runner, self.host, self.port,
+            ConnectionLimits(limits.handshake_timeout_seconds, limits.max_connections_per_ip),
+        )
         await site.start()
-        server = getattr(site, "_server", None)
-        sockets = getattr(server, "sockets", None) or []
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        self.port = site.port
         logger.info("vocalis agent server on http://%s:%d", self.host, self.port)
 
     def url(self, path: str = "/", scheme: str = "http") -> str:
@@ -140,6 +182,7 @@ class AgentServer:
                 await room.aclose("server_shutdown")
         if self._jobs:
             await asyncio.wait(list(self._jobs), timeout=JOB_CLOSE_TIMEOUT)
+        await self._calls_ended.aclose()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -180,6 +223,11 @@ def build_server(
         max_message_bytes=room_options.max_message_bytes,
         max_sessions=room_options.max_sessions,
         access_token=room_options.access_token,
+        max_text_chars=room_options.max_text_chars,
+        media_timeout_seconds=room_options.media_timeout_seconds,
+        max_call_duration_seconds=room_options.max_call_duration_seconds,
+        handshake_timeout_seconds=room_options.handshake_timeout_seconds,
+        max_connections_per_ip=room_options.max_connections_per_ip,
     )
     return AgentServer(
         connection_handler(entrypoint, room_options=room_options, jobctx=jobctx),

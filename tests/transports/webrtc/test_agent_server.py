@@ -94,3 +94,16 @@ async def test_a_call_runs_the_entrypoint_and_talks_back(agent_server: AgentServ
     async with asyncio.timeout(10):  # the browser left: the job ends and frees its slot
         while agent_server.active_sessions:
             await asyncio.sleep(0.05)
+
+
+async def test_a_bad_offer_gets_a_generic_reason(agent_server: AgentServer) -> None:
+    bad_sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=internal-detail\r\nm=bogus\r\n"
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        async with http.post(agent_server.url("/offer"), json={"sdp": bad_sdp}) as response:
+            body = await response.json()
+        assert response.status == 400
+        assert body == {"error": "could not accept the offer: is it a valid SDP audio offer?"}
+        nested = "[" * 100_000 + "]" * 100_000
+        async with http.post(agent_server.url("/offer"), data=nested) as response:
+            assert response.status == 400

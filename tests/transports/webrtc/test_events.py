@@ -113,3 +113,19 @@ async def test_unknown_events_and_text_after_close_are_ignored() -> None:
     await asyncio.sleep(0)
     assert session.texts == []
     assert channel.sent[-1]["type"] == "error"  # "the agent is not ready yet"
+
+
+async def test_deep_json_poison_and_the_text_limit_are_answered_and_the_bridge_goes_on() -> None:
+    events = EventChannel(max_text_chars=20)
+    channel = FakeChannel("open")
+    events.bind(channel)
+    session = FakeSession()
+    events.set_session(session)
+    channel.receive("[" * 100_000 + "]" * 100_000)
+    channel.receive(json.dumps({"type": "text", "text": "x" * 21}))
+    errors = [m["message"] for m in channel.sent if m["type"] == "error"]
+    assert "nested too deeply" in errors[0] and "limit is 20" in errors[1]
+    channel.receive(json.dumps({"type": "text", "text": "hi \ud800 there"}))
+    await asyncio.sleep(0)
+    assert session.texts == ["hi \ufffd there"]
+    await events.aclose()

@@ -2,16 +2,19 @@
 
 Every provider rejects a tool result that does not directly answer a tool call, so the
 conversion first drops structural items and orphaned tool halves, then moves each result
-up to follow its run of calls.
+up to follow its run of calls. Every text is sanitized on the way (``sanitize_text``): an
+item carrying a lone surrogate, whatever put it in the history, cannot fail a request.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import mimetypes
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ...text import sanitize_text
 from ..context_budget import drop_orphan_tool_items
 from ..items import (
     AgentConfigUpdate,
@@ -22,6 +25,8 @@ from ..items import (
     FunctionCallOutput,
     ImageContent,
 )
+
+logger = logging.getLogger("vocalis.llm")
 
 ConversationItem = ChatMessage | FunctionCall | FunctionCallOutput
 
@@ -58,7 +63,21 @@ def conversation_items(items: Iterable[ChatItem]) -> list[ConversationItem]:
         if isinstance(item, ChatMessage):
             ordered.append(item)
         index += 1
-    return ordered
+    return [clean_item(item) for item in ordered]
+
+
+def clean_item(item: ConversationItem) -> ConversationItem:
+    """``item``, or a copy with its texts sanitized when any needed it."""
+    if isinstance(item, ChatMessage):
+        content = [sanitize_text(p) if isinstance(p, str) else p for p in item.content]
+        changed = any(a is not b for a, b in zip(content, item.content, strict=True))
+        return item.model_copy(update={"content": content}) if changed else item
+    fields = ("name", "call_id", "arguments") if isinstance(item, FunctionCall) else (
+        "name", "call_id", "output"
+    )
+    update = {f: sanitize_text(getattr(item, f)) for f in fields}
+    update = {f: v for f, v in update.items() if v is not getattr(item, f)}
+    return item.model_copy(update=update) if update else item
 
 
 def parse_arguments(arguments: str) -> dict[str, Any]:
@@ -91,6 +110,18 @@ def guess_mime_type(url: str, default: str) -> str:
 def image_parts(message: ChatMessage) -> list[ImageContent]:
     """The image parts of a message."""
     return [part for part in message.content if isinstance(part, ImageContent)]
+
+
+def image_urls(message: ChatMessage) -> list[tuple[ImageContent, str]]:
+    """Each image part with its URL (``to_data_url``); an image that cannot be encoded is left
+    out and logged, so one broken frame in the history cannot fail every later request."""
+    urls = []
+    for image in image_parts(message):
+        try:
+            urls.append((image, image.to_data_url()))
+        except Exception:
+            logger.warning("leaving out an image that cannot be encoded", exc_info=True)
+    return urls
 
 
 def text_parts(message: ChatMessage) -> list[str]:

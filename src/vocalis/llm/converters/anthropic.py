@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..items import ChatItem, ChatMessage, ChatRole, FunctionCall, ImageContent
+from ..items import ChatItem, ChatMessage, ChatRole, FunctionCall
 from ._common import (
     conversation_items,
-    image_parts,
+    image_urls,
     parse_arguments,
     split_data_url,
     text_parts,
@@ -61,7 +61,7 @@ def _turn(item: ChatItem) -> tuple[str, list[dict[str, Any]]]:
     if isinstance(item, ChatMessage):
         blocks: list[dict[str, Any]] = [{"type": "text", "text": t} for t in text_parts(item)]
         if item.role == ChatRole.USER:
-            blocks.extend(_image_block(image) for image in image_parts(item))
+            blocks.extend(_image_block(url) for _, url in image_urls(item))
             return "user", blocks
         return "assistant", blocks
     result: dict[str, Any] = {"type": "tool_result", "tool_use_id": item.call_id}
@@ -72,8 +72,7 @@ def _turn(item: ChatItem) -> tuple[str, list[dict[str, Any]]]:
     return "user", [result]
 
 
-def _image_block(image: ImageContent) -> dict[str, Any]:
-    url = image.to_data_url()
+def _image_block(url: str) -> dict[str, Any]:
     inline = split_data_url(url)
     if inline is not None:
         media_type, data = inline

@@ -17,6 +17,7 @@ from ._common import (
     conversation_items,
     guess_mime_type,
     image_parts,
+    image_urls,
     parse_arguments,
     split_data_url,
     text_parts,
@@ -71,7 +72,8 @@ async def _content(
     if isinstance(item, ChatMessage):
         parts: list[dict[str, Any]] = [{"text": text} for text in text_parts(item)]
         if item.role == ChatRole.USER:
-            parts.extend([await _image_part(image) for image in image_parts(item)])
+            images = await asyncio.to_thread(image_urls, item) if image_parts(item) else []
+            parts.extend(_image_part(image, url) for image, url in images)
             return "user", parts
         return "model", parts
     key = "error" if item.is_error else "output"
@@ -79,10 +81,7 @@ async def _content(
     return "user", [{"functionResponse": response}]
 
 
-async def _image_part(image: ImageContent) -> dict[str, Any]:
-    url = (
-        image.image if isinstance(image.image, str) else await asyncio.to_thread(image.to_data_url)
-    )
+def _image_part(image: ImageContent, url: str) -> dict[str, Any]:
     inline = split_data_url(url)
     if inline is not None:
         mime_type, data = inline

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..items import ChatItem, ChatMessage, ChatRole, FunctionCall
-from ._common import conversation_items, image_parts, text_parts
+from ._common import conversation_items, image_urls, text_parts
 
 
 def to_openai_messages(
@@ -39,16 +39,13 @@ def _message(message: ChatMessage, *, reasoning_model: bool) -> dict[str, Any] |
         return {"role": "developer" if use_developer else "system", "content": " ".join(texts)}
     if message.role == ChatRole.ASSISTANT:
         return {"role": "assistant", "content": " ".join(texts)} if texts else None
-    images = image_parts(message)
+    images = image_urls(message)
     if not images:
         return {"role": "user", "content": " ".join(texts)} if texts else None
     parts: list[dict[str, Any]] = [{"type": "text", "text": text} for text in texts]
     parts.extend(
-        {
-            "type": "image_url",
-            "image_url": {"url": image.to_data_url(), "detail": image.inference_detail},
-        }
-        for image in images
+        {"type": "image_url", "image_url": {"url": url, "detail": image.inference_detail}}
+        for image, url in images
     )
     return {"role": "user", "content": parts}
 

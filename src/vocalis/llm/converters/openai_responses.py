@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..items import ChatItem, ChatMessage, ChatRole, FunctionCall
-from ._common import conversation_items, image_parts, text_parts
+from ._common import conversation_items, image_urls, text_parts
 
 
 def to_openai_responses_input(items: Sequence[ChatItem]) -> list[dict[str, Any]]:
@@ -39,14 +39,14 @@ def to_openai_responses_input(items: Sequence[ChatItem]) -> list[dict[str, Any]]
 
 def _message(message: ChatMessage) -> dict[str, Any] | None:
     texts = text_parts(message)
-    images = image_parts(message) if message.role == ChatRole.USER else []
+    images = image_urls(message) if message.role == ChatRole.USER else []
     if not texts and not images:
         return None
     if not images:
         return {"type": "message", "role": message.role.value, "content": " ".join(texts)}
     parts: list[dict[str, Any]] = [{"type": "input_text", "text": text} for text in texts]
     parts.extend(
-        {"type": "input_image", "image_url": image.to_data_url(), "detail": image.inference_detail}
-        for image in images
+        {"type": "input_image", "image_url": url, "detail": image.inference_detail}
+        for image, url in images
     )
     return {"type": "message", "role": message.role.value, "content": parts}

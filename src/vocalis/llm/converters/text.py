@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from ...text import sanitize_text
 from ..items import (
     AgentHandoff,
     ChatItem,
@@ -37,7 +38,7 @@ def render_items_as_text(items: Iterable[ChatItem], *, include_instructions: boo
         line = _line(item, include_instructions=include_instructions)
         if line:
             lines.append(line)
-    return "\n".join(lines)
+    return sanitize_text("\n".join(lines))
 
 
 def render_context_as_text(

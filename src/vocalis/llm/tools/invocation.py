@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_jsonable_python
 
+from ...text import sanitize_text
 from .decorator import get_tool_info
 from .schema import tool_signature
 
@@ -32,12 +33,16 @@ class ToolArgumentsError(ValueError):
 
 @dataclass
 class ToolResult:
-    """The outcome of one tool call: ``output`` for the LLM, ``value`` as the tool returned it."""
+    """The outcome of one tool call: ``output`` for the LLM (sanitized: a tool's text cannot
+    poison the chat history), ``value`` as the tool returned it."""
 
     name: str
     output: str
     is_error: bool = False
     value: Any = None
+
+    def __post_init__(self) -> None:
+        self.output = sanitize_text(self.output)
 
 
 async def invoke_tool(

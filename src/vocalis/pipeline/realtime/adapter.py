@@ -13,6 +13,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ...knowledge_base.injection import retrieve_for_transcript
 from ...llm.items import ChatRole, FunctionCallOutput
 from ...metrics import TurnMetrics
 from ...stt import SpeechEventType
@@ -157,8 +158,11 @@ class RealtimeAdapter:
         self._settle_answer()
         answer = self._answer = UtteranceHandle(new_utterance_id())
         self.link.set_agent_state(AgentState.THINKING)
+        knowledge = await retrieve_for_transcript(self.link.agent, text)
+        if knowledge is not None:
+            metrics.knowledge_base_ms = knowledge.duration_ms
         try:
-            await self.model.send_text_message(text)
+            await self.model.send_text_message(knowledge.enrich(text) if knowledge else text)
         except Exception as exc:
             self.link.report_error("realtime", exc)
             self._settle_answer()

@@ -297,11 +297,15 @@ class Speech:
         self._release_injected(interrupted=False)
 
     def inject(self, text: str, handle: UtteranceHandle) -> bool:
-        """Speak ``text`` next, inside this utterance (a tool's "one moment, please"). Without
-        audio (text mode) there is nothing to speak: the handle is done at once."""
+        """Speak ``text`` next, inside this utterance (a tool's "one moment, please").
+
+        Without audio (text-mode turns) the text is only reported, so a tool that speaks
+        while it works does not cut its own reply off."""
         if self._interrupted or not text.strip():
             return False
         if not self.has_audio:
+            if self._on_text is not None:
+                self._on_text(text.strip())
             handle._mark_done()
             return True
         if self._queue is None:

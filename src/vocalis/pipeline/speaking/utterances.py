@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ...knowledge_base.injection import retrieve_for_reply, with_context
 from ...llm.items import ChatRole
 from ...llm.llm import LLMError
 from ...metrics import ToolTiming, TurnMetrics
@@ -219,6 +220,13 @@ class Utterances:
             await self.tools.wait_pending()
             if self.options.context_window is not None:
                 await self.options.context_window.manage(self.agent.chat_context, llm)
+            knowledge = await retrieve_for_reply(self.agent, self.agent.chat_context)
+            if knowledge is not None:
+                metrics.knowledge_base_ms = knowledge.duration_ms
+                instructions = with_context(instructions, knowledge)
+                if knowledge.context and preemptive is not None:
+                    await preemptive.cancel()  # its first step ran without the documents
+                    preemptive = None
             metrics.llm_started_at = now()
             if preemptive is not None:
                 metrics.preemptive = True

@@ -147,8 +147,8 @@ async def _bounded(
             except StopAsyncIteration:
                 return
             except TimeoutError:
-                what = "an answer" if waiting_for_first else "the rest of the answer"
-                raise LLMError(f"{llm.label}: no {what} within {timeout:g} s") from None
+                what = "no answer within" if waiting_for_first else "the answer stopped for"
+                raise LLMError(f"{llm.label}: {what} {timeout:g} s") from None
             waiting_for_first = False
             yield chunk
     finally:

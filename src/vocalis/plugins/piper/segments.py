@@ -1,12 +1,18 @@
 """Cuts a streaming reply into sentences so Piper can speak each as soon as it is complete.
 
 A segment ends at a sentence end (``.``, ``!``, ``?``, ``…`` or ``;``/``:`` followed by space),
-at a newline, or where the text stream carries a ``FlushMarker``.
+at a newline, or where the text stream carries a ``FlushMarker``; text that runs on without
+one is cut into pieces of at most ``max_chars`` (at a clause mark or word break).
 """
 
 from __future__ import annotations
 
 import re
+
+from ...text import split_long_text
+
+MAX_SEGMENT_CHARS = 200
+"""Longest segment handed on; longer runs are cut (see ``vocalis.text.split_long_text``)."""
 
 _BOUNDARY = re.compile(r"(?<=[.!?…;:])[\"'”’)\]]*\s+|\n+")
 _SPEAKABLE = re.compile(r"\w")
@@ -15,9 +21,10 @@ _SPEAKABLE = re.compile(r"\w")
 class SentenceSplitter:
     """Accumulates text pieces and hands back the complete sentences they close."""
 
-    def __init__(self, min_chars: int = 2) -> None:
+    def __init__(self, min_chars: int = 2, max_chars: int = MAX_SEGMENT_CHARS) -> None:
         self._buffer = ""
         self._min_chars = min_chars
+        self._max_chars = max_chars
 
     def push(self, text: str) -> list[str]:
         """Add ``text``; return the sentences it completes (possibly none)."""
@@ -31,6 +38,9 @@ class SentenceSplitter:
             out.append(candidate)
             start = match.end()
         self._buffer = self._buffer[start:]
+        if len(self._buffer) > self._max_chars:
+            *complete, self._buffer = split_long_text(self._buffer, self._max_chars)
+            out.extend(piece.strip() for piece in complete)
         return [s for s in out if is_speakable(s)]
 
     def flush(self) -> list[str]:

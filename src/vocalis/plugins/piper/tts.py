@@ -1,7 +1,9 @@
 """``PiperTTS``: local Piper speech synthesis as a Vocalis ``TTS`` component.
 
 Text streams are spoken sentence by sentence: each sentence is synthesised in a worker thread
-as soon as it is complete, so the first audio leaves while the LLM is still writing.
+as soon as it is complete, so the first audio leaves while the LLM is still writing. Text that
+never ends a sentence is cut into bounded pieces, and each piece's audio is pushed before the
+next is synthesised, so memory stays flat however long the input.
 ``interrupt()`` returns control at once and drops whatever is still being synthesised.
 """
 
@@ -20,7 +22,7 @@ from .voice import (
     SynthesisOptions,
     load_voice,
     resolve_voice,
-    synthesize_sentences,
+    synthesize_pieces,
     to_pcm16,
 )
 
@@ -112,14 +114,12 @@ class PiperTTS(TTS):
                 sentence = await self._until_stopped(sentences.get(), stop)
                 if sentence is None or sentence is _END:
                     break
-                audio = await self._until_stopped(
-                    asyncio.to_thread(synthesize_sentences, self._voice, str(sentence), options),
-                    stop,
-                )
-                if audio is None:
-                    break
-                for part in audio:
-                    await self._push(to_pcm16(part), stop)
+                pieces = synthesize_pieces(self._voice, str(sentence), options)
+                while not stop.is_set():
+                    audio = await self._until_stopped(asyncio.to_thread(next, pieces, None), stop)
+                    if audio is None:
+                        break
+                    await self._push(to_pcm16(audio), stop)
             if reader.done() and not reader.cancelled() and reader.exception() is not None:
                 raise TTSError(f"text stream failed: {reader.exception()}")
         finally:

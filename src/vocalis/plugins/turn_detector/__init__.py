@@ -1,12 +1,6 @@
-"""Local turn detector: predicts end of turn from the transcript, no download, no PyTorch."""
+"""Local turn detector: end of turn from the transcript, MiniLM on ONNX Runtime, no PyTorch."""
 
-from .detector import TurnDetector, TurnModel
+from .detector import TurnDetector, TurnModel, pre_download_model
+from .encoder import EncoderWeightsMissing
 
-
-def pre_download_model() -> None:
-    """The reference downloads its model here (its scripts call it at import time). Vocalis's
-    model ships inside this package: nothing to download, this checks that it loads."""
-    TurnModel.load()
-
-
-__all__ = ["TurnDetector", "TurnModel", "pre_download_model"]
+__all__ = ["EncoderWeightsMissing", "TurnDetector", "TurnModel", "pre_download_model"]

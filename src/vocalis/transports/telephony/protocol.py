@@ -15,11 +15,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..security import CLOSE_POLICY, CLOSE_UNSUPPORTED, ProtocolError, parse_json_message
+from ...text import sanitize_text
+from ..security import (
+    CLOSE_INVALID_DATA,
+    CLOSE_POLICY,
+    CLOSE_UNSUPPORTED,
+    ProtocolError,
+    parse_json_message,
+)
 
 SAMPLE_RATE = 8000
 ENCODING = "audio/x-mulaw"
 CALLER_EVENTS = ("connected", "start", "media", "mark", "dtmf", "stop")
+DTMF_DIGITS = frozenset("0123456789*#ABCD")
 
 
 @dataclass(frozen=True)
@@ -44,21 +52,38 @@ def parse_start(message: dict[str, Any]) -> StreamStart:
     stream_sid = start.get("streamSid") or message.get("streamSid")
     if not isinstance(stream_sid, str) or not stream_sid:
         raise ProtocolError(CLOSE_POLICY, "'start' message without a streamSid")
-    media_format = start.get("mediaFormat") or {}
+    media_format = start.get("mediaFormat", {})
+    if not isinstance(media_format, dict):
+        raise ProtocolError(CLOSE_INVALID_DATA, "start.mediaFormat must be an object")
     encoding = media_format.get("encoding", ENCODING)
-    rate = int(media_format.get("sampleRate", SAMPLE_RATE))
+    if not isinstance(encoding, str):
+        raise ProtocolError(CLOSE_INVALID_DATA, "start.mediaFormat.encoding must be a string")
+    rate = _sample_rate(media_format.get("sampleRate", SAMPLE_RATE))
     if encoding != ENCODING or rate != SAMPLE_RATE:
         raise ProtocolError(
             CLOSE_UNSUPPORTED, f"unsupported media format {encoding} {rate} Hz; need {ENCODING} 8000"
         )
     params = start.get("customParameters") or {}
     if not isinstance(params, dict):
-        raise ProtocolError(CLOSE_POLICY, "'customParameters' must be an object")
+        raise ProtocolError(CLOSE_INVALID_DATA, "'customParameters' must be an object")
     return StreamStart(
-        stream_sid=stream_sid,
-        call_sid=str(start.get("callSid", "")),
-        account_sid=str(start.get("accountSid", "")),
-        custom_parameters={str(k): str(v) for k, v in params.items()},
+        stream_sid=sanitize_text(stream_sid),
+        call_sid=sanitize_text(str(start.get("callSid", ""))),
+        account_sid=sanitize_text(str(start.get("accountSid", ""))),
+        custom_parameters={sanitize_text(str(k)): sanitize_text(str(v)) for k, v in params.items()},
+    )
+
+
+def _sample_rate(value: Any) -> int:
+    """``sampleRate`` as an int (a number or a string of digits); anything else is refused."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ProtocolError(
+        CLOSE_INVALID_DATA, f"start.mediaFormat.sampleRate must be an integer, got {value!r:.20}"
     )
 
 
@@ -79,6 +104,8 @@ def dtmf_digit(message: dict[str, Any]) -> str:
     digit = dtmf.get("digit") if isinstance(dtmf, dict) else None
     if not isinstance(digit, str) or not digit:
         raise ProtocolError(CLOSE_POLICY, "'dtmf' message without dtmf.digit")
+    if digit not in DTMF_DIGITS:
+        raise ProtocolError(CLOSE_INVALID_DATA, "dtmf.digit must be one of 0-9 * # A-D")
     return digit
 
 

@@ -10,6 +10,10 @@ Agent audio leaves paced in 20 ms frames (so a barge-in ``clear`` discards littl
 mu-law, with a ``mark`` after each stretch of speech; the caller's echo of a mark lands in
 ``played_marks``. An interruption sends ``clear``.
 
+A stream that sends no media for ``RoomOptions.media_timeout_seconds`` is closed (1008 with the
+reason), and so is a call that reaches ``max_call_duration_seconds`` (1000): closing the stream
+ends ``<Connect>``, so Twilio hangs up unless more TwiML follows.
+
 With Twilio credentials (``TelephonyConfig``), ``transfer(to)`` redirects the call (cold
 transfer) and ``session.hangup()`` ends it for the caller, through the REST API
 (``TwilioCallControl``); without them, hangup only closes the stream.
@@ -72,9 +76,10 @@ class TwilioMediaStreamRoom(WebSocketConnection):
         metadata: dict[str, Any] | None = None,
         required_token: str | None = None,
         mark_interval: float = 0.0,
+        media_timeout: float | None = None,
         call_control: TwilioCallControl | None = None,
     ) -> None:
-        super().__init__(ws, metadata=metadata)
+        super().__init__(ws, metadata=metadata, media_timeout=media_timeout)
         self.required_token = required_token
         self.mark_interval = mark_interval
         self.call_control = call_control
@@ -126,6 +131,7 @@ class TwilioMediaStreamRoom(WebSocketConnection):
         if not token_matches(start.custom_parameters.get("token"), self.required_token):
             raise ProtocolError(CLOSE_POLICY, "unauthorized: missing or wrong access token")
         self.stream = start
+        self._note_input()
         params = {k: v for k, v in start.custom_parameters.items() if k != "token"}
         self.metadata.update(params)
         self.metadata.update(stream_sid=start.stream_sid, call_sid=start.call_sid)
@@ -241,6 +247,7 @@ async def handle_twilio_stream(
     metadata = connection_metadata(request, "telephony")
     room = TwilioMediaStreamRoom(
         ws, metadata=metadata, required_token=required, mark_interval=mark_interval,
+        media_timeout=limits.media_timeout_seconds,
         call_control=call_control,
     )
     reader = asyncio.ensure_future(room.run())

@@ -28,14 +28,12 @@ from typing import Any
 
 from ...utils.tasks import TaskGroup
 from ..pubsub import check_client_pubsub
+from ..text_input import DEFAULT_MAX_TEXT_CHARS, TextRejected, accept_typed_text
 
 logger = logging.getLogger("vocalis.transports.webrtc")
 
 NOTICE_EVENT = "notice"
 """Session event forwarded to the page as a ``notice`` message."""
-
-MAX_TEXT_CHARS = 4000
-"""Longest typed message accepted from the page."""
 
 _BACKLOG = 256
 """Messages kept while the data channel is not open yet; older ones are dropped."""
@@ -52,10 +50,16 @@ class EventChannel:
 
     Messages sent before the channel opens are queued and flushed on open. ``bind`` takes the
     channel (the page creates it), ``forward`` turns a session event into its message,
-    ``set_session`` routes the page's typed text to that session.
+    ``set_session`` routes the page's typed text to that session; text longer than
+    ``max_text_chars`` is refused with an ``error`` message.
     """
 
-    def __init__(self, on_pubsub: Callable[[str, str, dict[str, Any]], None] | None = None) -> None:
+    def __init__(
+        self,
+        max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+        on_pubsub: Callable[[str, str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.max_text_chars = max_text_chars
         self._on_pubsub = on_pubsub
         self._channel: Any = None
         self._session: Any = None
@@ -113,8 +117,8 @@ class EventChannel:
     def _on_message(self, data: str | bytes) -> None:
         try:
             message = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
-            self._reject("the message is not JSON")
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            self._reject("the message is not JSON (or nested too deeply)")
             return
         if isinstance(message, dict) and message.get("type") == "pubsub":
             self._pubsub_from_page(message)
@@ -123,16 +127,18 @@ class EventChannel:
             self._reject('unknown message; expected {"type": "text", "text": ...}')
             return
         text = message.get("text")
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str):
             self._reject('a text message needs a non-empty "text" string')
             return
-        if len(text) > MAX_TEXT_CHARS:
-            self._reject(f"text longer than {MAX_TEXT_CHARS} characters")
+        try:
+            text = accept_typed_text(text, self.max_text_chars)
+        except TextRejected as exc:
+            self._reject(exc.reason)
             return
         if self._session is None:
             self._reject("the agent is not ready yet")
             return
-        self._tasks.spawn(self._send_text(text.strip()), name="vocalis.webrtc.send_text")
+        self._tasks.spawn(self._send_text(text), name="vocalis.webrtc.send_text")
 
     async def _send_text(self, text: str) -> None:
         session = self._session

@@ -15,6 +15,7 @@ from typing import Any
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from ..base import RoomConnection
+from ..text_input import DEFAULT_MAX_TEXT_CHARS
 from .audio_in import pump_audio
 from .audio_out import AgentAudioTrack
 from .events import NOTICE_EVENT, EventChannel
@@ -41,12 +42,13 @@ class WebRTCRoom(RoomConnection):
         *,
         ice_servers: list[dict[str, Any]] | None = None,
         metadata: dict[str, Any] | None = None,
+        max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
     ) -> None:
         super().__init__(metadata=metadata)
         self.metadata.setdefault("room_id", self.room_id)
         self.pc = RTCPeerConnection(ice_configuration(ice_servers or ()))
         self.audio_out = AgentAudioTrack()
-        self.events = EventChannel(on_pubsub=self.dispatch_pubsub)
+        self.events = EventChannel(max_text_chars, on_pubsub=self.dispatch_pubsub)
         self.pc.on("track", self._on_track)
         self.pc.on("datachannel", self.events.bind)
         self.pc.on("connectionstatechange", self._on_connection_state)

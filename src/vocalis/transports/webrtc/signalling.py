@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from ...utils.tasks import TaskGroup
+from ..text_input import DEFAULT_MAX_TEXT_CHARS
 from .ice import allow_loopback_candidates
 from .page import add_page_routes
 from .room import WebRTCRoom
@@ -29,6 +30,8 @@ ConnectionHandler = Callable[[WebRTCRoom, dict[str, Any]], Awaitable[Any]]
 RequestCheck = Callable[[web.Request], bool]
 
 MAX_SDP_BYTES = 64 * 1024
+BODY_TIMEOUT = 10.0
+"""Seconds the offer's body may take to arrive (a trickled body would hold a connection)."""
 OFFER_PATH = "/offer"
 """Where the page posts its offer (relative to the page, so behind a path prefix too)."""
 
@@ -99,9 +102,11 @@ def add_webrtc_routes(
         if authorize is not None and not authorize(request):
             return _json_error(401, "missing or wrong access token (?token=... or Bearer)")
         try:
-            body = await request.json()
-        except ValueError:
+            body = await asyncio.wait_for(request.json(), BODY_TIMEOUT)
+        except (ValueError, RecursionError):
             return _json_error(400, 'the body must be JSON: {"sdp": ..., "type": "offer"}')
+        except TimeoutError:
+            return _json_error(408, f"the offer did not arrive within {BODY_TIMEOUT:g} s")
         sdp = body.get("sdp") if isinstance(body, dict) else None
         kind = body.get("type", "offer") if isinstance(body, dict) else None
         if not isinstance(sdp, str) or not sdp.strip() or kind != "offer":
@@ -111,15 +116,18 @@ def add_webrtc_routes(
         refusal = _at_capacity(request.app, calls, settings.max_rooms)
         if refusal is not None:
             return _json_error(503, refusal)
-        room = WebRTCRoom(ice_servers=settings.ice_servers, metadata=_metadata(request))
+        room = WebRTCRoom(
+            ice_servers=settings.ice_servers, metadata=_metadata(request),
+            max_text_chars=_max_text_chars(request.app),
+        )
         calls.rooms.add(room)
         try:
             answer = await room.accept_offer(sdp)
-        except Exception as exc:
+        except Exception:
             calls.rooms.discard(room)
             await room.aclose("bad offer")
-            logger.warning("rejected a WebRTC offer: %s", exc)
-            return _json_error(400, f"could not accept the offer: {exc}")
+            logger.warning("rejected a WebRTC offer from %s", request.remote, exc_info=True)
+            return _json_error(400, "could not accept the offer: is it a valid SDP audio offer?")
         calls.tasks.spawn(_run_call(room, on_connection, calls), name=f"vocalis.{room.room_id}")
         return web.json_response({"sdp": answer.sdp, "type": answer.type, "room_id": room.room_id})
 
@@ -162,6 +170,14 @@ def _at_capacity(app: web.Application, calls: _Calls, max_rooms: int) -> str | N
     if len(calls.rooms) >= max_rooms:
         return f"too many calls (max_rooms={max_rooms})"
     return None
+
+
+def _max_text_chars(app: web.Application) -> int:
+    """The shared server's typed-text limit, or the default on an app of one's own."""
+    from ..server import LIMITS_KEY
+
+    limits = app.get(LIMITS_KEY)
+    return limits.max_text_chars if limits is not None else DEFAULT_MAX_TEXT_CHARS
 
 
 def _json_error(status: int, message: str) -> web.Response:

@@ -2,7 +2,8 @@
 
 Owns the read loop (size limit, malformed messages → close with code and reason), one writer
 task (messages leave in order, never two sends at once), the inbound queue that buffers the
-user's input until the session is attached, and the input pump that feeds the session.
+user's input until the session is attached, the input pump that feeds the session, and the
+media watchdog (no input for ``media_timeout`` seconds closes the connection).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from ...utils.clock import now
 from ..base import RoomConnection
 from ..security import (
     CLOSE_GOING_AWAY,
+    CLOSE_INTERNAL_ERROR,
     CLOSE_NORMAL,
-    CLOSE_TOO_BIG,
+    CLOSE_POLICY,
     CLOSE_TRY_LATER,
     ProtocolError,
     close_reason,
@@ -36,12 +39,24 @@ Inbound = tuple[str, Any]
 
 
 class WebSocketConnection(RoomConnection):
-    """A ``RoomConnection`` over an aiohttp ``WebSocketResponse``; subclasses parse messages."""
+    """A ``RoomConnection`` over an aiohttp ``WebSocketResponse``; subclasses parse messages.
 
-    def __init__(self, ws: web.WebSocketResponse, *, metadata: dict[str, Any] | None = None):
+    ``media_timeout`` (``RoomOptions.media_timeout_seconds``): seconds without any input (audio,
+    text, DTMF) after which the connection closes with 1008; None never closes it.
+    """
+
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        *,
+        metadata: dict[str, Any] | None = None,
+        media_timeout: float | None = None,
+    ):
         super().__init__(metadata=metadata)
         self.ws = ws
         self.close_code = CLOSE_NORMAL
+        self.media_timeout = media_timeout
+        self._last_input = now()
         self._out = OutboundQueue()
         self._inbound: asyncio.Queue[Inbound] = asyncio.Queue(INBOUND_LIMIT)
         self._dropped_inbound = 0
@@ -51,26 +66,41 @@ class WebSocketConnection(RoomConnection):
     async def run(self) -> None:
         """The read loop; returns when the client is gone or the connection was closed."""
         self._spawn(self._write_loop(), name=f"vocalis.ws.writer.{self.room_id}")
+        if self.media_timeout is not None:
+            self._spawn(self._watch_media(), name=f"vocalis.ws.media_watch.{self.room_id}")
         try:
             async for msg in self.ws:
                 if self.is_closing:
                     break
-                if msg.type is WSMsgType.BINARY:
-                    self._on_binary(msg.data)
-                elif msg.type is WSMsgType.TEXT:
-                    self._on_text(msg.data)
-                elif msg.type is WSMsgType.ERROR:
+                if msg.type is WSMsgType.ERROR:
                     break
+                self._on_message(msg.type, msg.data)
         except ProtocolError as exc:
             await self.reject(exc.code, exc.reason)
             return
         code = self.ws.close_code
-        if code == CLOSE_TOO_BIG:
-            self.close_code = CLOSE_TOO_BIG
-            limit = getattr(self.ws, "max_message_bytes", "the configured")
-            await self.aclose(f"message too big: the limit is {limit} bytes")
+        reason_for = getattr(self.ws, "reason_for", None)
+        reason = reason_for(code) if code is not None and reason_for is not None else ""
+        if reason and not self.is_closing:
+            self.close_code = code
+            await self.aclose(reason)
         elif not self.is_closing:
             await self.aclose("client_disconnected")
+
+    def _on_message(self, kind: WSMsgType, data: Any) -> None:
+        """Hand one message to the subclass; a crash in parsing closes with 1011, not silently."""
+        try:
+            if kind is WSMsgType.BINARY:
+                self._on_binary(data)
+            elif kind is WSMsgType.TEXT:
+                self._on_text(data)
+        except ProtocolError:
+            raise
+        except Exception as exc:
+            logger.exception("%s %s: reading a message failed", self.transport, self.room_id)
+            raise ProtocolError(
+                CLOSE_INTERNAL_ERROR, "internal error while reading a message"
+            ) from exc
 
     @abstractmethod
     def _on_binary(self, data: bytes) -> None:
@@ -86,7 +116,23 @@ class WebSocketConnection(RoomConnection):
         self.close_code = code
         await self.aclose(reason)
 
+    def _note_input(self) -> None:
+        """The client sent input now (resets the media watchdog)."""
+        self._last_input = now()
+
+    async def _watch_media(self) -> None:
+        assert self.media_timeout is not None
+        while not self.is_closing:
+            remaining = self._last_input + self.media_timeout - now()
+            if remaining <= 0:
+                await self.reject(
+                    CLOSE_POLICY, f"no audio or messages for {self.media_timeout:g} s"
+                )
+                return
+            await asyncio.sleep(remaining)
+
     def _queue_inbound(self, item: Inbound) -> None:
+        self._note_input()
         try:
             self._inbound.put_nowait(item)
         except asyncio.QueueFull:

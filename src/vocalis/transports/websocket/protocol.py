@@ -7,7 +7,8 @@ in 8000..48000. Other query parameters reach the job as ``ctx.metadata``.
 
 Client → server:
 - binary frames: 16-bit little-endian mono PCM at ``sample_rate`` (any length, even bytes);
-- ``{"type": "text", "text": "..."}``: a typed user turn;
+- ``{"type": "text", "text": "..."}``: a typed user turn (at most ``max_text_chars``, 4000 by
+  default; a longer or empty one gets an ``error`` message and the call goes on);
 - ``{"type": "interrupt"}``: stop the agent now;
 - ``{"type": "dtmf", "digit": "5"}``: a keypad digit;
 - ``{"type": "pubsub", "topic", "message"[, "payload"]}``: a PubSub message for the agent's
@@ -24,8 +25,9 @@ Server → client:
 - ``{"type": "pubsub", "topic", "message", "payload", "id", "senderId", "senderName",
   "timestamp"}``: what the agent published with ``publish_to_pubsub``.
 
-Errors close the connection: 1003 (bad JSON, unknown type, odd-length PCM), 1008 (missing
-field), 1009 (message above ``max_message_bytes``), with a reason saying what was wrong.
+Errors close the connection: 1003 (bad JSON, unknown type, odd-length PCM), 1007 (JSON nested
+too deeply), 1008 (missing field; no audio or message for ``media_timeout_seconds``), 1009
+(message above ``max_message_bytes``), with a reason saying what was wrong.
 """
 
 from __future__ import annotations
@@ -35,12 +37,12 @@ from typing import Any
 
 from ..pubsub import check_client_pubsub
 from ..security import CLOSE_POLICY, CLOSE_UNSUPPORTED, ProtocolError, parse_json_message
+from ..text_input import DEFAULT_MAX_TEXT_CHARS, accept_typed_text
 
 DEFAULT_INPUT_RATE = 16000
 DEFAULT_OUTPUT_RATE = 24000
 MIN_RATE = 8000
 MAX_RATE = 48000
-MAX_TEXT_CHARS = 4000
 CLIENT_MESSAGE_TYPES = ("text", "interrupt", "dtmf", "pubsub")
 DTMF_DIGITS = frozenset("0123456789*#ABCD")
 
@@ -69,17 +71,18 @@ def parse_rate(value: str | None, default: int, name: str) -> int:
     return rate
 
 
-def parse_client_message(text: str) -> ClientMessage:
-    """Parse a client text frame or raise ``ProtocolError``."""
+def parse_client_message(
+    text: str, *, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
+) -> ClientMessage:
+    """Parse a client text frame; ``ProtocolError`` closes the connection, ``TextRejected``
+    (typed text that is empty or too long) only refuses that message."""
     data = parse_json_message(text, allowed=CLIENT_MESSAGE_TYPES)
     kind = data["type"]
     if kind == "text":
         value = data.get("text")
         if not isinstance(value, str):
             raise ProtocolError(CLOSE_POLICY, "a 'text' message needs a string 'text' field")
-        if len(value) > MAX_TEXT_CHARS:
-            raise ProtocolError(CLOSE_POLICY, f"'text' is longer than {MAX_TEXT_CHARS} characters")
-        return ClientMessage("text", text=value)
+        return ClientMessage("text", text=accept_typed_text(value, max_text_chars))
     if kind == "dtmf":
         digit = str(data.get("digit", ""))
         if digit not in DTMF_DIGITS:
@@ -119,6 +122,10 @@ def event_message(name: str, payload: Any) -> dict[str, Any] | None:
     if name == "interrupted":
         return {"type": "interrupt"}
     if name == "error":
-        return {"type": "error", "source": str(payload.get("source", "")),
-                "message": str(payload.get("error", ""))}
+        return error_message(str(payload.get("source", "")), str(payload.get("error", "")))
     return None
+
+
+def error_message(source: str, message: str) -> dict[str, Any]:
+    """The ``error`` message to the client."""
+    return {"type": "error", "source": source, "message": message}

@@ -12,11 +12,13 @@ from ...audio import AudioFrame, StreamResampler
 from ...utils.clock import now
 from ..security import LimitedWebSocketResponse
 from ..server import JOB_CLOSE_TIMEOUT, ConnectionHandler, RouteInstaller, server_limits
+from ..text_input import DEFAULT_MAX_TEXT_CHARS, TextRejected
 from .connection import WebSocketConnection
 from .protocol import (
     DEFAULT_INPUT_RATE,
     DEFAULT_OUTPUT_RATE,
     check_pcm_frame,
+    error_message,
     event_message,
     parse_client_message,
     parse_rate,
@@ -38,10 +40,13 @@ class PCMWebSocketRoom(WebSocketConnection):
         sample_rate: int = DEFAULT_INPUT_RATE,
         output_sample_rate: int = DEFAULT_OUTPUT_RATE,
         metadata: dict[str, Any] | None = None,
+        max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+        media_timeout: float | None = None,
     ) -> None:
-        super().__init__(ws, metadata=metadata)
+        super().__init__(ws, metadata=metadata, media_timeout=media_timeout)
         self.sample_rate = sample_rate
         self.output_sample_rate = output_sample_rate
+        self.max_text_chars = max_text_chars
         self._resampler: StreamResampler | None = None
         self._mark_joined(str(self.metadata.get("participant_id") or "") or None)
 
@@ -51,7 +56,11 @@ class PCMWebSocketRoom(WebSocketConnection):
             self._queue_inbound(("audio", (bytes(data), self.sample_rate, now())))
 
     def _on_text(self, text: str) -> None:
-        message = parse_client_message(text)
+        try:
+            message = parse_client_message(text, max_text_chars=self.max_text_chars)
+        except TextRejected as exc:
+            self.send_json(error_message("text", exc.reason))
+            return
         if message.type == "text":
             self._queue_inbound(("text", message.text))
         elif message.type == "dtmf":
@@ -122,7 +131,10 @@ async def handle_pcm_websocket(
                                   heartbeat=HEARTBEAT_SECONDS)
     await ws.prepare(request)
     metadata = connection_metadata(request, "websocket")
-    room = PCMWebSocketRoom(ws, sample_rate=rate, output_sample_rate=out_rate, metadata=metadata)
+    room = PCMWebSocketRoom(
+        ws, sample_rate=rate, output_sample_rate=out_rate, metadata=metadata,
+        max_text_chars=limits.max_text_chars, media_timeout=limits.media_timeout_seconds,
+    )
     await run_connection(room, on_connection, metadata)
     return ws
 

@@ -1,0 +1,1 @@
+"""Earlier models kept for benchmarks to compare against."""
