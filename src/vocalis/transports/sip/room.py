@@ -5,7 +5,8 @@ the agent's voice is read paced from the session's output track, resampled to 16
 on the call's audio port. RFC 4733 (and SIP INFO) digits become ``dtmf`` events. Hangup works
 both ways: the caller's BYE closes the room (and so the session), and ``session.hangup()``
 sends BYE. ``transfer(to)`` is a cold transfer by SIP REFER. An outbound call's room holds
-the agent's greeting until the callee answers (``answered``).
+the agent's greeting until the callee answers (``answered``, at ``answered_at`` on the loop
+clock).
 
 For a warm transfer the room can also put the caller on hold (``hold``: their audio no longer
 reaches the agent), place a second call without a job (``place_call``) and hand both calls to
@@ -66,6 +67,7 @@ class SipCallRoom(RoomConnection):
         self.direction = direction
         self.remote_uri = remote_uri
         self.answered = asyncio.Event()
+        self.answered_at: float | None = None
         self.ended = asyncio.Event()
         self.call_info: CallInfo | None = None
         self.codec = ""
@@ -98,6 +100,7 @@ class SipCallRoom(RoomConnection):
         self.call_info = info
         self.metadata["sip_call_id"] = info.call_id
         if info.state == CONFIRMED and not self.answered.is_set():
+            self.answered_at = now()
             self.answered.set()
             self._mark_joined(info.remote_uri or self.remote_uri)
         elif info.state == DISCONNECTED and not self.ended.is_set():
