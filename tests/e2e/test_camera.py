@@ -123,9 +123,10 @@ async def test_the_camera_toggle_sends_the_picture_to_the_agent(tmp_path: Path) 
         assert (await state(tab))["video"]["source"] == "camera"
         await tab.evaluate("document.getElementById('camera').click()")
         await until(lambda: _source_is(tab, None), 5)
+        await asyncio.sleep(0.6)  # the page polls its stats every 250 ms
         sent = (await state(tab))["video"]["framesSent"]
         await asyncio.sleep(1.5)
-        assert (await state(tab))["video"]["framesSent"] - sent <= 2
+        assert (await state(tab))["video"]["framesSent"] - sent <= 1
     finally:
         await browser.close()
         await server.aclose()
