@@ -14,6 +14,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -28,6 +29,9 @@ pjsip_logger = logging.getLogger("vocalis.sip.pjsip")
 
 POLL_MS = 10
 """How long the SIP thread waits for PJSIP events before it runs queued commands."""
+
+PORT_GRACE = 1.0
+"""Seconds a disconnected audio port is kept before it is freed (see ``retire_port``)."""
 
 _PJ_LEVELS = {0: logging.CRITICAL, 1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO}
 
@@ -80,6 +84,7 @@ class SipEndpoint:
         self._stopping = threading.Event()
         self.codecs: list[str] = []
         self._retired: list[Any] = []
+        self._dead_ports: list[tuple[float, Any]] = []
         self._pj_objects: weakref.WeakSet[Any] = weakref.WeakSet()
 
     @property
@@ -146,6 +151,12 @@ class SipEndpoint:
         (which would abort the process)."""
         self._pj_objects.add(obj)
 
+    def retire_port(self, port: Any) -> None:
+        """On the SIP thread: drop an audio port a while after it was disconnected. PJSIP's
+        media thread may be inside one of its callbacks right now; freeing the Python object
+        under it would crash the process."""
+        self._dead_ports.append((time.monotonic() + PORT_GRACE, port))
+
     def keep_until_ended(self, leg: Any) -> None:
         """On the SIP thread: hold a reference to ``leg`` while its call is active."""
         if leg not in self._retired:
@@ -168,6 +179,8 @@ class SipEndpoint:
                 self._drain_commands()
                 if self._retired:
                     self._retired = [leg for leg in self._retired if leg.isActive()]
+                if self._dead_ports and self._dead_ports[0][0] <= time.monotonic():
+                    self._dead_ports = [p for p in self._dead_ports if p[0] > time.monotonic()]
         finally:
             self._shutdown()
 
@@ -268,6 +281,7 @@ class SipEndpoint:
             logger.debug("hanging up calls at shutdown failed", exc_info=True)
         self._drain_commands()
         self._retired.clear()
+        self._dead_ports.clear()
         self._destroy()
 
     def _destroy(self) -> None:

@@ -189,8 +189,20 @@ class CallLeg(pj.Call):
             return None
 
     def release(self) -> None:
-        """Forget the listener and the port (the call is over)."""
+        """Forget the listener; disconnect the port and hand it to the endpoint to free later
+        (the call is over)."""
         with self._lock:
             self._listener = None
         self.bridged_to = None
-        self.port = None
+        port, self.port = self.port, None
+        if port is None:
+            return
+        port.mute()
+        media = self._audio()
+        if media is not None:
+            try:
+                media.stopTransmit(port)
+                port.stopTransmit(media)
+            except pj.Error:
+                logger.debug("disconnecting the audio port failed", exc_info=True)
+        self.endpoint.retire_port(port)

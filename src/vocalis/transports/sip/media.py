@@ -49,6 +49,10 @@ def _pick_reader() -> Callable[[pj.ByteVector], bytes]:
 vector_bytes = _pick_reader()
 
 
+def _ignore(pcm: bytes) -> None:
+    """Where a released port's audio goes."""
+
+
 class CallAudioPort(pj.AudioMediaPort):
     """A conference-bridge port: ``on_audio(pcm)`` for each received frame (called on PJSIP's
     media thread), ``write(pcm)`` for audio to send."""
@@ -97,6 +101,10 @@ class CallAudioPort(pj.AudioMediaPort):
         frame.size = FRAME_BYTES
 
     # ---- event loop --------------------------------------------------------------------------
+
+    def mute(self) -> None:
+        """Stop reporting received audio (the call is being released)."""
+        self._on_audio = _ignore
 
     def write(self, pcm: bytes) -> None:
         """Queue 16 kHz PCM to send; beyond ``max_buffered`` the oldest audio is dropped."""
