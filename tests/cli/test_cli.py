@@ -92,3 +92,47 @@ async def test_serve_answers_on_the_printed_websocket_url():
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_serve_records_every_call_and_serves_the_dashboard(tmp_path):
+    from aiohttp import ClientSession
+
+    from vocalis.storage import CallStore
+
+    agent = load_agent_file(AGENT_FILE)
+    out = io.StringIO()
+    database = tmp_path / "calls.db"
+    args = build_parser().parse_args(["serve", AGENT_FILE, "--port", "0", "--database-url",
+                                      str(database), "--redact-pii", "--token", "s3cret"])
+    task = asyncio.ensure_future(commands.serve(agent, args, out))
+    try:
+        assert await wait_for(lambda: "history:" in out.getvalue(), 10.0)
+        url = re.search(r"WebSocket:\s+(\S+)", out.getvalue()).group(1).replace("TOKEN", "s3cret")
+        dashboard = re.search(r"dashboard:\s+(\S+)", out.getvalue()).group(1)
+        assert str(database) in out.getvalue()
+        async with connect(url) as (ws, got):
+            await ws.send_str(json.dumps({"type": "text", "text": "mail me at a@b.co"}))
+
+            def spoke_and_stopped() -> bool:
+                states = [m["state"] for m in got.of_type("agent_state")]
+                return "speaking" in states and states[-1] in ("idle", "listening")
+
+            assert await wait_for(spoke_and_stopped, 10.0)
+        async with ClientSession() as http:
+            async with http.get(dashboard.replace("TOKEN", "wrong")) as response:
+                assert response.status == 401
+            async with http.get(dashboard.replace("TOKEN", "s3cret")) as response:
+                assert response.status == 200 and "Live calls" in await response.text()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    store = CallStore.from_url(str(database))
+    try:
+        (call,) = await store.list_calls()
+        record = await store.get_call(call["id"])
+    finally:
+        await store.aclose()
+    assert call["status"] == "ended" and call["transport"] == "websocket"
+    assert [line["text"] for line in record["transcript"]] == [
+        "mail me at [email]", "You said: mail me at [email]."]

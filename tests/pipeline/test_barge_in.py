@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from vocalis.interruption import OverlappingSpeechEvent
 from vocalis.metrics import TurnMetrics
 from vocalis.pipeline import InterruptConfig, InterruptionStrategy, SessionLink, UtteranceHandle
 from vocalis.pipeline.speaking.utterances import AgentUtterance
@@ -86,12 +87,16 @@ def test_real_words_interrupt_and_a_backchannel_does_not():
     assert len(utterances.stopped) == 1 and link.metrics.interruptions == 1
 
 
-def test_the_audio_classifier_confirms_a_barge_in_before_any_word():
+def test_the_audio_classifier_holds_the_agent_before_any_word():
     async def main():
         barge_in, utterances, _link, events = _barge_in()
         barge_in.speech_started()
         await asyncio.sleep(0.3)
-        await barge_in.audio_probability(0.95)
+        await barge_in.audio_verdict(OverlappingSpeechEvent(is_interruption=True, probability=0.995))
+        await asyncio.sleep(0.01)
+        speech = utterances.current.speech
+        assert speech.paused  # held at once, before any word
+        assert await barge_in.words("wait", 0.4, final=False)  # the first word confirms it
         return utterances, events
 
     utterances, events = run_virtual(main())

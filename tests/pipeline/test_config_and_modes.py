@@ -83,16 +83,34 @@ def test_interruption_strategy_by_mode():
 
 def test_interruption_strategy_with_an_audio_classifier():
     strategy = InterruptionStrategy(InterruptConfig(), has_stt=True, has_vad=True)
-    # A confident "interruption" stops the agent before any word is transcribed...
-    assert strategy.decide(Overlap(0.3, audio_probability=0.9)) is InterruptDecision.INTERRUPT
+    # A classifier's "interruption" holds the agent's voice before any word is transcribed...
+    assert strategy.decide(Overlap(0.3, audio_verdict=True)) is InterruptDecision.PAUSE
     # ...but not on the first frames of sound.
-    assert strategy.decide(Overlap(0.1, audio_probability=0.9)) is InterruptDecision.NONE
-    # A weak STT hearing "and then" over an "mm-hmm" does not cut the agent off.
-    heard = Overlap(0.4, "and then", 0.9, audio_probability=0.05)
-    assert strategy.decide(heard) is InterruptDecision.BACKCHANNEL
-    # Many real words win over a doubtful classifier.
-    long = Overlap(0.9, "no wait I meant Tuesday", 0.9, audio_probability=0.2)
-    assert strategy.decide(long) is InterruptDecision.INTERRUPT
+    assert strategy.decide(Overlap(0.1, audio_verdict=True)) is InterruptDecision.NONE
+    # An overlap the classifier never rated above the veto is not an interruption...
+    vetoed = Overlap(1.2, "and make sure that", 0.8, final=True, audio_peak=0.02)
+    assert strategy.decide(vetoed) is InterruptDecision.BACKCHANNEL
+    # ...unless the words open one.
+    assert strategy.decide(Overlap(0.6, "wait", 0.5, audio_peak=0.02)) is InterruptDecision.INTERRUPT
+
+
+@pytest.mark.parametrize(
+    ("heard", "confidence", "seconds", "expected"),
+    [
+        # What Whisper tiny.en made of backchannels spoken by Piper and espeak-ng (8 and 16 kHz).
+        ("MMO", 0.28, 0.66, "backchannel"), ("Mm-ma.", 0.31, 0.66, "backchannel"),
+        ("And make some.", 0.43, 0.73, "backchannel"), ("Done.", 0.31, 0.29, "backchannel"),
+        ("Boom.", 0.15, 0.64, "backchannel"), ("Uh-uh.", 0.27, 0.69, "backchannel"),
+        ("Ha ha ha", 0.3, 0.82, "backchannel"), ("Alright.", 0.37, 0.43, "backchannel"),
+        # ...and of real interruptions, at the same low confidence.
+        ("Wait, stop.", 0.35, 1.25, "interrupt"), ("Stop.", 0.23, 0.73, "interrupt"),
+        ("Hold on.", 0.55, 0.97, "interrupt"), ("Actually no", 0.28, 1.41, "interrupt"),
+        ("What about Tuesday instead?", 0.6, 1.2, "interrupt"),
+    ],
+)
+def test_a_weak_stt_mishearing_a_backchannel_does_not_interrupt(heard, confidence, seconds, expected):
+    strategy = InterruptionStrategy(InterruptConfig(), has_stt=True, has_vad=True)
+    assert strategy.decide(Overlap(seconds, heard, confidence, final=True)).value == expected
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from .knowledge import add_kb_parser, run_kb
 from .loader import AgentFileError, load_agent_file
@@ -50,6 +50,9 @@ examples:
                                                share this machine's models with agent workers
   vocalis kb ingest docs/ --into kb/           build or update a local knowledge base
   vocalis kb search kb/ "how do I reset it"    try it from the terminal
+  vocalis calls list --search booking          the call history (show ID, export)
+  vocalis eval examples/scenarios/*.yaml --junit eval.xml
+                                               check what the agent does, scenario by scenario
 """
 
 
@@ -73,6 +76,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="access token clients must present (required off loopback; 'auto' makes one; "
              "default: $VOCALIS_ACCESS_TOKEN)",
     )
+    history = serve.add_argument_group("call history and telemetry")
+    history.add_argument("--database-url", default=None,
+                         help="where calls are stored (default: $VOCALIS_DATABASE_URL, else "
+                              "SQLite in ~/.vocalis/calls.db); postgresql://... for PostgreSQL")
+    history.add_argument("--no-history", action="store_true", help="do not store calls")
+    history.add_argument("--retention-days", type=float, default=30.0,
+                         help="delete calls older than this (30; 0 keeps them)")
+    history.add_argument("--redact-pii", action="store_true",
+                         help="remove e-mails, card and phone numbers before storing")
+    history.add_argument("--otlp", default=None, metavar="URL",
+                         help="export traces and metrics to this OTLP/HTTP collector (default: "
+                              "the agent's observability options, or $OTEL_EXPORTER_OTLP_ENDPOINT)")
 
     serve.add_argument(
         "--sip", default=None, metavar="[HOST:]PORT",
@@ -134,7 +149,50 @@ def build_parser() -> argparse.ArgumentParser:
     gateway.add_argument("--max-stt", type=int, default=8, help="concurrent STT sessions (8)")
     gateway.add_argument("--max-tts", type=int, default=8, help="concurrent TTS sessions (8)")
     add_kb_parser(sub)
+    _add_calls(sub)
+    _add_eval(sub)
     return parser
+
+
+def _add_calls(sub: Any) -> None:
+    calls = sub.add_parser(
+        "calls", help="the call history: list, show one call, export",
+        description="Read the call history that vocalis serve records (SQLite by default, "
+                    "PostgreSQL with VOCALIS_DATABASE_URL).",
+    )
+    calls.add_argument("--database-url", default=None,
+                       help="database (default: $VOCALIS_DATABASE_URL or ~/.vocalis/calls.db)")
+    actions = calls.add_subparsers(dest="calls_command", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="recent calls, newest first")
+    listing.add_argument("--search", "-s", default="", help="words said, agent, transport, id")
+    listing.add_argument("--limit", "-n", type=int, default=20, help="how many (20)")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    show = actions.add_parser("show", help="one call: transcript, tools, events, latency")
+    show.add_argument("call_id", metavar="ID", help="the call's id (or its first characters)")
+    show.add_argument("--json", action="store_true", help="print the whole record as JSON")
+    export = actions.add_parser("export", help="whole call records as JSON")
+    export.add_argument("call_ids", metavar="ID", nargs="*", help="calls to export (default: all)")
+    export.add_argument("--since-days", type=float, default=None,
+                        help="only calls started in the last N days")
+    export.add_argument("--format", choices=("json", "jsonl"), default="json")
+    export.add_argument("--output", "-o", default=None, help="file to write (default: stdout)")
+
+
+def _add_eval(sub: Any) -> None:
+    evals = sub.add_parser(
+        "eval", help="run scenario files against an agent and check what it does",
+        description="Each scenario (YAML) says what the user says, as text or audio, and what "
+                    "the agent must do: tool calls and their arguments, facts in its reply, a "
+                    "latency budget, an optional LLM judge's rubric. Exit 1 if any fails.",
+    )
+    evals.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="scenario YAML files")
+    evals.add_argument("--agent", default=None,
+                       help="agent file (default: each scenario's 'agent')")
+    evals.add_argument("--mode", choices=("text", "websocket"), default=None,
+                       help="override the scenarios' mode")
+    evals.add_argument("--junit", default=None, help="write JUnit XML here (for CI)")
+    evals.add_argument("--no-judge", action="store_true",
+                       help="skip the LLM judge (the other checks still run)")
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
@@ -149,6 +207,14 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     try:
         if args.command == "gateway":
             return commands.run_gateway(args, out)
+        if args.command == "calls":
+            from . import calls
+
+            return calls.run(args, out)
+        if args.command == "eval":
+            from . import evals
+
+            return evals.run(args, out)
         agent = load_agent_file(args.agent_file)
         if args.command == "serve":
             return commands.run_serve(agent, args, out)

@@ -14,6 +14,8 @@ from ..job.context import JobContext
 from ..job.options import FileConfig, RoomOptions, TransportMode, is_loopback_host
 from ..job.runner import run_job
 from ..job.serving import serve_entrypoint
+from ..session.observability import MetricsOptions, TracesOptions
+from ..storage import StorageConfig, redact_pii
 from .loader import AgentFile
 
 TOKEN_ENV = "VOCALIS_ACCESS_TOKEN"
@@ -85,10 +87,31 @@ def notices_route(agent: AgentFile) -> Any:
     return install
 
 
+def storage_config(args: argparse.Namespace) -> StorageConfig:
+    """The call history settings from ``serve``'s flags."""
+    return StorageConfig(
+        url=args.database_url or "",
+        retention_days=args.retention_days or None,
+        redact=redact_pii if args.redact_pii else None,
+    )
+
+
+def export_options(options: RoomOptions, url: str | None) -> RoomOptions:
+    """``options`` exporting traces and metrics to ``url`` where they do not say otherwise."""
+    if url is None:
+        return options
+    return dataclasses.replace(
+        options,
+        traces=options.traces or TracesOptions(export_url=url),
+        metrics=options.metrics or MetricsOptions(export_url=url),
+    )
+
+
 async def serve(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> None:
-    options = serve_options(agent, args, out)
+    options = export_options(serve_options(agent, args, out), args.otlp)
     await serve_entrypoint(agent.entrypoint, options, jobctx=agent.jobctx,
-                           extra_routes=[notices_route(agent)], out=out)
+                           extra_routes=[notices_route(agent)], out=out,
+                           storage=storage_config(args), history=not args.no_history)
 
 
 async def console(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> None:

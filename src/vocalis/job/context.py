@@ -67,6 +67,8 @@ class JobContext:
         self._watchdog: asyncio.Task[None] | None = None
         self._connected = False
         self._joined = asyncio.Event()
+        self.observers: Any = None
+        """The process's ``CallObservers`` (call history, telemetry), set by the launcher."""
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -110,6 +112,18 @@ class JobContext:
             f"{mode.value} connections come from a server: run the entrypoint with "
             "WorkerJob(...).start() or `vocalis serve AGENT_FILE`, which make one job per client"
         )
+
+    async def session_starting(self, session: Any) -> None:
+        """Called by ``AgentSession.start`` before the pipeline starts: the job's observers
+        (call history and telemetry) subscribe to the session's events here."""
+        observers = self.observers
+        if observers is None:
+            # Storage and telemetry load only for jobs that use them.
+            from .observers import observers_for_options
+
+            observers = observers_for_options(self.room_options)
+        if observers is not None:
+            await observers.attach(session, self)
 
     def add_shutdown_callback(self, callback: ShutdownCallback) -> None:
         """Run ``callback`` (sync or async) when the job shuts down; added once."""

@@ -149,10 +149,14 @@ class RoomOptions:
     ``no_participant_timeout_seconds`` (90) after it started if nobody joined. ``None``
     disables a timeout.
 
+    Telemetry (the reference's names; off unless set, as there is no cloud): ``traces``,
+    ``metrics``, ``logs`` and ``observability`` (which takes precedence), exported over
+    OTLP/HTTP to their ``export_url`` (``vocalis.job.observers.resolve_observability``);
+    ``send_logs_to_dashboard`` / ``dashboard_log_level`` turn log export on as in the reference.
+
     Accepted for compatibility but unused self-hosted: ``auth_token``, ``playground``,
-    ``signaling_base_url``, ``recording``/``recording_options``, ``send_logs_to_dashboard``,
-    ``dashboard_log_level``, ``traces``, ``metrics``, ``logs``, ``observability``, ``avatar``,
-    ``join_meeting``. Unlike the reference, unknown keyword arguments raise ``TypeError``.
+    ``signaling_base_url``, ``recording``/``recording_options``, ``avatar``, ``join_meeting``.
+    Unlike the reference, unknown keyword arguments raise ``TypeError``.
     """
 
     room_id: str | None = None

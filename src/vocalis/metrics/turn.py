@@ -37,6 +37,8 @@ class TurnMetrics:
     eou_delay_s: float | None = None
     eou_probability: float | None = None
     interrupted: bool = False
+    interrupted_at: float | None = None
+    """When the utterance was stopped (its voice fades out from there)."""
     preemptive: bool = False
     knowledge_base_ms: float | None = None
     """Time spent retrieving documents from the agent's knowledge base before the LLM."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..denoise import Denoise
     from ..eou import EOU
+    from ..interruption import InterruptionDetector
     from ..llm.llm import LLM
     from ..stt import STT
     from ..text import SentenceChunker, TextFilter
@@ -25,6 +26,8 @@ class Components:
     vad: VAD | None = None
     turn_detector: EOU | None = None
     denoise: Denoise | None = None
+    interruption: InterruptionDetector | None = None
+    """An audio classifier of user speech over the agent (interruption or backchannel)."""
     avatar: Any = None
     chunker: SentenceChunker | None = None
     text_filter: TextFilter | None = None

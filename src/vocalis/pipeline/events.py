@@ -153,6 +153,22 @@ class ToolsExecuted(SessionEvent):
     def payload(self) -> Any:
         return self.outcome
 
+    def summary(self) -> dict[str, Any]:
+        """``name``, ``call_id``, ``arguments``, ``output``, ``is_error`` and ``duration``
+        (seconds; 0 when unknown) of the call, whichever kind of outcome it is."""
+        outcome = self.outcome
+        if isinstance(outcome, dict):
+            return {
+                "name": str(outcome.get("name", "")), "call_id": outcome.get("call_id"),
+                "arguments": outcome.get("arguments"), "output": str(outcome.get("output", "")),
+                "is_error": bool(outcome.get("is_error", False)),
+                "duration": float(outcome.get("duration", 0.0) or 0.0),
+            }
+        call = outcome.call
+        return {"name": call.name, "call_id": call.call_id, "arguments": call.arguments,
+                "output": outcome.output, "is_error": outcome.is_error,
+                "duration": outcome.duration}
+
 
 @dataclass(frozen=True, slots=True)
 class ErrorEvent(SessionEvent):

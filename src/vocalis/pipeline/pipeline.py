@@ -72,11 +72,14 @@ class Pipeline:
         backchannel: BackchannelDetector | None = None,
         interruption: InterruptionStrategy | None = None,
         end_of_turn: EndOfTurnDelay | None = None,
+        interruption_detector: Any = None,
     ) -> None:
         """Components, configs and options follow the reference. Vocalis adds
         ``reply_options`` (tool-step bound, LLM timeouts, the apology), and the turn-taking
         strategies (``backchannel``, ``interruption``, ``end_of_turn``) to replace the ones
-        built from ``interrupt_config`` / ``eou_config``."""
+        built from ``interrupt_config`` / ``eou_config``, and ``interruption_detector``: an audio
+        classifier of user speech over the agent (``vocalis.plugins.interruption``) whose
+        verdicts barge-in weighs beside the transcript."""
         if conversational_graph is not None:
             raise NotImplementedError(GRAPH_UNAVAILABLE)
         self.link = SessionLink()
@@ -93,6 +96,7 @@ class Pipeline:
         self.backchannel = backchannel
         self.interruption = interruption
         self.end_of_turn = end_of_turn
+        self.interruption_detector = interruption_detector
         self._text_chunking = text_chunking
         self._text_filtering = text_filtering
         self._chunker_override = chunker
@@ -211,6 +215,7 @@ class Pipeline:
             vad=self.vad,
             turn_detector=self.turn_detector,
             denoise=self.denoise,
+            interruption=self.interruption_detector,
             avatar=self.avatar,
             chunker=self.chunker if mode not in (RealtimeMode.HYBRID_STT, RealtimeMode.LLM_ONLY)
             else None,
@@ -237,7 +242,8 @@ class Pipeline:
             orchestrator.attach_listener(SpeechInput(
                 stt=self.stt, vad=self.vad, denoise=self.denoise, signals=orchestrator,
                 on_error=orchestrator.report_stage_error, on_drop=orchestrator.report_drop,
-                hooks=self.hooks,
+                hooks=self.hooks, interruption=self.interruption_detector,
+                on_verdict=orchestrator.barge_in.audio_verdict,
             ))
         else:
             assert self._realtime is not None

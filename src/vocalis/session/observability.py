@@ -1,11 +1,12 @@
-"""The reference's recording and telemetry options, for ported code.
+"""The reference's recording and telemetry options.
 
 In the reference these send recordings, traces, metrics and logs to the VideoSDK cloud (traces
-and metrics by default). Self-hosted, recording writes the call to local files
-(``RecordingOptions``, see ``session.recording``); traces, metrics and logs are accepted and
-checked as in the reference, and asking for something only the cloud did (an export URL, the
-dashboard) logs one line naming what Vocalis offers instead. Per-turn figures are in
-``session.metrics`` and the ``metrics_collected`` events; logs go through ``logging``.
+and metrics by default). Vocalis records calls to local files (``RecordingOptions``, see
+``session.recording``) and exports traces, metrics and logs to any OpenTelemetry collector over
+OTLP/HTTP (``export_url``, ``export_headers``; ``vocalis.telemetry``), only when configured:
+with no cloud, the default is off. Give them on ``RoomOptions`` or to
+``AgentSession.start(observability=...)``. Asking for what only the cloud did
+(``send_to_dashboard``) logs one line naming what Vocalis offers instead.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ class RecordingOptions:
 
 @dataclass
 class TracesOptions:
-    """OpenTelemetry trace export."""
+    """OpenTelemetry trace export: one trace per call (``vocalis.telemetry.call_trace``).
+    ``export_url`` is the collector's OTLP/HTTP URL (a base URL gets ``/v1/traces``)."""
 
     enabled: bool = True
     export_url: str | None = None
@@ -63,7 +65,8 @@ class TracesOptions:
 
 @dataclass
 class MetricsOptions:
-    """Metrics export."""
+    """OpenTelemetry metrics export (turn latency histograms, interruptions, errors, active
+    calls; ``vocalis.telemetry.call_metrics``)."""
 
     enabled: bool = True
     export_url: str | None = None
@@ -72,7 +75,9 @@ class MetricsOptions:
 
 @dataclass
 class LoggingOptions:
-    """Log export: ``level`` is a threshold (a string) or an allowlist (a list of levels)."""
+    """Log export over OTLP: ``level`` is a threshold (a string) or an allowlist (a list of
+    levels). Set in ``ObservabilityOptions`` it is on whatever ``enabled`` says, as in the
+    reference; as ``RoomOptions(logs=...)`` it needs ``enabled=True``."""
 
     enabled: bool = False
     level: str | list[str] = "INFO"
@@ -93,7 +98,7 @@ class LoggingOptions:
 
 @dataclass
 class ObservabilityOptions:
-    """Recording, traces, metrics and logs in one place (each None: the default)."""
+    """Recording, traces, metrics and logs in one place (each None: the default, off)."""
 
     recording: RecordingOptions | None = None
     traces: TracesOptions | None = None
@@ -105,12 +110,7 @@ def warn_cloud_observability(options: Any) -> None:
     """Log one line for each part of ``options`` only the VideoSDK cloud provided."""
     if options is None:
         return
-    for part in ("traces", "metrics", "logs"):
-        value = getattr(options, part, None)
-        if value is not None and getattr(value, "export_url", None):
-            logger.warning("%s export (export_url) is not built in: read session.metrics and the "
-                           "metrics_collected events, or add an OpenTelemetry exporter", part)
     logs = getattr(options, "logs", None)
     if logs is not None and getattr(logs, "send_to_dashboard", False):
-        logger.warning("the VideoSDK dashboard is a cloud feature; Vocalis logs through the "
-                       "'vocalis' logger (see setup_logging)")
+        logger.warning("the VideoSDK dashboard is a cloud feature; Vocalis exports logs over "
+                       "OTLP (export_url) and shows calls at /dashboard on vocalis serve")

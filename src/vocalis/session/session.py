@@ -183,7 +183,9 @@ class AgentSession:
         """Start the pipeline, enter the agent (its greeting), start the wake-up timer.
 
         ``observability`` (``ObservabilityOptions``) is kept on the job's room options as in
-        the reference; what only the VideoSDK cloud did (recording, export URLs) is logged."""
+        the reference, where the job's observers read it (traces, metrics and logs over OTLP,
+        ``vocalis.telemetry``). Its ``recording`` (or ``RoomOptions(recording=True)``) records
+        the call to local files; the call history keeps the file's path."""
         if self._started:
             return
         job = current_job()
@@ -195,6 +197,15 @@ class AgentSession:
         if run_until_shutdown and job is not None:
             await job.run_until_shutdown(session=self, wait_for_participant=wait_for_participant)
             return
+        recording = recording_options(job, observability)
+        recording_file = None
+        if recording is not None:
+            call_id = getattr(getattr(job, "room", None), "room_id", None) or self.agent.id
+            recording_file = recording_path(recording, call_id)
+            if job is not None:
+                job.metadata.setdefault("recording_url", str(recording_file))
+        if job is not None:
+            await job.session_starting(self)
         self.link.set_agent_state(AgentState.STARTING)
         await self.agent.initialize_mcp()
         if self.output_track is None and self.pipeline.audio_track is None:
@@ -213,9 +224,8 @@ class AgentSession:
         if getattr(detector, "beep_detection", False):
             self._beep_watch = BeepWatch(self._on_beep)
             self.on_user_audio(self._beep_watch.push)
-        options = recording_options(job, observability)
-        if options is not None:
-            await self.start_recording(options)
+        if recording is not None:
+            await self.start_recording(recording, path=recording_file)
         if getattr(self.room, "is_answered", True) is False:
             self._tasks.spawn(self._enter_when_answered(), name="vocalis.session.ringing")
             return
@@ -319,15 +329,19 @@ class AgentSession:
 
     # ---- recording ---------------------------------------------------------------------------
 
-    async def start_recording(self, options: RecordingOptions | None = None) -> Path | None:
+    async def start_recording(
+        self, options: RecordingOptions | None = None, *, path: Path | None = None
+    ) -> Path | None:
         """Record this call (both sides) from now on, as ``options`` say (default
-        ``RecordingOptions()``); returns the file's path (None if it failed: see the
-        ``recording_failed`` event). Recording is per call: ``stop_recording`` ends it."""
+        ``RecordingOptions()``), to ``path`` (default: from the options); returns the file's
+        path (None if it failed: see the ``recording_failed`` event). Recording is per call:
+        ``stop_recording`` ends it."""
         if self.recording is not None and self.recording.active:
             return self.recording.path
         options = options or RecordingOptions()
         call_id = getattr(self.room, "room_id", None) or self.agent.id
-        self.recording = CallRecording(self, options, recording_path(options, call_id))
+        path = path or recording_path(options, call_id)
+        self.recording = CallRecording(self, options, path)
         self.recording.start()
         return self.recording.path if self.recording.active else None
 

@@ -341,6 +341,7 @@ class Utterances:
         """Interrupt ``utterance``: fade out, stop generation (tools go on), record what was heard."""
         utterance.handle._mark_interrupted()
         utterance.metrics.interrupted = True
+        utterance.metrics.interrupted_at = utterance.metrics.interrupted_at or now()
         if utterance.speech is not None:
             await utterance.speech.interrupt()
         task = utterance.task

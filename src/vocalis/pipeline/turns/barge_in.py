@@ -13,6 +13,7 @@ import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ...interruption import OverlappingSpeechEvent
 from ...utils.clock import now
 from ...utils.tasks import TaskGroup
 from ..config import InterruptConfig
@@ -22,6 +23,7 @@ from .interruption import InterruptDecision, InterruptionStrategy, Overlap
 
 if TYPE_CHECKING:
     from ..speaking.utterances import AgentUtterance, Utterances
+    from ..understanding.overlap_audio import OverlapAudio
 
 
 class BargeIn:
@@ -43,29 +45,50 @@ class BargeIn:
         self._link = link
         self._user_speaking = False
         self._started_at = 0.0
+        self._ended_at: float | None = None
         self._overlap: Overlap | None = None
         self._watch: asyncio.Task[None] | None = None
         self._resume_timer: asyncio.Task[None] | None = None
+        self._in_overlap = False
+        self.overlap_audio: OverlapAudio | None = None
+        """The call's stream into an audio classifier of overlaps, when the pipeline has one."""
 
     # ---- what the user does ------------------------------------------------------------------
 
-    def speech_started(self) -> None:
-        """The user's voice began: if the agent has the floor, follow this overlap."""
+    def speech_started(self, started_at: float | None = None) -> None:
+        """The user's voice began (its first voiced sample arrived at ``started_at``): if the
+        agent has the floor, follow this overlap."""
         self._user_speaking = True
-        self._started_at = now()
+        self._started_at = started_at if started_at is not None else now()
+        self._ended_at = None
         _cancel(self._resume_timer)
         utterance = self._interruptible()
         self._overlap = Overlap(0.0, paused=self._is_paused(utterance)) if utterance else None
+        self._in_overlap = utterance is not None
         if utterance is not None:
             self._watch = self._tasks.spawn(self._watch_duration(utterance), name="vocalis.barge_in")
+            if self.overlap_audio is not None:
+                self.overlap_audio.overlap_started(
+                    speech_duration=max(0.0, now() - self._started_at), started_at=self._started_at
+                )
 
-    def speech_ended(self) -> None:
-        """The user's voice stopped: a held agent resumes unless real words arrive in time."""
+    def speech_ended(self, speech_end_at: float | None = None) -> None:
+        """The user's voice stopped (its last voiced sample arrived at ``speech_end_at``): a held
+        agent resumes unless real words arrive in time."""
         self._user_speaking = False
+        self._ended_at = speech_end_at if speech_end_at is not None else now()
         _cancel(self._watch)
+        if self._in_overlap and self.overlap_audio is not None:
+            self.overlap_audio.overlap_ended(now())
+        self._in_overlap = False
         utterance = self.utterances.current
         if utterance is not None and self._is_paused(utterance):
             self._resume_timer = self._tasks.spawn(self._resume_later(utterance))
+
+    def agent_speaking(self, speaking: bool) -> None:
+        """The agent started or stopped speaking (the classifier scores overlaps only then)."""
+        if self.overlap_audio is not None:
+            self.overlap_audio.agent_speaking(speaking)
 
     async def words(self, text: str, confidence: float, *, final: bool) -> bool:
         """Words heard while the agent may have the floor; True when they start a user turn."""
@@ -74,8 +97,9 @@ class BargeIn:
             return True
         if not utterance.interruptible:
             return False
+        voiced = (self._ended_at if self._ended_at is not None else now()) - self._started_at
         overlap = replace(
-            self._overlap or Overlap(now() - self._started_at),
+            self._overlap or Overlap(voiced), seconds=max(0.0, voiced),
             text=text, confidence=confidence, final=final, paused=self._is_paused(utterance),
         )
         self._overlap = overlap
@@ -91,15 +115,27 @@ class BargeIn:
             return True
         return False
 
-    async def audio_probability(self, probability: float) -> None:
-        """The audio classifier scored the overlap so far."""
-        utterance = self._interruptible()
-        if utterance is None or self._overlap is None or not self._user_speaking:
+    async def audio_verdict(self, event: OverlappingSpeechEvent) -> None:
+        """The audio classifier decided on the overlap: an interruption (hold the agent's voice
+        as soon as the strategy trusts it), or at its end not one (its peak then vetoes what
+        the STT makes of it)."""
+        if self._overlap is None:
             return
         self._overlap = replace(
-            self._overlap, seconds=now() - self._started_at, audio_probability=probability,
-            paused=self._is_paused(utterance),
+            self._overlap, audio_verdict=event.is_interruption, audio_peak=event.peak_probability
         )
+        utterance = self._interruptible()
+        if utterance is not None and event.is_interruption and self._user_speaking:
+            self._tasks.spawn(self._act_on_verdict(utterance), name="vocalis.barge_in.verdict")
+
+    async def _act_on_verdict(self, utterance: AgentUtterance) -> None:
+        """Apply an "interruption" verdict once the overlap is long enough to trust it."""
+        due = self._started_at + self.strategy.min_audio_seconds
+        await asyncio.sleep(max(0.0, due - now()))
+        if not self._user_speaking or self.utterances.current is not utterance or not self._overlap:
+            return
+        seconds = max(now() - self._started_at, self.strategy.min_audio_seconds)
+        self._overlap = replace(self._overlap, seconds=seconds, paused=self._is_paused(utterance))
         decision = self.strategy.decide(self._overlap)
         if decision in (InterruptDecision.INTERRUPT, InterruptDecision.PAUSE):
             await self._apply(utterance, decision)
@@ -112,6 +148,10 @@ class BargeIn:
             self._resume(utterance)
 
     async def _watch_duration(self, utterance: AgentUtterance) -> None:
+        """Decide by duration once the voice has lasted ``interrupt_min_duration`` after the VAD
+        confirmed it (the VAD's own minimum keeps short sounds out; counting from the first
+        voiced sample instead would hold the agent for a cough still inside the VAD's silence
+        window)."""
         await asyncio.sleep(self.config.interrupt_min_duration)
         if self._user_speaking and self.utterances.current is utterance and self._overlap:
             # The clock may read a hair under the wait (float steps): the wait itself is the floor.

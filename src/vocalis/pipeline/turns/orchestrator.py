@@ -132,6 +132,7 @@ class Orchestrator:
 
     def attach_listener(self, listener: Listener) -> None:
         self.listener = listener
+        self.barge_in.overlap_audio = getattr(listener, "overlap_audio", None)
 
     def update_components(self, **changes: Any) -> None:
         """Swap components in place (``change_component``)."""
@@ -192,14 +193,14 @@ class Orchestrator:
 
     # ---- what the listener hears (UnderstandingSignals) ----------------------------------------
 
-    async def user_speech_started(self) -> None:
+    async def user_speech_started(self, started_at: float | None = None) -> None:
         self._user_speaking = True
         if self.turn_owner == "model":
             self._model_turn = self._new_turn("")
         self.link.set_user_state(UserState.SPEAKING)
         self._activity()
         _cancel(self._commit_task)
-        self.barge_in.speech_started()
+        self.barge_in.speech_started(started_at)
         current = self.utterances.current
         if current is None or current.finished:
             self.link.set_agent_state(AgentState.LISTENING)
@@ -209,7 +210,7 @@ class Orchestrator:
         at = now()
         self._draft.vad_end_at = at
         self._draft.speech_end_at = min(speech_end_at, at) if speech_end_at else at
-        self.barge_in.speech_ended()
+        self.barge_in.speech_ended(self._draft.speech_end_at)
         self.link.set_user_state(UserState.LISTENING)
         if self.turn_owner == "model":
             if self._model_turn is not None:
@@ -414,9 +415,11 @@ class Orchestrator:
     def utterance_speaking(self, utterance: AgentUtterance) -> None:
         if self.utterances.current is utterance:
             self.link.set_agent_state(AgentState.SPEAKING)
+            self.barge_in.agent_speaking(True)
 
     def utterance_finished(self, utterance: AgentUtterance) -> None:
         if self.utterances.current is None:
+            self.barge_in.agent_speaking(False)
             if self.listener is not None:
                 self.listener.set_muted(False)
             self.link.set_agent_state(

@@ -17,8 +17,8 @@ from .stage import InputChunk
 class UnderstandingSignals(Protocol):
     """Called by a listener, in the order things are heard."""
 
-    async def user_speech_started(self) -> None:
-        """The user's voice began."""
+    async def user_speech_started(self, started_at: float | None = None) -> None:
+        """The user's voice began (``started_at``: when its first voiced sample arrived)."""
 
     async def user_speech_ended(self, speech_end_at: float) -> None:
         """The user's voice stopped; ``speech_end_at`` is when its last sample arrived."""

@@ -1,7 +1,7 @@
 """``SpeechInput``: the understanding stage of a cascaded pipeline.
 
-User audio → [denoiser] → VAD, STT (and the interruption detector), each an ``InputStage`` with
-its own resampler, queue and task: a Whisper decode never delays the VAD, and a VAD that lags
+User audio → [denoiser] → VAD, STT (and the interruption detector), each with its own
+resampler, queue and task: a Whisper decode never delays the VAD, and a VAD that lags
 never delays the STT. VAD results become ``user_speech_started`` / ``user_speech_ended`` (the
 end placed at the arrival time of the last voiced sample), STT results become ``user_words``.
 """
@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ...denoise import Denoise
+from ...interruption import InterruptionDetector
 from ...stt import STT, STTResponse
 from ...utils.tasks import TaskGroup
 from ...vad import VAD, VADEventType, VADResponse
 from ..hooks import PipelineHooks
 from .hooked_stt import HookedSTT
+from .overlap_audio import OverlapAudio, VerdictCallback
 from .signals import UnderstandingSignals
 from .stage import InputChunk, InputStage
 
@@ -42,8 +44,12 @@ class SpeechInput:
         on_error: ErrorReporter,
         on_drop: DropReporter,
         hooks: PipelineHooks | None = None,
+        interruption: InterruptionDetector | None = None,
+        on_verdict: VerdictCallback | None = None,
     ) -> None:
-        """With an ``stt`` stream hook in ``hooks``, the STT stage's audio goes to the hook."""
+        """With an ``stt`` stream hook in ``hooks``, the STT stage's audio goes to the hook.
+        With an ``interruption`` detector, every frame also goes to it and its verdicts on
+        overlaps to ``on_verdict``."""
         self._signals = signals
         self._on_error = on_error
         self._on_drop = on_drop
@@ -57,6 +63,9 @@ class SpeechInput:
         self._stt_stage: InputStage | None = None
         self._hooks = hooks
         self._hooked_stt: HookedSTT | None = None
+        self.overlap_audio: OverlapAudio | None = None
+        if interruption is not None and on_verdict is not None:
+            self.overlap_audio = OverlapAudio(interruption, on_verdict=on_verdict, tasks=self._tasks)
         self.replace(stt=stt, vad=vad, denoise=denoise)
 
     # ---- components --------------------------------------------------------------------------
@@ -119,6 +128,8 @@ class SpeechInput:
         for stage in (self._vad_stage, self._stt_stage):
             if stage is not None:
                 stage.push(chunk)
+        if self.overlap_audio is not None:
+            self.overlap_audio.push(chunk)
 
     async def _feed_denoised(self, pcm: bytes, arrived_at: float) -> None:
         assert self.denoise is not None
@@ -155,9 +166,16 @@ class SpeechInput:
 
     async def _on_vad(self, response: VADResponse) -> None:
         if response.event_type is VADEventType.START_OF_SPEECH:
-            await self._signals.user_speech_started()
+            await self._signals.user_speech_started(self._speech_start_time(response))
         elif response.event_type is VADEventType.END_OF_SPEECH:
             await self._signals.user_speech_ended(self._speech_end_time(response))
+
+    def _speech_start_time(self, response: VADResponse) -> float | None:
+        """The arrival time of the first voiced sample, from the VAD's position in its audio."""
+        start = response.data.speech_start_time
+        if start is None or self._vad_stage is None:
+            return None
+        return self._vad_stage.timeline.time_of(start)
 
     def _speech_end_time(self, response: VADResponse) -> float:
         """The arrival time of the last voiced sample, from the VAD's position in its audio."""
@@ -177,6 +195,8 @@ class SpeechInput:
     # ---- lifecycle ---------------------------------------------------------------------------
 
     async def aclose(self) -> None:
+        if self.overlap_audio is not None:
+            await self.overlap_audio.aclose()
         for attr in ("_denoise_stage", "_vad_stage", "_stt_stage"):
             stage = getattr(self, attr)
             if stage is not None:

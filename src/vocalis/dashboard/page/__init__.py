@@ -1,0 +1,1 @@
+"""The dashboard page: index.html, dashboard.js and dashboard.css (inlined when served)."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the call history schema (run by ``vocalis.storage.migrate``)."""

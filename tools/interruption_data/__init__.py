@@ -1,0 +1,1 @@
+"""The interruption corpus: voices, sounds, transport paths, and the script that generates it."""
