@@ -93,6 +93,13 @@ from .tts import TTS, FallbackTTS, FlushMarker, TTSAudioCache
 from .utils.events import EventEmitter
 from .utils.log_setup import setup_logging
 from .vad import VAD, VADEventType, VADResponse
+from .warm_transfer import (
+    SIPDestination,
+    WarmTransferConfig,
+    WarmTransferError,
+    WarmTransferPhase,
+    WarmTransferResult,
+)
 from .worker import (
     DedicatedInferenceResource,
     ExecutorType,
@@ -199,6 +206,7 @@ __all__ = [
     "RoomOptions",
     "RunEvent",
     "RunResult",
+    "SIPDestination",
     "STTResponse",
     "SentenceChunkStream",
     "SentenceChunker",
@@ -222,6 +230,10 @@ __all__ = [
     "VADEventType",
     "VADResponse",
     "VoiceMailDetector",
+    "WarmTransferConfig",
+    "WarmTransferError",
+    "WarmTransferPhase",
+    "WarmTransferResult",
     "WebRTCConfig",
     "WebSocketConfig",
     "Worker",

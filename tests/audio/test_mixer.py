@@ -98,3 +98,33 @@ def test_invalid_background_input_is_rejected():
         BackgroundSource(b"")
     with pytest.raises(AudioFormatError):
         BackgroundSource(b"\x00\x01\x02")
+
+
+def test_background_ducks_under_speech_and_comes_back_smoothly():
+    """A steady background falls to about -10 dB within 40 ms of speech, returns over 0.4 s
+    after it, and the gain changes without steps between samples."""
+    import numpy as np
+
+    from vocalis.audio.background import BackgroundSource
+    from vocalis.audio.mixer import DUCK_GAIN, AudioMixer
+
+    samples = 480  # 20 ms at 24 kHz
+    mixer = AudioMixer(samples)
+    mixer.play("background", BackgroundSource(np.full(samples * 10, 1000, "<i2").tobytes(),
+                                              looping=True))
+    voice = np.zeros(samples, "<i2")
+    voice[::2] = 3000  # loud "speech" whose mean is known
+    speech_frame = voice.tobytes()
+    levels = []
+    for i in range(45):
+        speech = speech_frame if 5 <= i < 20 else None
+        out = np.frombuffer(mixer.mix(speech), "<i2").astype(float)
+        background = out - (voice if speech is not None else 0)
+        levels.append(background)
+    assert np.allclose(levels[4], 1000)
+    assert np.allclose(levels[8], 1000 * DUCK_GAIN, atol=1)
+    after = levels[20:]
+    assert after[0].mean() < after[5].mean() < after[-1].mean()
+    assert np.allclose(levels[-1], 1000, atol=1)
+    steps = np.abs(np.diff(np.concatenate(levels[4:24])))
+    assert steps.max() < 100

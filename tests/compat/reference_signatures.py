@@ -75,6 +75,19 @@ REFERENCE: dict[str, str] = {
     "UtteranceHandle.interrupt": "(*, force=False)",
     "UtteranceHandle.done": "()",
     "VoiceMailDetector": "(llm, callback, duration=2.0, custom_prompt=None)",
+    "WarmTransferConfig": (
+        "(destination, summary_llm=None, summary_prompt=None, briefing_pipeline_factory=None, "
+        "supervisor_join_timeout=120.0, briefing_timeout=180.0)"
+    ),
+    "SIPDestination": (
+        "(routing_rule_id, sip_call_to, sip_call_from, participant_display_name='Supervisor', "
+        "extra_options=...)"
+    ),
+    "WarmTransferResult": (
+        "(success, phase, consultation_room_id, supervisor_call_id, switched_call_id, summary, "
+        "error=None)"
+    ),
+    "Agent.capture_frames": "(num_of_frames=1)",
     "VoiceMailDetector.detect": "(transcript)",
     "DTMFHandler": "(callback=None)",
     "DTMFHandler.start": "()",

@@ -87,7 +87,9 @@ async def test_pubsub_on_a_transport_without_a_data_channel_says_which_ones_have
         await room.publish_to_pubsub(PubSubPublishConfig(topic="CHAT", message="hi"))
 
 
-async def test_observability_given_to_start_is_kept_on_the_job_and_cloud_parts_are_named(caplog):
+async def test_observability_given_to_start_is_kept_on_the_job_and_cloud_parts_are_named(
+    caplog, tmp_path
+):
     from videosdk.agents import (
         Agent,
         AgentSession,
@@ -103,9 +105,11 @@ async def test_observability_given_to_start_is_kept_on_the_job_and_cloud_parts_a
 
     ctx = JobContext(room_options=RoomOptions())
     token = set_current_job(ctx)
-    options = ObservabilityOptions(recording=RecordingOptions(),
+    options = ObservabilityOptions(recording=RecordingOptions(directory=str(tmp_path)),
                                    traces=TracesOptions(enabled=False))
     session = AgentSession(Agent(instructions="x"), Pipeline(llm=FakeLLM()))
+    recordings: list[dict] = []
+    session.on("recording_started", recordings.append)
     try:
         await session.start(observability=options)
     finally:
@@ -113,4 +117,7 @@ async def test_observability_given_to_start_is_kept_on_the_job_and_cloud_parts_a
         await session.close()
     assert ctx.room_options.observability is options
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert any("recording" in w for w in warnings)
+    assert not any("recording" in w for w in warnings)
+    assert recordings and recordings[0]["status"] == "started"  # recording is local now
+    assert list(tmp_path.glob("*.wav"))
+    assert ctx.metadata["recording_url"] == recordings[0]["path"]

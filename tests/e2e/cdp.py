@@ -88,11 +88,15 @@ class Chromium:
         self._http: aiohttp.ClientSession | None = None
 
     @classmethod
-    async def launch(cls, binary: str, *, fake_audio: Path | None = None) -> Chromium:
+    async def launch(
+        cls, binary: str, *, fake_audio: Path | None = None, fake_video: Path | None = None
+    ) -> Chromium:
         profile = Path(tempfile.mkdtemp(prefix="vocalis-chromium-"))
         args = [binary, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0"]
         if fake_audio is not None:
             args.append(f"--use-file-for-fake-audio-capture={fake_audio}")
+        if fake_video is not None:
+            args.append(f"--use-file-for-fake-video-capture={fake_video}")
         args.append("about:blank")
         process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         port_file = profile / "DevToolsActivePort"

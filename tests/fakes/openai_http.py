@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +124,8 @@ class FakeOpenAIHTTP:
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self.chat_replies: list[list[Any]] = []
+        self.chat_responder: Callable[[dict[str, Any]], list[Any]] | None = None
+        """When set, picks each chat reply from the request's JSON (instead of the queue)."""
         self.speech_replies: list[list[Any]] = []
         self.transcription_replies: list[list[Any]] = []
         self.speech_cancelled = asyncio.Event()
@@ -166,7 +169,10 @@ class FakeOpenAIHTTP:
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         await self._record(request)
-        steps = self.chat_replies.pop(0) if self.chat_replies else chat_text_reply("Hello", "!")
+        if self.chat_responder is not None:
+            steps = self.chat_responder(self.requests[-1].json or {})
+        else:
+            steps = self.chat_replies.pop(0) if self.chat_replies else chat_text_reply("Hello", "!")
         return await self._play(request, steps, content_type="text/event-stream", sse=True)
 
     async def _speech(self, request: web.Request) -> web.StreamResponse:

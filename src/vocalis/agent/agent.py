@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..a2a.protocol import A2AProtocol
 from ..audio.background import BackgroundAudioConfig
+from ..audio.clips import AGENT_KEYBOARD, OFFICE_NOISE
 from ..llm.chat_context import ChatContext
 from ..llm.items import ChatRole
 from ..llm.tools import get_tool_info, is_function_tool
@@ -227,14 +228,27 @@ class Agent(EventEmitter[str]):
         self._mcp_initialized = False
         self._register_tools()
 
+    # ---- vision -----------------------------------------------------------------------------
+
+    def capture_frames(self, num_of_frames: int = 1) -> list[Any]:
+        """The latest video frames from the user's camera or screen share (up to 5), for
+        ``session.reply(..., frames=...)``; [] with a warning when there is no video."""
+        if num_of_frames > 5:
+            raise ValueError("num_of_frames cannot exceed 5")
+        pipeline = getattr(self.session, "pipeline", None)
+        if pipeline is None:
+            logger.warning("capture_frames: the agent has no session yet")
+            return []
+        return pipeline.get_latest_frames(num_of_frames)
+
     # ---- background and thinking audio ---------------------------------------------------
 
     def set_thinking_audio(self, file: str | None = None, volume: float = 0.3) -> None:
-        """Play a looping sound while the agent thinks (default: soft synthetic typing; the
-        reference bundles a recording of a keyboard)."""
+        """Play a looping sound while the agent thinks (default: the bundled keyboard-typing
+        clip, ``vocalis.audio.clips.AGENT_KEYBOARD``)."""
         self._thinking_background_config = BackgroundAudioConfig(
-            file_path=file, volume=volume, looping=True, enabled=True, mode="mixing",
-            synthetic="typing",
+            file_path=file or str(AGENT_KEYBOARD), volume=volume, looping=True, enabled=True,
+            mode="mixing", synthetic="typing",
         )
 
     @property
@@ -249,10 +263,12 @@ class Agent(EventEmitter[str]):
         looping: bool = False,
         override_thinking: bool = True,
     ) -> None:
-        """Mix a sound under the agent's voice (default: quiet synthetic room ambience). With
-        ``override_thinking=False`` it is exclusive: the thinking sound is held back."""
+        """Mix a sound under the agent's voice (default: the bundled office ambience,
+        ``vocalis.audio.clips.OFFICE_NOISE``). With ``override_thinking=False`` it is exclusive:
+        the thinking sound is held back."""
         config = BackgroundAudioConfig(
-            file_path=file, volume=volume, looping=looping, mode="mixing", synthetic="ambience"
+            file_path=file or str(OFFICE_NOISE), volume=volume, looping=looping, mode="mixing",
+            synthetic="ambience",
         )
         if self.session is not None:
             await self.session.play_background_audio(config, override_thinking)

@@ -2,7 +2,9 @@
 
 ``AudioMixer`` holds named layers (for example ``"background"`` music and ``"thinking"``
 sound, which the session may play together) plus a stream of pushed background bytes, and
-adds them to each speech frame with clipping to the s16 range.
+adds them to each speech frame with clipping to the s16 range. While the agent speaks the
+layers are ducked (``duck_gain``, about -10 dB): the gain falls within ``DUCK_ATTACK`` seconds
+and comes back over ``DUCK_RELEASE``, ramped within each frame so it never clicks.
 """
 
 from __future__ import annotations
@@ -12,6 +14,21 @@ import numpy as np
 from .background import BackgroundSource
 from .frames import INT16_MAX, INT16_MIN, SAMPLE_WIDTH, BytesLike, as_pcm_bytes
 
+DUCK_GAIN = 0.3
+"""Background level under speech (about -10 dB)."""
+
+DUCK_ATTACK = 0.04
+"""Seconds for the background to duck when speech starts."""
+
+DUCK_RELEASE = 0.4
+"""Seconds for the background to come back after speech ends."""
+
+FRAME_SECONDS = 0.02
+"""Every frame the mixer sees is 20 ms (the output track's frame)."""
+
+VOICE_LEVEL = 200.0
+"""Peak sample value above which a frame counts as speech for ducking."""
+
 
 class AudioMixer:
     """Layers background sources under frames of ``frame_samples`` samples per channel.
@@ -20,9 +37,15 @@ class AudioMixer:
     no background is playing.
     """
 
-    def __init__(self, frame_samples: int, channels: int = 1) -> None:
+    def __init__(
+        self, frame_samples: int, channels: int = 1, *, duck_gain: float = DUCK_GAIN
+    ) -> None:
+        if not 0.0 <= duck_gain <= 1.0:
+            raise ValueError(f"duck_gain must be between 0 and 1, got {duck_gain}")
         self.frame_samples = frame_samples
         self.channels = channels
+        self.duck_gain = duck_gain
+        self._gain = 1.0
         self._frame_bytes = frame_samples * channels * SAMPLE_WIDTH
         self._layers: dict[str, BackgroundSource] = {}
         self._stream = bytearray()
@@ -87,10 +110,26 @@ class AudioMixer:
         background = self._background()
         if background is None:
             return speech
+        voice = None
         if speech is not None:
             voice = np.frombuffer(speech, dtype="<i2").astype(np.float32)
             if self.channels > 1:
                 voice = voice.reshape(-1, self.channels)
+        background = background * self._duck_ramp(voice)
+        if voice is not None:
             background = background + voice
         np.clip(background, INT16_MIN, INT16_MAX, out=background)
         return background.astype("<i2").tobytes()
+
+    def _duck_ramp(self, voice: np.ndarray | None) -> np.ndarray:
+        """Per-sample gains for this frame's background, moving toward the ducked level while
+        ``voice`` is speech and back to 1 after it."""
+        speaking = voice is not None and float(np.max(np.abs(voice))) > VOICE_LEVEL
+        target = self.duck_gain if speaking else 1.0
+        span = DUCK_ATTACK if target < self._gain else DUCK_RELEASE
+        step = (1.0 - self.duck_gain) * min(1.0, FRAME_SECONDS / span)
+        start = self._gain
+        end = max(target, start - step) if target < start else min(target, start + step)
+        self._gain = end
+        ramp = np.linspace(start, end, self.frame_samples, dtype=np.float32)
+        return ramp.reshape(-1, 1) if self.channels > 1 else ramp

@@ -36,6 +36,9 @@ examples:
   vocalis serve agent.py                       web page, WebSocket /ws and Twilio /twilio on 127.0.0.1:8080
   vocalis serve agent.py --host 0.0.0.0 --token auto
                                                expose it (clients send ?token=... or a Bearer header)
+  vocalis serve agent.py --sip 5060            also answer SIP calls on sip:agent@127.0.0.1:5060
+  vocalis dial agent.py sip:bob@pbx.example.com
+                                               call someone; the agent greets once they answer
   vocalis console agent.py                     talk through the microphone and speaker
   vocalis console agent.py --text              type instead (works with no audio device)
   vocalis run agent.py --input call.wav --output reply.wav --transcript call.json
@@ -92,6 +95,21 @@ def build_parser() -> argparse.ArgumentParser:
              "takes every call up to max_sessions; refused calls get 503 / close 1013 / a "
              "spoken busy message",
     )
+
+    serve.add_argument(
+        "--sip", default=None, metavar="[HOST:]PORT",
+        help="also answer SIP calls there (needs vocalis[sip]; e.g. 5060 or 0.0.0.0:5060)")
+
+    dial = sub.add_parser(
+        "dial", help="call a SIP address with the agent (needs vocalis[sip])",
+        description="Place one SIP call and run the agent on it; its greeting waits until the "
+                    "callee answers. Exits 0 if the call was answered, 1 if not.",
+    )
+    dial.add_argument("agent_file", metavar="AGENT_FILE")
+    dial.add_argument("to", metavar="SIP_URI", help="whom to call, e.g. sip:bob@pbx.example.com")
+    dial.add_argument("--sip", default=None, metavar="[HOST:]PORT",
+                      help="local SIP address (default 127.0.0.1 on a free port, or the agent "
+                           "file's RoomOptions(sip=...))")
 
     console = sub.add_parser("console", help="talk to the agent locally (mic/speaker or --text)")
     console.add_argument("agent_file", metavar="AGENT_FILE")
@@ -213,8 +231,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             return run_start(agent, args, out)
         if args.command == "console":
             return commands.run_console(agent, args, out)
+        if args.command == "dial":
+            return commands.run_dial(agent, args, out)
         return commands.run_file(agent, args, out)
-    except (AgentFileError, ValueError, RuntimeError) as exc:
+    except (AgentFileError, ValueError, RuntimeError, ImportError) as exc:
         sys.stderr.write(f"vocalis: error: {exc}\n")
         return 2
     except KeyboardInterrupt:

@@ -1,4 +1,4 @@
-"""The CLI's subcommands: ``serve``, ``console`` and ``run``, each a job launcher."""
+"""The CLI's subcommands: ``serve``, ``console``, ``run`` and ``dial``, each a job launcher."""
 
 from __future__ import annotations
 
@@ -59,8 +59,11 @@ def serve_options(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> Ro
     )
     admission = admission_options(options.admission or AdmissionConfig(),
                                   getattr(args, "capacity", None))
+    sip = options.sip
+    if getattr(args, "sip", None):
+        sip = sip_config(options, args.sip)
     return dataclasses.replace(options, host=host, access_token=token or None,
-                               websocket=websocket, admission=admission)
+                               websocket=websocket, admission=admission, sip=sip)
 
 
 def admission_options(config: AdmissionConfig, capacity: str | None) -> AdmissionConfig:
@@ -91,6 +94,17 @@ def default_busy_voice() -> Any:
         return PiperTTS()
     except Exception:
         return None
+
+
+def sip_config(options: RoomOptions, listen: str | None) -> Any:
+    """``options.sip`` (or the defaults) listening on ``listen`` (``[HOST:]PORT``)."""
+    from ..transports.sip.config import SIPConfig, parse_listen
+
+    base = options.sip or SIPConfig(port=0)
+    if listen is None:
+        return base
+    host, port = parse_listen(listen)
+    return dataclasses.replace(base, host=host, port=port)
 
 
 def notices_route(agent: AgentFile) -> Any:
@@ -178,6 +192,34 @@ def run_file(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"{users} user turn(s), {agents} agent repl(ies)")
     out.write(f" -> {args.transcript}\n" if args.transcript else "\n")
     return 0
+
+
+async def dial(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> bool:
+    """Place the call, run the agent on it until it ends; True if the callee answered."""
+    from ..job.runner import connection_handler
+    from ..transports.sip import SipService
+
+    options = base_options(agent, TransportMode.TELEPHONY)
+    config = sip_config(options, args.sip)
+    handler = connection_handler(agent.entrypoint, room_options=options, jobctx=agent.jobctx)
+    async with SipService(config, handler) as sip:
+        room = await sip.dial(args.to)
+        out.write(f"calling {room.remote_uri} from {sip.address}\n")
+        out.flush()
+        answered = await room.wait_until_answered()
+        out.write(f"answered ({room.codec or 'codec pending'})\n" if answered else "")
+        out.flush()
+        await room.closed.wait()
+        out.write(f"call ended: {room.close_reason}\n")
+    return answered
+
+
+def run_dial(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        return 0 if asyncio.run(dial(agent, args, out)) else 1
+    except KeyboardInterrupt:
+        out.write("hung up\n")
+        return 130
 
 
 def run_console(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> int:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..transports.sip.config import SIPConfig
 
 from ..transports.admission import AdmissionConfig
 
@@ -89,10 +92,15 @@ class WebRTCConfig:
 class TelephonyConfig:
     """Twilio Media Streams over WebSocket: point TwiML ``<Stream url="wss://host/twilio">``
     here. ``mark_interval`` adds a ``mark`` every so many seconds of agent audio (0: only at the
-    end of each stretch of speech)."""
+    end of each stretch of speech). ``account_sid`` / ``auth_token`` (default: the
+    ``TWILIO_ACCOUNT_SID`` / ``TWILIO_AUTH_TOKEN`` environment variables) let the agent transfer
+    and hang up calls through Twilio's REST API; ``api_url`` overrides its address."""
 
     path: str = "/twilio"
     mark_interval: float = 0.0
+    account_sid: str | None = None
+    auth_token: str | None = field(default=None, repr=False)
+    api_url: str | None = None
 
     def __post_init__(self) -> None:
         _check_path(self.path, "telephony.path")
@@ -127,6 +135,7 @@ class RoomOptions:
     ``webrtc``, ``telephony``, ``file``, ``max_message_bytes`` (1 MiB), ``max_sessions``
     (100 concurrent connections per server, a hard cap) and ``admission`` (how many calls the
     server takes given its measured load, and how it turns the rest away: ``AdmissionConfig``).
+    ``sip`` (a ``SIPConfig``) makes the agent server answer SIP calls too (``vocalis[sip]``).
 
     Limits of served connections (Vocalis additions; ``None`` disables one):
     ``max_text_chars`` (4000): longest typed message, longer ones get an error and the call goes
@@ -180,6 +189,7 @@ class RoomOptions:
     webrtc: WebRTCConfig | None = None
     telephony: TelephonyConfig | None = None
     file: FileConfig | None = None
+    sip: SIPConfig | None = None
     host: str = "127.0.0.1"
     access_token: str | None = None
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES

@@ -1,8 +1,8 @@
 """Serving an entrypoint: the one server ``vocalis serve agent.py`` and ``python agent.py``
 (``WorkerJob(...).start()``) both start: the web page (WebRTC), the raw-PCM WebSocket and the
-Twilio media-stream endpoint on one port, each connection its own job, plus the operator's
-dashboard (``/dashboard``). Every call is recorded in the call history and, when configured,
-traced (``CallObservers``).
+Twilio media-stream endpoint on one port (plus SIP when ``RoomOptions.sip`` is set), each
+connection or call its own job, plus the operator's dashboard (``/dashboard``). Every call is
+recorded in the call history and, when configured, traced (``CallObservers``).
 """
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ async def serve_entrypoint(
             stream.write("WebRTC:     not available (install vocalis[webrtc])\n")
         stream.write(f"WebSocket:  {server.url(options.websocket.path, 'ws')}{query}\n")
         stream.write(f"Twilio:     {server.url(options.telephony.path, 'ws')}\n")
+        sip = sip_service(server.app) if options.sip is not None else None
+        if sip is not None:
+            stream.write(f"SIP:        {sip.address}\n")
         stream.write(f"dashboard:  {server.url('/dashboard')}{query}\n")
         if observers.history is not None:
             stream.write(f"history:    {observers.history.config.display_url}\n")
@@ -58,6 +61,10 @@ async def serve_entrypoint(
         stream.flush()
 
     routes: list[Any] = [*webrtc, dashboard_routes(observers), *extra_routes]
+    if options.sip is not None:
+        from ..transports.sip import sip_routes, sip_service
+
+        routes.append(sip_routes(options.sip))
     try:
         await serve(entrypoint, room_options=options, routes=routes,
                     jobctx=observed_contexts(jobctx, options, observers), ready=ready)

@@ -249,6 +249,68 @@ class VoicemailResult(SessionEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class RecordingStarted(SessionEvent):
+    """The call's recording began (``path``: the audio file)."""
+
+    name: ClassVar[str] = "recording_started"
+    path: str
+
+    def payload(self) -> Any:
+        return {"status": "started", "path": self.path}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingStopped(SessionEvent):
+    """The call's recording ended and its file is complete."""
+
+    name: ClassVar[str] = "recording_stopped"
+    path: str
+    duration: float
+
+    def payload(self) -> Any:
+        return {"status": "stopped", "path": self.path, "duration": self.duration}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingFailed(SessionEvent):
+    """The recording could not start or stopped on an error (the call goes on)."""
+
+    name: ClassVar[str] = "recording_failed"
+    path: str
+    error: str
+
+    def payload(self) -> Any:
+        return {"status": "failed", "path": self.path, "error": self.error}
+
+
+@dataclass(frozen=True, slots=True)
+class WarmTransferUpdate(SessionEvent):
+    """A warm transfer reached ``phase`` (a ``WarmTransferPhase``), as in the reference."""
+
+    name: ClassVar[str] = "warm_transfer"
+    phase: Any
+    data: dict[str, Any]
+    timestamp: float
+    consultation_room_id: str | None = None
+
+    def payload(self) -> Any:
+        return {"phase": self.phase, "data": self.data, "timestamp": self.timestamp,
+                "consultation_room_id": self.consultation_room_id}
+
+
+@dataclass(frozen=True, slots=True)
+class VoicemailBeep(SessionEvent):
+    """An answering machine's tone ended (``BeepDetector``): time to leave the message."""
+
+    name: ClassVar[str] = "voicemail_beep"
+    frequency: float
+    duration: float
+
+    def payload(self) -> Any:
+        return {"frequency": self.frequency, "duration": self.duration}
+
+
+@dataclass(frozen=True, slots=True)
 class DtmfReceived(SessionEvent):
     """The caller pressed a key."""
 

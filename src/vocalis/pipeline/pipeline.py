@@ -33,6 +33,7 @@ from .turns.orchestrator import Orchestrator
 from .understanding.speech_input import SpeechInput
 from .understanding.stage import InputChunk
 from .utterance import UtteranceHandle
+from .vision import RecentFrames, frames_message
 
 logger = logging.getLogger("vocalis.pipeline")
 
@@ -105,6 +106,7 @@ class Pipeline:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._orchestrator: Orchestrator | None = None
         self._realtime: RealtimeAdapter | None = None
+        self._frames = RecentFrames()
         self._started = False
         self._error_relays: dict[str, tuple[Any, _ErrorRelay]] = {}
         self._set_components(stt, llm, tts, vad, turn_detector, avatar, denoise)
@@ -344,15 +346,24 @@ class Pipeline:
         """The reference's other name for ``process_text`` (text-only and A2A agents)."""
         return await self.process_text(message)
 
+    @property
+    def vision(self) -> bool:
+        """Whether video frames are kept for the agent (the reference's ``vision``)."""
+        return self._frames.enabled
+
+    @vision.setter
+    def vision(self, enabled: bool) -> None:
+        self._frames.enabled = bool(enabled)
+        if not enabled:
+            self._frames.clear()
+
     def on_video_delta(self, frame: Any) -> None:
-        """A video frame from the transport: ignored, as in the reference without vision
-        (Vocalis transports carry no video)."""
+        """A video frame from the transport: kept (the last 5) while ``vision`` is on."""
+        self._frames.push(frame)
 
     def get_latest_frames(self, num_frames: int = 1) -> list[Any]:
-        """The latest video frames (1 to 5); vision is off self-hosted, so none, with a
-        warning (the reference's behaviour without vision)."""
-        logger.warning("get_latest_frames: vision is not available (no video transport)")
-        return []
+        """The latest video frames (1 to 5, oldest first); [] with a warning without vision."""
+        return self._frames.latest(num_frames)
 
     # ---- output ------------------------------------------------------------------------------
 
@@ -389,10 +400,15 @@ class Pipeline:
         handle: UtteranceHandle,
         frames: Any = None,
     ) -> None:
-        """Generate a reply from the context plus one-off ``instructions`` (``session.reply``)."""
+        """Generate a reply from the context plus one-off ``instructions`` (``session.reply``);
+        ``frames`` (video frames) go to the model as images with them."""
+        frames = list(frames or [])
         if self._realtime is not None:
-            await self._realtime.reply(instructions, handle)
+            await self._realtime.reply(instructions, handle, frames=frames)
         elif self._orchestrator is not None:
+            if frames and self.link.agent is not None:
+                agent = self.link.agent
+                agent.chat_context.items.append(frames_message(frames, agent_id=agent.id))
             await self._orchestrator.utterances.start_reply(handle, instructions=instructions)
         if wait_for_playback:
             await handle

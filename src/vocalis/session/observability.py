@@ -1,18 +1,19 @@
 """The reference's recording and telemetry options.
 
 In the reference these send recordings, traces, metrics and logs to the VideoSDK cloud (traces
-and metrics by default). Vocalis exports traces, metrics and logs to any OpenTelemetry
-collector over OTLP/HTTP (``export_url``, ``export_headers``; ``vocalis.telemetry``), and only
-when configured: with no cloud, the default is off. Give them on ``RoomOptions`` or to
-``AgentSession.start(observability=...)``. Asking for what only the cloud did (recording,
-``send_to_dashboard``) logs one line naming what Vocalis offers instead.
+and metrics by default). Vocalis records calls to local files (``RecordingOptions``, see
+``session.recording``) and exports traces, metrics and logs to any OpenTelemetry collector over
+OTLP/HTTP (``export_url``, ``export_headers``; ``vocalis.telemetry``), only when configured:
+with no cloud, the default is off. Give them on ``RoomOptions`` or to
+``AgentSession.start(observability=...)``. Asking for what only the cloud did
+(``send_to_dashboard``) logs one line naming what Vocalis offers instead.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 logger = logging.getLogger("vocalis.session")
 
@@ -21,10 +22,35 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 @dataclass
 class RecordingOptions:
-    """Extra tracks to record with ``RoomOptions(recording=True)`` (audio is always recorded)."""
+    """How calls are recorded (``RoomOptions(recording=True, recording_options=...)``,
+    ``ObservabilityOptions(recording=...)`` or ``session.start_recording(...)``).
+
+    ``video`` / ``screen_share`` are the reference's (video is not recorded self-hosted). Both
+    sides of the call go to ``path`` (default ``directory/<call id>.<format>``) as ``"wav"`` or
+    ``"ogg"`` (Opus), ``layout="stereo"`` (caller left, agent right) or ``"mixed"``, at
+    ``sample_rate``, written every ``flush_interval`` seconds; with ``transcript`` a
+    ``.jsonl`` file beside it gets each turn's text and its start and end in the recording.
+    """
 
     video: bool = False
     screen_share: bool = False
+    directory: str = "recordings"
+    path: str | None = None
+    format: Literal["wav", "ogg"] = "wav"
+    layout: Literal["stereo", "mixed"] = "stereo"
+    sample_rate: int = 16000
+    flush_interval: float = 1.0
+    transcript: bool = True
+
+    def __post_init__(self) -> None:
+        if self.format not in ("wav", "ogg"):
+            raise ValueError(f"format must be 'wav' or 'ogg', got {self.format!r}")
+        if self.layout not in ("stereo", "mixed"):
+            raise ValueError(f"layout must be 'stereo' or 'mixed', got {self.layout!r}")
+        if self.sample_rate not in (8000, 16000, 24000, 48000):
+            raise ValueError("sample_rate must be 8000, 16000, 24000 or 48000")
+        if not 0.05 <= self.flush_interval <= 10:
+            raise ValueError("flush_interval must be between 0.05 and 10 seconds")
 
 
 @dataclass
@@ -84,10 +110,6 @@ def warn_cloud_observability(options: Any) -> None:
     """Log one line for each part of ``options`` only the VideoSDK cloud provided."""
     if options is None:
         return
-    if getattr(options, "recording", None) is not None:
-        logger.warning("recording is a VideoSDK cloud feature; self-hosted, set "
-                       "ctx.metadata['recording_url'] to where you record and the call history "
-                       "keeps it (vocalis run writes the agent's audio)")
     logs = getattr(options, "logs", None)
     if logs is not None and getattr(logs, "send_to_dashboard", False):
         logger.warning("the VideoSDK dashboard is a cloud feature; Vocalis exports logs over "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from ..agent import Agent
@@ -28,17 +29,22 @@ from ..pipeline.events import (
     SessionClosed,
     UserActivity,
     UserTranscript,
+    VoicemailBeep,
     VoicemailResult,
 )
 from ..pipeline.pipeline import Pipeline
 from ..pipeline.states import AgentState, UserState
 from ..pipeline.utterance import UtteranceHandle, new_utterance_id
+from ..telephony.beep import Beep
+from ..telephony.errors import TransferError
+from ..utils.clock import now
 from ..utils.current_job import current_job
 from ..utils.tasks import TaskGroup
 from .handoff import new_agent_context, record_handoff
-from .observability import warn_cloud_observability
+from .observability import RecordingOptions, warn_cloud_observability
+from .recording import CallRecording, recording_options, recording_path
 from .run_result import RunResult, event_for
-from .voicemail import VoicemailCheck
+from .voicemail import BeepWatch, VoicemailCheck
 from .wake_up import WakeUpTimer
 
 logger = logging.getLogger("vocalis.session")
@@ -74,6 +80,10 @@ class AgentSession:
         self.dtmf_handler = dtmf_handler
         self.voice_mail_detector = voice_mail_detector
         self.output_track = output_track
+        self.room: Any = None
+        self.recording: CallRecording | None = None
+        self._warm_transfer: asyncio.Task[Any] | None = None
+        self._audio_taps: list[Callable[[bytes, int, float], None]] = []
         self._current_utterance: UtteranceHandle | None = None
         self._tasks = TaskGroup("vocalis.session", on_error=self.link.report_error)
         self._wake_up: WakeUpTimer | None = None
@@ -88,6 +98,7 @@ class AgentSession:
         self.bus.subscribe(AgentStateChanged, self._on_agent_state)
         self._is_voice_mail_detected = False
         self._voicemail_check: VoicemailCheck | None = None
+        self._beep_watch: BeepWatch | None = None
         if voice_mail_detector is not None:
             pipeline.set_voice_mail_detector(voice_mail_detector)
         self.bus.subscribe(UserTranscript, self._on_user_transcript)
@@ -173,7 +184,8 @@ class AgentSession:
 
         ``observability`` (``ObservabilityOptions``) is kept on the job's room options as in
         the reference, where the job's observers read it (traces, metrics and logs over OTLP,
-        ``vocalis.telemetry``); what only the VideoSDK cloud did (recording) is logged."""
+        ``vocalis.telemetry``). Its ``recording`` (or ``RoomOptions(recording=True)``) records
+        the call to local files; the call history keeps the file's path."""
         if self._started:
             return
         job = current_job()
@@ -185,6 +197,13 @@ class AgentSession:
         if run_until_shutdown and job is not None:
             await job.run_until_shutdown(session=self, wait_for_participant=wait_for_participant)
             return
+        recording = recording_options(job, observability)
+        recording_file = None
+        if recording is not None:
+            call_id = getattr(getattr(job, "room", None), "room_id", None) or self.agent.id
+            recording_file = recording_path(recording, call_id)
+            if job is not None:
+                job.metadata.setdefault("recording_url", str(recording_file))
         if job is not None:
             await job.session_starting(self)
         self.link.set_agent_state(AgentState.STARTING)
@@ -194,10 +213,31 @@ class AgentSession:
         if self.output_track is not None:
             self.pipeline.set_audio_track(self.output_track)
         await self.pipeline.start()
+        if getattr(getattr(job, "room_options", None), "vision", False):
+            self.pipeline.vision = True
         if job is not None and job.room is not None:
+            self.room = job.room
             job.room.attach_session(self)
             job.add_shutdown_callback(self.close)
         self._started = True
+        detector = self.voice_mail_detector or self.pipeline.voice_mail_detector
+        if getattr(detector, "beep_detection", False):
+            self._beep_watch = BeepWatch(self._on_beep)
+            self.on_user_audio(self._beep_watch.push)
+        if recording is not None:
+            await self.start_recording(recording, path=recording_file)
+        if getattr(self.room, "is_answered", True) is False:
+            self._tasks.spawn(self._enter_when_answered(), name="vocalis.session.ringing")
+            return
+        await self._begin()
+
+    async def _enter_when_answered(self) -> None:
+        """An outbound call: the greeting waits until the callee answers (as the reference
+        does for SIP participants); no answer, no greeting."""
+        if await self.room.wait_until_answered() and not self._closed:
+            await self._begin()
+
+    async def _begin(self) -> None:
         await self._enter(self.agent)
         if self.wake_up and self.on_wake_up is not None:
             self._wake_up = WakeUpTimer(
@@ -246,6 +286,8 @@ class AgentSession:
                 await action()
             except Exception:
                 logger.exception("closing the session: %s failed", step)
+        if self.recording is not None:
+            await self.recording.stop()
         if self.output_track is not None:
             await self.output_track.aclose()
         await self._tasks.aclose()
@@ -264,8 +306,49 @@ class AgentSession:
         self, pcm: bytes, sample_rate: int, *, arrived_at: float | None = None
     ) -> None:
         """User audio from a transport (16-bit mono PCM), stamped when it arrived."""
+        if self._closed:
+            return
+        if self._audio_taps:
+            stamp = arrived_at if arrived_at is not None else now()
+            for tap in list(self._audio_taps):
+                tap(pcm, sample_rate, stamp)
+        await self.pipeline.on_audio_delta(pcm, sample_rate, arrived_at=arrived_at)
+
+    def push_video(self, frame: Any) -> None:
+        """A video frame from the user's camera or screen (kept while vision is on)."""
         if not self._closed:
-            await self.pipeline.on_audio_delta(pcm, sample_rate, arrived_at=arrived_at)
+            self.pipeline.on_video_delta(frame)
+
+    def on_user_audio(
+        self, callback: Callable[[bytes, int, float], None]
+    ) -> Callable[[], None]:
+        """Call ``callback(pcm, sample_rate, arrived_at)`` for all the user's audio as it comes
+        from the transport (recording, beep detection); returns a function that stops it."""
+        self._audio_taps.append(callback)
+        return lambda: self._audio_taps.remove(callback) if callback in self._audio_taps else None
+
+    # ---- recording ---------------------------------------------------------------------------
+
+    async def start_recording(
+        self, options: RecordingOptions | None = None, *, path: Path | None = None
+    ) -> Path | None:
+        """Record this call (both sides) from now on, as ``options`` say (default
+        ``RecordingOptions()``), to ``path`` (default: from the options); returns the file's
+        path (None if it failed: see the ``recording_failed`` event). Recording is per call:
+        ``stop_recording`` ends it."""
+        if self.recording is not None and self.recording.active:
+            return self.recording.path
+        options = options or RecordingOptions()
+        call_id = getattr(self.room, "room_id", None) or self.agent.id
+        path = path or recording_path(options, call_id)
+        self.recording = CallRecording(self, options, path)
+        self.recording.start()
+        return self.recording.path if self.recording.active else None
+
+    async def stop_recording(self) -> None:
+        """Finish the recording (the file is complete once ``recording_stopped`` is out)."""
+        if self.recording is not None:
+            await self.recording.stop()
 
     async def send_text(self, text: str) -> UtteranceHandle | None:
         """A typed user message (chat boxes, console text mode)."""
@@ -438,15 +521,31 @@ class AgentSession:
     def _on_user_transcript(self, event: UserTranscript) -> None:
         """The callee's first final words start the voicemail check, once per call, with the
         detector in effect then (``change_pipeline`` may have set one)."""
+        check = self._voicemail() if event.is_final else None
+        if check is not None:
+            check.heard(event.text)
+
+    def _voicemail(self) -> VoicemailCheck | None:
         detector = self.voice_mail_detector or self.pipeline.voice_mail_detector
-        if not event.is_final or detector is None:
-            return
-        if self._voicemail_check is None:
+        if self._voicemail_check is None and detector is not None:
             self.voice_mail_detector = detector
             self._voicemail_check = VoicemailCheck(
                 detector, self._handle_voicemail_result, spawn=self._tasks.spawn
             )
-        self._voicemail_check.heard(event.text)
+        return self._voicemail_check
+
+    def _on_beep(self, beep: Beep) -> None:
+        self.link.publish(VoicemailBeep(beep.frequency, beep.duration))
+        check = self._voicemail()
+        if check is not None:
+            check.beep()
+
+    async def wait_for_beep(self, timeout: float | None = 20.0) -> Beep | None:
+        """The answering machine's beep (at once if it was already heard), or None after
+        ``timeout`` seconds; needs a ``VoiceMailDetector`` (``beep_detection=True``)."""
+        if self._beep_watch is None:
+            return None
+        return await self._beep_watch.wait(timeout)
 
     @property
     def is_voicemail_detected(self) -> bool:
@@ -467,23 +566,44 @@ class AgentSession:
             logger.exception("voicemail callback failed")
             self.link.report_error("voicemail", exc)
 
-    async def call_transfer(self, token: str, transfer_to: str) -> None:
-        """Cloud-only in the reference (the VideoSDK SIP API)."""
-        raise RuntimeError(
-            "call_transfer uses VideoSDK's SIP API; self-hosted, transfer a Twilio call by "
-            "updating it with TwiML <Dial> from your server, then session.hangup()"
-        )
+    async def call_transfer(self, token: str | None, transfer_to: str) -> None:
+        """Cold transfer of this call to ``transfer_to`` (a SIP URI or a phone number): SIP
+        REFER on SIP calls, the Twilio REST API on Twilio media-stream calls; the agent's leg
+        ends once the transfer is accepted. ``token`` (the reference's VideoSDK token) is
+        unused. The reference only logged a failure; here it raises ``TransferError`` (a tool
+        can tell the LLM) and is also published as an ``error`` event."""
+        transfer = getattr(self.room, "transfer", None)
+        if transfer is None:
+            transport = getattr(self.room, "transport", None)
+            where = f"a {transport} connection" if transport else "no phone call"
+            raise TransferError(f"call_transfer needs a phone call (this session has {where}): "
+                                "use the SIP transport or a Twilio media stream")
+        try:
+            await transfer(transfer_to)
+        except TransferError as exc:
+            logger.warning("call transfer to %s failed: %s", transfer_to, exc)
+            self.link.report_error("telephony", exc)
+            raise
 
     async def warm_transfer(self, config: Any) -> Any:
-        """Cloud-only in the reference (VideoSDK SIP consultation rooms)."""
-        raise RuntimeError(
-            "warm_transfer uses VideoSDK SIP consultation rooms; self-hosted, bridge the "
-            "supervisor with a Twilio <Conference> from your server"
-        )
+        """Hand a SIP caller to a human after briefing them (``WarmTransferConfig``); returns
+        a ``WarmTransferResult``. Progress is published as ``warm_transfer`` events. As in the
+        reference, one at a time, and shielded: cancelling the calling tool (a barge-in) does
+        not stop it."""
+        from ..warm_transfer import WarmTransferConfig, WarmTransferError, WarmTransferRunner
+
+        if self._warm_transfer is not None and not self._warm_transfer.done():
+            raise WarmTransferError("A warm transfer is already in progress for this session.")
+        if not isinstance(config, WarmTransferConfig):
+            raise WarmTransferError("warm_transfer needs a WarmTransferConfig(destination=...): "
+                                    "use it with the supervisor's SIP address")
+        self._warm_transfer = self._tasks.spawn(WarmTransferRunner(self, config).run(),
+                                                name="vocalis.warm_transfer")
+        return await asyncio.shield(self._warm_transfer)
 
     def on_warm_transfer(self, phase: str | None = None, callback: Any = None) -> Any:
-        """Subscribe to ``warm_transfer`` events (never published self-hosted: see
-        ``warm_transfer``); works as a decorator, as in the reference."""
+        """Subscribe to ``warm_transfer`` events (all, or one ``phase``); works as a decorator,
+        as in the reference."""
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
             def filtered(payload: Any) -> None:
                 value = getattr(payload.get("phase"), "value", payload.get("phase"))
@@ -527,3 +647,4 @@ class AgentSession:
             await old.cleanup()
         except Exception as exc:
             self.link.report_error("agent", exc)
+

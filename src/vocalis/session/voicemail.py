@@ -5,6 +5,11 @@ classify what the callee said during the first ``duration`` seconds after they f
 The session runs the check once per call, publishes ``voicemail_result``
 (``{"is_voicemail": bool}``) and calls ``callback`` (sync or async) when it is a voicemail,
 typically to leave a message and hang up.
+
+Vocalis adds a fast audio signal (``beep_detection=True``): a ``BeepDetector`` listens to the
+callee, every tone is a ``voicemail_beep`` event, a beep heard before the LLM has decided
+settles the check as a voicemail at once, and ``await session.wait_for_beep()`` lets the
+callback speak after the tone.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 from ..llm.chat_context import ChatContext
 from ..llm.items import ChatRole
+from ..telephony.beep import Beep, BeepDetector
 
 logger = logging.getLogger("vocalis.session.voicemail")
 
@@ -36,6 +42,8 @@ class VoiceMailDetector:
         callback: Callable[[], Any],
         duration: float = 2.0,
         custom_prompt: str | None = None,
+        *,
+        beep_detection: bool = True,
     ) -> None:
         if duration <= 0:
             raise ValueError("duration must be > 0")
@@ -43,6 +51,7 @@ class VoiceMailDetector:
         self.callback = callback
         self.duration = duration
         self.CUSTOM_PROMPT = custom_prompt
+        self.beep_detection = beep_detection
 
     async def detect(self, transcript: str) -> bool:
         """Whether ``transcript`` sounds like a voicemail greeting (False on any failure).
@@ -90,11 +99,47 @@ class VoicemailCheck:
             self._started = True
             self._spawn(self._check())
 
+    def beep(self) -> None:
+        """A machine's beep: the call is a voicemail, whatever the LLM would say."""
+        if not self.done:
+            self.done = True
+            self._spawn(self._report(True))
+
     async def _check(self) -> None:
         await asyncio.sleep(self._detector.duration)
-        self.done = True
+        if self.done:
+            return
         is_voicemail = await self._detector.detect(" ".join(self._parts))
+        if not self.done:
+            self.done = True
+            await self._report(is_voicemail)
+
+    async def _report(self, is_voicemail: bool) -> None:
         result = self._on_result(is_voicemail)
         if inspect.isawaitable(result):
             await result
+
+
+class BeepWatch:
+    """Runs a ``BeepDetector`` on the callee's audio; ``on_beep(beep)`` for each tone, and
+    ``wait`` for the next (or the first, if one was already heard)."""
+
+    def __init__(self, on_beep: Callable[[Beep], None]) -> None:
+        self._detector = BeepDetector()
+        self._on_beep = on_beep
+        self.beeps: list[Beep] = []
+        self._heard = asyncio.Event()
+
+    def push(self, pcm: bytes, sample_rate: int, arrived_at: float) -> None:
+        for beep in self._detector.push(pcm, sample_rate):
+            self.beeps.append(beep)
+            self._heard.set()
+            self._on_beep(beep)
+
+    async def wait(self, timeout: float | None) -> Beep | None:
+        try:
+            await asyncio.wait_for(self._heard.wait(), timeout)
+        except TimeoutError:
+            return None
+        return self.beeps[-1]
 

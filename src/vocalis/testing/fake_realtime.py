@@ -47,6 +47,7 @@ class FakeRealtimeModel(RealtimeBaseModel):
         self._threshold = energy_threshold
         self.position = 0.0
         self.requests: list[str] = []
+        self.frames_received: list[list[Any]] = []
         self.interrupts = 0
         self._speaking_user = False
         self._voiced = 0.0
@@ -97,6 +98,11 @@ class FakeRealtimeModel(RealtimeBaseModel):
         self._respond(None, FakeResponse(message))
 
     async def send_text_message(self, message: str) -> None:
+        self._respond(message)
+
+    async def send_message_with_frames(self, message: str, frames: list[Any]) -> None:
+        """A turn with images: recorded in ``frames_received``, answered like text."""
+        self.frames_received.append(list(frames))
         self._respond(message)
 
     def _respond(self, user_text: str | None, response: FakeResponse | None = None) -> None:

@@ -3,7 +3,10 @@
 // Signalling: one POST /offer with the complete SDP offer (candidates gathered first); the
 // answer comes back complete too. The data channel "events" carries JSON messages (see
 // vocalis/transports/webrtc/events.py). Test hooks: everything the page shows is mirrored
-// on window.vocalis (transcripts, agent text, state, notices, audio bytes and energy).
+// on window.vocalis (transcripts, agent text, state, notices, audio bytes and energy, video).
+//
+// Video: the offer always carries one send-only video transceiver; the Camera and Share screen
+// buttons put a track on it (or take it off) with replaceTrack, so no renegotiation is needed.
 "use strict";
 
 (() => {
@@ -19,6 +22,7 @@
     notices: [],
     errors: [],
     audio: { bytesReceived: 0, packetsReceived: 0, totalAudioEnergy: 0, level: 0, maxLevel: 0 },
+    video: { source: null, framesSent: 0 },
   };
   window.vocalis = view;
 
@@ -29,6 +33,8 @@
   let levelTimer = null;
   let audioContext = null;
   let agentLine = null; // the <li> of the reply being spoken
+  let videoSender = null; // the RTCRtpSender of the video transceiver
+  let videoStream = null; // the camera or screen stream being sent
 
   // ---- rendering ---------------------------------------------------------------------------
 
@@ -152,6 +158,9 @@
         view.audio.packetsReceived = s.packetsReceived || 0;
         view.audio.totalAudioEnergy = s.totalAudioEnergy || 0;
       }
+      if (s.type === "outbound-rtp" && s.kind === "video") {
+        view.video.framesSent = s.framesEncoded || s.framesSent || 0;
+      }
     });
   }
 
@@ -170,6 +179,50 @@
       view.audio.maxLevel = Math.max(view.audio.maxLevel, level);
       $("level").style.width = `${Math.min(100, level * 400)}%`;
     }, 50);
+  }
+
+  // ---- video: camera or screen share -------------------------------------------------------
+
+  function setVideoButtons(source) {
+    view.video.source = source;
+    for (const [id, kind] of [["camera", "camera"], ["screen", "screen"]]) {
+      $(id).setAttribute("aria-pressed", String(source === kind));
+    }
+    const preview = $("preview");
+    preview.hidden = !source;
+    preview.srcObject = source ? videoStream : null;
+  }
+
+  async function stopVideo() {
+    if (videoSender) await videoSender.replaceTrack(null).catch(() => {});
+    if (videoStream) videoStream.getTracks().forEach((t) => t.stop());
+    videoStream = null;
+    setVideoButtons(null);
+  }
+
+  async function startVideo(source) {
+    await stopVideo();
+    const constraints = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { max: 10 } };
+    videoStream = source === "camera"
+      ? await navigator.mediaDevices.getUserMedia({ video: constraints })
+      : await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { max: 5 } } });
+    const track = videoStream.getVideoTracks()[0];
+    track.addEventListener("ended", () => stopVideo());
+    await videoSender.replaceTrack(track);
+    setVideoButtons(source);
+  }
+
+  for (const source of ["camera", "screen"]) {
+    $(source).addEventListener("click", async () => {
+      if (!videoSender) return;
+      try {
+        if (view.video.source === source) await stopVideo();
+        else await startVideo(source);
+      } catch (err) {
+        await stopVideo();
+        showError(`Could not share the ${source}: ${err.message || err}`);
+      }
+    });
   }
 
   // ---- call --------------------------------------------------------------------------------
@@ -207,6 +260,7 @@
       watchLevel(stream);
     });
     for (const track of mic.getAudioTracks()) pc.addTrack(track, mic);
+    videoSender = pc.addTransceiver("video", { direction: "sendonly" }).sender;
     channel = pc.createDataChannel("events");
     channel.addEventListener("close", () => {
       if (pc) stop(); // the agent ended the call (or the connection dropped)
@@ -231,6 +285,8 @@
     if (!response.ok) throw new Error(body.error || `the server answered ${response.status}`);
     await pc.setRemoteDescription({ sdp: body.sdp, type: body.type });
     statsTimer = setInterval(() => pollStats().catch(() => {}), 250);
+    $("camera").disabled = false;
+    $("screen").disabled = false;
   }
 
   function stop() {
@@ -240,6 +296,11 @@
     if (channel) channel.close();
     if (pc) pc.close();
     if (mic) mic.getTracks().forEach((t) => t.stop());
+    if (videoStream) videoStream.getTracks().forEach((t) => t.stop());
+    videoStream = videoSender = null;
+    setVideoButtons(null);
+    $("camera").disabled = true;
+    $("screen").disabled = true;
     if (audioContext) audioContext.close().catch(() => {});
     channel = pc = mic = audioContext = null;
     setConnection("disconnected");

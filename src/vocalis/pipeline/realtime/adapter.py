@@ -183,10 +183,17 @@ class RealtimeAdapter:
             self.link.report_error("realtime", exc)
             self._finish_current()
 
-    async def reply(self, instructions: str | None, handle: UtteranceHandle) -> None:
-        """``session.reply``: the model answers with ``instructions`` in mind."""
+    async def reply(
+        self, instructions: str | None, handle: UtteranceHandle, frames: list[Any] | None = None
+    ) -> None:
+        """``session.reply``: the model answers with ``instructions`` in mind (and sees
+        ``frames`` when it takes images: ``send_message_with_frames``)."""
         await self._model_utterance(handle, kind="reply")
+        with_frames = getattr(self.model, "send_message_with_frames", None) if frames else None
         try:
+            if with_frames is not None:
+                await with_frames(instructions or "", frames)
+                return
             await self.model.send_text_message(instructions or "")
         except Exception as exc:
             self.link.report_error("realtime", exc)

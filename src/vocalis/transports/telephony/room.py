@@ -14,6 +14,10 @@ message, then the stream closes (``refuse``): the call hangs up unless the TwiML
 A stream that sends no media for ``RoomOptions.media_timeout_seconds`` is closed (1008 with the
 reason), and so is a call that reaches ``max_call_duration_seconds`` (1000): closing the stream
 ends ``<Connect>``, so Twilio hangs up unless more TwiML follows.
+
+With Twilio credentials (``TelephonyConfig``), ``transfer(to)`` redirects the call (cold
+transfer) and ``session.hangup()`` ends it for the caller, through the REST API
+(``TwilioCallControl``); without them, hangup only closes the stream.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from typing import Any
 from aiohttp import web
 
 from ...audio import AudioFrame, StreamResampler
+from ...pipeline.events import HangupRequested
+from ...telephony.errors import TransferError
 from ...utils.clock import now
 from ..security import (
     CLOSE_POLICY,
@@ -40,6 +46,7 @@ from ..server import JOB_CLOSE_TIMEOUT, ConnectionHandler, RouteInstaller, serve
 from ..websocket.connection import WebSocketConnection
 from ..websocket.room import connection_metadata
 from . import mulaw
+from .call_control import TwilioCallControl
 from .protocol import (
     SAMPLE_RATE,
     StreamStart,
@@ -75,10 +82,13 @@ class TwilioMediaStreamRoom(WebSocketConnection):
         required_token: str | None = None,
         mark_interval: float = 0.0,
         media_timeout: float | None = None,
+        call_control: TwilioCallControl | None = None,
     ) -> None:
         super().__init__(ws, metadata=metadata, media_timeout=media_timeout)
         self.required_token = required_token
         self.mark_interval = mark_interval
+        self.call_control = call_control
+        self._hangup_requested = False
         self.stream: StreamStart | None = None
         self.started = asyncio.Event()
         self.sent_marks: list[str] = []
@@ -136,6 +146,7 @@ class TwilioMediaStreamRoom(WebSocketConnection):
     # ---- agent → caller ----------------------------------------------------------------------
 
     def _on_session_attached(self, session: Any) -> None:
+        self._subscribe(HangupRequested, self._on_hangup_requested)  # type: ignore[arg-type]
         track = self.output_track_of(session)
         native = getattr(track, "sample_rate", 24000)
         self._resampler = StreamResampler(native, SAMPLE_RATE)
@@ -204,6 +215,37 @@ class TwilioMediaStreamRoom(WebSocketConnection):
         self.close_code = CLOSE_TRY_LATER
         await self.aclose(reason)
 
+    # ---- call control ------------------------------------------------------------------------
+
+    @property
+    def call_sid(self) -> str:
+        return self.stream.call_sid if self.stream is not None else ""
+
+    async def transfer(self, to: str) -> None:
+        """Cold transfer: Twilio dials ``to`` (a number or a SIP URI) for the caller and this
+        stream ends. Raises ``TransferError`` without credentials or when Twilio refuses."""
+        if self.call_control is None:
+            raise TransferError("transferring a Twilio call needs its REST credentials: set "
+                                "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TelephonyConfig)")
+        await self.call_control.transfer(self.call_sid, to)
+        await self.aclose(f"transferred to {to}")
+
+    def _on_hangup_requested(self, event: HangupRequested) -> None:
+        self._hangup_requested = True
+        self._spawn(self.aclose(f"hangup: {event.reason}"), name=f"vocalis.twilio.bye.{self.room_id}")
+
+    async def _close_transport(self, reason: str) -> None:
+        """On ``session.hangup()`` end the call itself first (the stream alone would only move
+        Twilio on to the next TwiML verb)."""
+        if self._hangup_requested and self.call_control is not None and self.call_sid:
+            try:
+                await self.call_control.hangup(self.call_sid)
+            except TransferError as exc:
+                logger.warning("%s", exc)
+                if self.session is not None:
+                    self.session.link.report_error("telephony", exc)
+        await super()._close_transport(reason)
+
 
 
 def telephony_routes(config: Any = None) -> RouteInstaller:
@@ -212,9 +254,12 @@ def telephony_routes(config: Any = None) -> RouteInstaller:
     mark_interval = float(getattr(config, "mark_interval", 0.0))
 
     def install(app: web.Application, on_connection: ConnectionHandler) -> None:
+        control = TwilioCallControl.from_config(config)
+
         @public  # authenticates itself: token in the request or in the 'start' message
         async def handler(request: web.Request) -> web.StreamResponse:
-            return await handle_twilio_stream(request, on_connection, mark_interval=mark_interval)
+            return await handle_twilio_stream(request, on_connection, mark_interval=mark_interval,
+                                              call_control=control)
 
         app.router.add_get(path, handler)
 
@@ -222,7 +267,8 @@ def telephony_routes(config: Any = None) -> RouteInstaller:
 
 
 async def handle_twilio_stream(
-    request: web.Request, on_connection: ConnectionHandler, *, mark_interval: float = 0.0
+    request: web.Request, on_connection: ConnectionHandler, *, mark_interval: float = 0.0,
+    call_control: TwilioCallControl | None = None,
 ) -> web.StreamResponse:
     """Upgrade, wait for ``start``, then run the call's job beside the read loop."""
     limits = server_limits(request.app)
@@ -234,6 +280,7 @@ async def handle_twilio_stream(
     room = TwilioMediaStreamRoom(
         ws, metadata=metadata, required_token=required, mark_interval=mark_interval,
         media_timeout=limits.media_timeout_seconds,
+        call_control=call_control,
     )
     reader = asyncio.ensure_future(room.run())
     job: asyncio.Future[None] | None = None

@@ -20,6 +20,7 @@ from .audio_in import pump_audio
 from .audio_out import AgentAudioTrack
 from .events import NOTICE_EVENT, EventChannel
 from .ice import ice_configuration
+from .video_in import pump_video
 
 logger = logging.getLogger("vocalis.transports.webrtc")
 
@@ -27,7 +28,8 @@ _ENDED_STATES = ("failed", "closed")
 
 
 class WebRTCRoom(RoomConnection):
-    """A browser peer: microphone in, agent voice out, JSON events both ways.
+    """A browser peer: microphone (and camera or screen, when the page sends them) in, agent
+    voice out, JSON events both ways.
 
     The participant has joined when the peer connection is connected. Session events and
     ``notice`` events go to the page (see ``events``); its typed text goes to the session.
@@ -89,6 +91,14 @@ class WebRTCRoom(RoomConnection):
                 pump_audio(track, self._push_audio, is_ready=lambda: self.session is not None),
                 name=f"vocalis.webrtc.audio_in.{self.room_id}",
             )
+        elif track.kind == "video":
+            self._spawn(pump_video(track, self._push_video),
+                        name=f"vocalis.webrtc.video_in.{self.room_id}")
+
+    def _push_video(self, frame: Any) -> None:
+        session = self.session
+        if session is not None:
+            session.push_video(frame)
 
     async def _push_audio(self, pcm: bytes, sample_rate: int) -> None:
         session = self.session
