@@ -6,12 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: Chromium and its driver for the browser end-to-end test, PortAudio for the
-# console transport. Installed with apt when we can (root on Debian/Ubuntu), skipped otherwise
+# console transport, espeak-ng for the voices of the hearing tests. Installed with apt when we
+# can (root on Debian/Ubuntu), skipped otherwise
 # (the tests that need them then skip with a reason).
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 ldconfig -p 2>/dev/null | grep -q libportaudio || need+=(libportaudio2)
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "installing system packages: ${need[*]}"
   apt-get update -qq >/dev/null
