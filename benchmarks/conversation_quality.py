@@ -37,18 +37,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from quality import corpus
 from quality.clips import clip, step_clips
 from quality.conversation import play
 from quality.file_call import run_file_call
 from quality.lines import open_line
 from quality.microphone import Microphone
 from quality.record import CallRecord
-from quality.report import path_report, summary
+from quality.report import path_report, rescore, summary
 from quality.scoring import WER_KINDS, CallScore, score_call
 from quality.server import llm_turns, read_log, serve_echo_agent
 from quality.speech import VOICES, espeak_available, noise_bed
 from quality.yardstick import OfflineWhisper, received_by_server, segment
+
+from quality import corpus
 
 PATHS = ("twilio", "ws", "webrtc", "file")
 PATH_RATES = {"twilio": 8000, "ws": 16000, "webrtc": 48000}
@@ -167,10 +168,12 @@ def save_audio(records: list[CallRecord], workdir: Path) -> None:
             out.writeframes(stereo.tobytes())
 
 
-def git_commit() -> str:
+def git_commit(*path: str) -> str:
+    """The checkout's commit, or the last commit that touched ``path``."""
+    command = ["git", "log", "-1", "--format=%h", *(["--", *path] if path else [])]
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, cwd=Path(__file__).parent, check=True).stdout.strip()
+        return subprocess.run(command, capture_output=True, text=True,
+                              cwd=Path(__file__).parent, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -178,6 +181,7 @@ def git_commit() -> str:
 async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     load_before = os.getloadavg()
     started = time.time()
+    commits = {"commit": git_commit(), "src_commit": git_commit("src/vocalis")}
     calls = build_calls(args)
     live = [c for c in calls if c.path != "file"]
     log = Path(args.llm_log) if args.llm_log else workdir / "llm.jsonl"
@@ -199,7 +203,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
              for path in args.paths}
     return {
         "benchmark": "conversation_quality",
-        "commit": git_commit(),
+        **commits,
         "mode": "quick" if args.quick else "full",
         "seconds": round(time.time() - started, 1),
         "machine": {"cores": os.cpu_count(), "load_before": [round(x, 2) for x in load_before],
@@ -236,7 +240,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "on a busy machine, where contention would be measured too)")
     parser.add_argument("--file-rate", type=int, default=48000,
                         help="sample rate of the file-mode WAV (default 48000)")
-    parser.add_argument("--workdir", default=None, help="keep WAVs and logs here")
+    parser.add_argument("--workdir", default=None,
+                        help="keep the calls' WAVs (caller left, agent right) and logs here")
+    parser.add_argument("--rescore", default=None, metavar="JSON",
+                        help="recompute the figures of a saved --json-out file; no calls")
     args = parser.parse_args(argv)
     args.paths = [p for p in args.paths.split(",") if p]
     for path in args.paths:
@@ -255,15 +262,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="vocalis-quality-") as tmp:
-        workdir = Path(args.workdir or tmp)
-        workdir.mkdir(parents=True, exist_ok=True)
-        result = asyncio.run(measure(args, workdir))
+    if args.rescore:
+        result = rescore(json.loads(Path(args.rescore).read_text(encoding="utf-8")))
+    else:
+        with tempfile.TemporaryDirectory(prefix="vocalis-quality-") as tmp:
+            workdir = Path(args.workdir or tmp)
+            workdir.mkdir(parents=True, exist_ok=True)
+            result = asyncio.run(measure(args, workdir))
     for path, report in result["paths"].items():
         line = {k: v for k, v in report.items() if k not in ("utterances", "timelines")}
         print(json.dumps({"path": path, **line}))
     print(json.dumps({"summary": result["summary"], "seconds": result["seconds"],
-                      "machine": result["machine"], "commit": result["commit"]}))
+                      "machine": result["machine"], "commit": result["commit"],
+                      "src_commit": result.get("src_commit")}))
     if args.json_out:
         Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json_out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

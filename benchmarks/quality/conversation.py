@@ -49,30 +49,34 @@ async def sleep_until(wall: float) -> None:
         await asyncio.sleep(delay)
 
 
-async def play(line: Line, steps: list[tuple[Step, Clip, list[Clip]]]) -> None:
-    """Play every step over ``line``."""
+async def play(
+    line: Line, steps: list[tuple[Step, Clip, list[Clip]]], reply_timeout: float = REPLY_TIMEOUT
+) -> None:
+    """Play every step over ``line``, giving up on an answer after ``reply_timeout``."""
     await asyncio.sleep(LEAD_SECONDS)
     for step, main, overlay in steps:
         if step.kind == "story":
-            await _story(line, main, overlay, step.overlay_kind)
+            await _story(line, main, overlay, step.overlay_kind, reply_timeout)
         else:
-            await _exchange(line, main)
+            await _exchange(line, main, reply_timeout)
         await asyncio.sleep(GAP_SECONDS)
 
 
-async def _exchange(line: Line, clip: Clip) -> None:
+async def _exchange(line: Line, clip: Clip, reply_timeout: float) -> None:
     spoken = await line.mic.say(clip)
     await line.agent.wait_quiet(QUIET_AFTER_REPLY, MAX_ANSWER_SECONDS)  # an answer too early
     after = max(spoken.voiced_end, (line.agent.last_audible() or 0.0) + 1e-3)
-    wait = spoken.voiced_end - time.time() + REPLY_TIMEOUT
+    wait = spoken.voiced_end - time.time() + reply_timeout
     start = await line.agent.wait_audible(after=after, timeout=max(wait, 0.0))
     if start is not None:
         await line.agent.wait_quiet(QUIET_AFTER_REPLY, MAX_ANSWER_SECONDS)
 
 
-async def _story(line: Line, trigger: Clip, overlay: list[Clip], kind: str) -> None:
+async def _story(
+    line: Line, trigger: Clip, overlay: list[Clip], kind: str, reply_timeout: float
+) -> None:
     spoken = await line.mic.say(trigger)
-    start = await line.agent.wait_audible(after=spoken.voiced_end, timeout=REPLY_TIMEOUT)
+    start = await line.agent.wait_audible(after=spoken.voiced_end, timeout=reply_timeout)
     if start is None:
         line.notes.append(f"no answer to {trigger.text!r}: nothing spoken over the agent")
         return
@@ -93,5 +97,5 @@ async def _story(line: Line, trigger: Clip, overlay: list[Clip], kind: str) -> N
         await line.agent.wait_quiet(SETTLE_AFTER_BACKCHANNELS, MAX_ANSWER_SECONDS)
         return
     # the answer to the interruption, once the long answer has stopped
-    await line.agent.wait_audible(after=time.time(), timeout=REPLY_TIMEOUT)
+    await line.agent.wait_audible(after=time.time(), timeout=reply_timeout)
     await line.agent.wait_quiet(QUIET_AFTER_REPLY, MAX_ANSWER_SECONDS)

@@ -75,6 +75,22 @@ def path_report(path: str, scores: list[CallScore]) -> dict[str, Any]:
     }
 
 
+def rescore(result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` (a saved run) with every figure recomputed from its utterances: for a change
+    of scoring rules without calling again."""
+    paths = {}
+    for path, report in result["paths"].items():
+        scores = [
+            CallScore(path, condition, [UtteranceResult.from_json(u) for u in utterances],
+                      timeline=report.get("timelines", {}).get(condition, {}))
+            for condition, utterances in report["utterances"].items()
+        ]
+        rescored = path_report(path, scores)
+        rescored["notes"] = report.get("notes", [])
+        paths[path] = rescored
+    return {**result, "paths": paths, "summary": summary(paths)}
+
+
 def summary(paths: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Per path: the targets met, missed, and not measured."""
     out: dict[str, Any] = {}

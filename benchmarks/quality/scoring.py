@@ -86,7 +86,11 @@ class UtteranceResult:
     stop_ms: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, False, "")}
+        return {k: v for k, v in self.__dict__.items() if v is not None and v is not False}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> UtteranceResult:
+        return cls(**{"over_agent": False, **data})
 
 
 @dataclass
@@ -218,13 +222,20 @@ def percentiles(values: list[float]) -> dict[str, Any]:
 
 
 def wer_figures(results: list[UtteranceResult]) -> dict[str, Any]:
-    """WER of what reached the LLM against the offline decode and the reference text."""
+    """WER of what reached the LLM against the offline decode and the reference text.
+
+    The call is scored as one sequence (every utterance that should reach the LLM, in order),
+    so a sentence the agent split in two or merged with the next is scored on its words, not
+    on which turn they landed in (cut-offs are counted on their own).
+    """
     live_vs_offline, live_vs_ref, offline_vs_ref = WordErrors(), WordErrors(), WordErrors()
     items = [r for r in results if r.kind in WER_KINDS and r.offline is not None]
-    for r in items:
-        live_vs_offline.add(r.offline or "", r.heard)
-        live_vs_ref.add(r.text, r.heard)
-        offline_vs_ref.add(r.text, r.offline or "")
+    reference = " ".join(r.text for r in items)
+    offline = " ".join(r.offline or "" for r in items)
+    heard = " ".join(r.heard for r in items if r.heard)
+    live_vs_offline.add(offline, heard)
+    live_vs_ref.add(reference, heard)
+    offline_vs_ref.add(reference, offline)
     gap = None
     if live_vs_ref.rate is not None and offline_vs_ref.rate is not None:
         gap = round(live_vs_ref.rate - offline_vs_ref.rate, 4)
