@@ -43,7 +43,7 @@ from quality.file_call import run_file_call
 from quality.lines import open_line
 from quality.microphone import Microphone
 from quality.record import CallRecord
-from quality.report import path_report, rescore, summary
+from quality.report import markdown_table, path_report, rescore, summary
 from quality.scoring import WER_KINDS, CallScore, score_call
 from quality.server import llm_turns, read_log, serve_echo_agent
 from quality.speech import VOICES, espeak_available, noise_bed
@@ -98,12 +98,11 @@ def build_calls(args: argparse.Namespace) -> list[Call]:
 async def run_live_call(call: Call, base_url: str, log: Path) -> CallRecord:
     call_id = f"{call.path}-{call.condition}-{uuid.uuid4().hex[:8]}"
     async with open_line(call.path, base_url, call.mic, call_id) as line:
-        start = time.time()
         await play(line, call.steps)
         await asyncio.sleep(0.5)
     record = CallRecord(call.path, call.condition, call.rate, call.mic.sent(),
                         call.mic.utterances, line.agent, interrupts=list(line.interrupts),
-                        start_wall=start, notes=list(line.notes))
+                        notes=list(line.notes))
     entries = read_log(log, call_id)
     record.llm_turns = llm_turns(entries)
     record.server_events = [(e["wall"], e["event"]) for e in entries]
@@ -244,6 +243,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="keep the calls' WAVs (caller left, agent right) and logs here")
     parser.add_argument("--rescore", default=None, metavar="JSON",
                         help="recompute the figures of a saved --json-out file; no calls")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print a table (one row per path and noise) instead of JSON lines")
     args = parser.parse_args(argv)
     args.paths = [p for p in args.paths.split(",") if p]
     for path in args.paths:
@@ -269,13 +270,16 @@ def main(argv: list[str] | None = None) -> None:
             workdir = Path(args.workdir or tmp)
             workdir.mkdir(parents=True, exist_ok=True)
             result = asyncio.run(measure(args, workdir))
-    for path, report in result["paths"].items():
-        line = {k: v for k, v in report.items() if k not in ("utterances", "timelines")}
-        print(json.dumps({"path": path, **line}))
-    print(json.dumps({"summary": result["summary"], "seconds": result["seconds"],
-                      "machine": result["machine"], "commit": result["commit"],
-                      "src_commit": result.get("src_commit")}))
-    if args.json_out:
+    if args.markdown:
+        print(markdown_table(result))
+    else:
+        for path, report in result["paths"].items():
+            line = {k: v for k, v in report.items() if k not in ("utterances", "timelines")}
+            print(json.dumps({"path": path, **line}))
+        print(json.dumps({"summary": result["summary"], "seconds": result["seconds"],
+                          "machine": result["machine"], "commit": result["commit"],
+                          "src_commit": result.get("src_commit")}))
+    if args.json_out and not args.rescore:
         Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json_out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
 

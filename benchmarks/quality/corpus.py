@@ -89,16 +89,6 @@ class CallPlan:
 
     steps: list[Step] = field(default_factory=list)
 
-    def texts(self) -> set[tuple[str, str]]:
-        """Every (voice, text) this plan needs synthesized."""
-        out: set[tuple[str, str]] = set()
-        for s in self.steps:
-            out.add((s.voice, s.text))
-            if s.second_half:
-                out.add((s.voice, s.second_half))
-            out.update((s.voice, o) for o in s.overlay)
-        return out
-
 
 @dataclass(frozen=True)
 class PlanSize:

@@ -134,5 +134,4 @@ class CallRecord:
     interrupts: list[float] = field(default_factory=list)  # client-side signals (clear, ...)
     llm_turns: list[LLMTurn] = field(default_factory=list)
     server_events: list[tuple[float, str]] = field(default_factory=list)
-    start_wall: float = 0.0
     notes: list[str] = field(default_factory=list)

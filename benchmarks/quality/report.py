@@ -103,3 +103,28 @@ def summary(paths: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "first_reply_p50_ms": report["first_reply_ms"]["p50"],
         }
     return out
+
+
+def markdown_table(result: dict[str, Any]) -> str:
+    """One row per path and noise condition, for the README."""
+    rows = ["| path | noise | WER vs offline | WER (offline) vs text | first reply p50 / p95 "
+            "| barge-in stop p50 | false barge-ins | premature cut-offs | missed turns |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for path, report in result["paths"].items():
+        for i, (condition, f) in enumerate(report["conditions"].items()):
+            reply = f["first_reply_ms"]
+            turns = [
+                f"{report['barge_in_stop_ms']['p50']} ms" if i == 0 else "",
+                _count(report["false_barge_ins"]) if i == 0 else "",
+                _count(report["premature_cutoffs"]) if i == 0 else "",
+            ]
+            rows.append(
+                f"| {path} | {condition} | {f['wer_vs_offline']} | {f['wer_vs_reference']} "
+                f"({f['offline_wer_vs_reference']}) | {reply['p50']} / {reply['p95']} ms | "
+                f"{' | '.join(turns)} | {_count(f['missed_turns'])} |"
+            )
+    return "\n".join(rows)
+
+
+def _count(figure: dict[str, Any]) -> str:
+    return f"{figure['count']}/{figure['of']}"

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import jiwer
 import numpy as np
 
 from .record import CallRecord, LLMTurn, Utterance
@@ -58,6 +57,8 @@ class WordErrors:
         if not ref:
             self.errors += len(hyp.split())
             return
+        import jiwer
+
         out = jiwer.process_words(ref, hyp or "")
         self.errors += out.substitutions + out.deletions + out.insertions
         self.words += len(ref.split())

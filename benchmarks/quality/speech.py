@@ -35,10 +35,6 @@ class Voice:
     voice: str
     rate: float  # Piper: length_scale (>1 slower); espeak-ng: words per minute
 
-    @property
-    def label(self) -> str:
-        return f"{self.name}"
-
 
 VOICES: tuple[Voice, ...] = (
     Voice("piper-joe", "piper", "en_US-joe-medium", 1.0),
@@ -177,7 +173,3 @@ def noise_bed(snr_db: float | None, seconds: float, rate: int, seed: int = 7) ->
     if snr_db is None:
         return None
     return pink_noise(seconds, rate, seed) * (10 ** ((SPEECH_LEVEL_DBFS - snr_db) / 20))
-
-
-def to_pcm16(audio: np.ndarray) -> bytes:
-    return (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes()

@@ -24,6 +24,9 @@ from benchmarks.quality.server import llm_turns, read_log
 
 from .echo_server import EchoServer
 from .hearing import Hearing, Yardstick
+from .requirements import skip_without_real_speech
+
+skip_without_real_speech()
 
 BACKCHANNELS = Step("story", "Tell me a story.", "piper-joe", overlay_kind="backchannel")
 BACKCHANNEL_VOICES = (("Mm-hmm.", "espeak-gb-f"), ("Yeah.", "piper-joe"), ("Mm-hmm.", "espeak-us"))

@@ -19,6 +19,9 @@ import pytest
 
 from .echo_server import EchoServer
 from .hearing import Hearing, Yardstick, call_file, call_live, hearing
+from .requirements import skip_without_real_speech
+
+skip_without_real_speech()
 
 SHARED_RESAMPLER = pytest.mark.xfail(
     strict=True, reason="resampler shared by VAD and STT; fixed by the engine work"

@@ -12,8 +12,6 @@ from typing import Any
 
 from ..microphone import Microphone
 
-LIVE_PATHS = ("ws", "twilio", "webrtc")
-
 
 @contextlib.asynccontextmanager
 async def open_line(
