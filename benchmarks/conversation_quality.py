@@ -168,11 +168,11 @@ def save_audio(records: list[CallRecord], workdir: Path) -> None:
 
 
 def git_commit(*path: str) -> str:
-    """The checkout's commit, or the last commit that touched ``path``."""
+    """The checkout's commit, or the last commit that touched ``path`` (from the root)."""
     command = ["git", "log", "-1", "--format=%h", *(["--", *path] if path else [])]
     try:
         return subprocess.run(command, capture_output=True, text=True,
-                              cwd=Path(__file__).parent, check=True).stdout.strip()
+                              cwd=Path(__file__).resolve().parents[1], check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 

@@ -121,8 +121,6 @@ async def run_file(
     for i in range(0, len(samples) - step + 1, step):
         record.agent.add(samples[i:i + step].tobytes(), rate, wall=i / rate)
     record.llm_turns = [turn.shifted(-start) for turn in llm_turns(entries)]
-    for turn in record.llm_turns:
-        turn.wall -= start
     record.server_events = [(e["wall"] - start, e["event"]) for e in entries]
     record.interrupts = [t for t, event in record.server_events if event == "interrupted"]
     return record

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .scoring import CallScore, UtteranceResult, turn_figures, wer_figures
+from .scoring import (
+    CallScore,
+    UtteranceResult,
+    record_from_timeline,
+    score_call,
+    turn_figures,
+    wer_figures,
+)
 
 WER_GAP_MAX = 0.03
 FIRST_REPLY_P50_MS = {"ws": 500.0, "twilio": 600.0}
@@ -34,6 +41,7 @@ def _targets(path: str, conditions: dict[str, Any], turns: dict[str, Any]) -> di
         out[f"barge_in_stop_p50_within_{BARGE_IN_STOP_P50_MS:g}_ms"] = (
             stop["p50"] is not None and stop["p50"] <= BARGE_IN_STOP_P50_MS
             and stop["not_stopped"] * 2 < stop["of"])
+        out["interrupted_answer_stays_stopped"] = stop["resumed"] == 0
     return out
 
 
@@ -76,15 +84,17 @@ def path_report(path: str, scores: list[CallScore]) -> dict[str, Any]:
 
 
 def rescore(result: dict[str, Any]) -> dict[str, Any]:
-    """``result`` (a saved run) with every figure recomputed from its utterances: for a change
-    of scoring rules without calling again."""
+    """``result`` (a saved run) with every figure recomputed from its calls' timelines and
+    offline decodes: for a change of scoring rules without calling again."""
     paths = {}
     for path, report in result["paths"].items():
-        scores = [
-            CallScore(path, condition, [UtteranceResult.from_json(u) for u in utterances],
-                      timeline=report.get("timelines", {}).get(condition, {}))
-            for condition, utterances in report["utterances"].items()
-        ]
+        scores = []
+        for condition, saved in report["utterances"].items():
+            record = record_from_timeline(path, condition, report["timelines"][condition])
+            offline = {i: u["offline"] for i, u in enumerate(saved) if u.get("offline") is not None}
+            for utterance, old in zip(record.utterances, saved, strict=True):
+                utterance.voice = utterance.voice or old.get("voice", "")
+            scores.append(score_call(record, offline))
         rescored = path_report(path, scores)
         rescored["notes"] = report.get("notes", [])
         paths[path] = rescored
@@ -113,8 +123,11 @@ def markdown_table(result: dict[str, Any]) -> str:
     for path, report in result["paths"].items():
         for i, (condition, f) in enumerate(report["conditions"].items()):
             reply = f["first_reply_ms"]
+            stop = report["barge_in_stop_ms"]
             turns = [
-                f"{report['barge_in_stop_ms']['p50']} ms" if i == 0 else "",
+                (f"{stop['p50']} ms (resumed {stop['resumed']}/{stop['of']})"
+                 if stop["p50"] is not None else
+                 f"not stopped {stop['not_stopped']}/{stop['of']}") if i == 0 else "",
                 _count(report["false_barge_ins"]) if i == 0 else "",
                 _count(report["premature_cutoffs"]) if i == 0 else "",
             ]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .record import CallRecord, LLMTurn, Utterance
+from .record import AgentAudio, CallRecord, LLMTurn, Utterance
 
 WER_KINDS = ("turn", "pause", "trigger", "interruption")
 LATENCY_KINDS = ("turn", "pause", "trigger")
@@ -30,6 +30,9 @@ RESUME_WITHIN = 3.0
 STOP_GAP = 0.6
 """Agent audio that stops for this long has stopped (Piper leaves up to 0.45 s between
 phrases of one answer)."""
+MIN_REACTION = 0.25
+"""Audio that stops sooner than this after the caller started is a gap in the answer, not a
+reaction to the caller."""
 STOP_LIMIT = 3.0
 """An interruption the agent has not stopped for within this long after it ended failed."""
 
@@ -85,6 +88,7 @@ class UtteranceResult:
     paused: bool = False
     over_agent: bool = True
     stop_ms: float | None = None
+    resumed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None and v is not False}
@@ -117,13 +121,15 @@ def speech_spans(times: list[float], chunk: dict[float, float], t0: float,
 
 
 def timeline(record: CallRecord) -> dict[str, Any]:
-    """What happened when, in seconds from the first utterance's onset (for reading a call):
-    caller speech [start, end, kind, text], agent audio [start, end], LLM turns [committed,
-    speech end, text], interruption signals, and the agent's own events."""
+    """What happened when, in seconds from the first utterance's onset (for reading a call, and
+    for ``rescore``): caller speech [onset, voiced start, voiced end, kind, text, voice], agent
+    audio [start, end], LLM turns [committed, speech end, text], interruption signals, and the
+    agent's own events."""
     t0 = record.utterances[0].onset if record.utterances else 0.0
     chunk = {t: d for t, d, _ in record.agent.chunks}
     return {
-        "caller": [[round(u.voiced_start - t0, 3), round(u.voiced_end - t0, 3), u.kind, u.text]
+        "caller": [[round(u.onset - t0, 3), round(u.voiced_start - t0, 3),
+                    round(u.voiced_end - t0, 3), u.kind, u.text, u.voice]
                    for u in record.utterances],
         "agent_audio": speech_spans(record.agent.audible(), chunk, t0),
         "llm_turns": [[round(t.wall - t0, 3), round(t.spoken_at - t0, 3), t.text]
@@ -154,11 +160,32 @@ def owner_of(turn: LLMTurn, utterances: list[Utterance]) -> int | None:
     return owner
 
 
+def record_from_timeline(path: str, condition: str, timeline: dict[str, Any]) -> CallRecord:
+    """A record rebuilt from a saved ``timeline`` (agent audio at 20 ms resolution), so that a
+    saved run can be scored again under changed rules."""
+    utterances = []
+    for entry in timeline["caller"]:
+        if len(entry) == 4:  # the first runs saved [voiced start, voiced end, kind, text]
+            entry = [entry[0] - 0.05, *entry, ""]
+        onset, start, end, kind, text, voice = entry
+        utterances.append(Utterance(kind, text, voice, 0, 0, onset, start, end))
+    agent = AgentAudio()
+    for a, b in timeline["agent_audio"]:
+        for i in range(max(1, round((b - a) / 0.02))):
+            agent.chunks.append((a + i * 0.02, 0.02, 0.0))
+    turns = [LLMTurn(wall, text, end) for wall, end, text in timeline["llm_turns"]]
+    return CallRecord(path, condition, 0, np.zeros(0, dtype="<i2"), utterances, agent,
+                      interrupts=list(timeline["interrupt_signals"]), llm_turns=turns,
+                      server_events=[(t, e) for t, e in timeline.get("server_events", [])])
+
+
 def score_call(record: CallRecord, offline: dict[int, str]) -> CallScore:
     """Score one call; ``offline`` maps an utterance's index to its offline decode.
 
     An interruption counts as stopping the agent only when the barge-in was confirmed (an
-    interruption signal, or its words reached the LLM); a pause that resumes is not a stop.
+    interruption signal, or its words reached the LLM); it stops at the signal or when agent
+    audio stops arriving, whichever is first, and ``resumed`` records the old answer coming
+    back after that (before the answer to the interruption).
     """
     score = CallScore(record.path, record.condition, notes=list(record.notes),
                       timeline=timeline(record))
@@ -176,7 +203,7 @@ def score_call(record: CallRecord, offline: dict[int, str]) -> CallScore:
         elif u.kind == "backchannel":
             _score_backchannel(result, u, record, audible, nxt)
         elif u.kind == "interruption":
-            _score_interruption(result, u, record, audible, chunk)
+            _score_interruption(result, u, record, turns, audible, chunk)
         score.utterances.append(result)
     return score
 
@@ -203,15 +230,29 @@ def _score_backchannel(result: UtteranceResult, u: Utterance, record: CallRecord
 
 
 def _score_interruption(result: UtteranceResult, u: Utterance, record: CallRecord,
-                        audible: list[float], chunk: dict[float, float]) -> None:
+                        turns: list[LLMTurn], audible: list[float],
+                        chunk: dict[float, float]) -> None:
     result.over_agent = any(u.onset - 0.7 <= t <= u.onset + 0.1 for t in audible)
     signal = next((t for t in record.interrupts if t >= u.onset), None)
-    last = _gap_after(audible, u.onset, STOP_GAP)
-    silence = None if last is None else last + chunk.get(last, 0.02)
+    silence = _silence_after(audible, chunk, u.voiced_start + MIN_REACTION)
     result.interrupted = signal is not None and signal <= u.voiced_end + STOP_LIMIT
     stops = [t for t in (signal, silence) if t is not None and t <= u.voiced_end + STOP_LIMIT]
-    if stops and (result.interrupted or result.llm_turns):
-        result.stop_ms = round((min(stops) - u.voiced_start) * 1000, 1)
+    if not stops or not (result.interrupted or result.llm_turns):
+        return
+    stop = min(stops)
+    result.stop_ms = round((stop - u.voiced_start) * 1000, 1)
+    answer = min((t.wall for t in turns), default=stop + RESUME_WITHIN)
+    result.resumed = any(stop + STOP_GAP <= t < answer for t in audible)
+
+
+def _silence_after(audible: list[float], chunk: dict[float, float], start: float) -> float | None:
+    """When agent audio first stopped arriving for ``STOP_GAP`` after ``start`` (None: it had
+    already stopped)."""
+    later = [t for t in audible if t >= start]
+    for a, b in itertools.pairwise(later):
+        if b - a >= STOP_GAP:
+            return a + chunk.get(a, 0.02)
+    return later[-1] + chunk.get(later[-1], 0.02) if later else None
 
 
 def percentiles(values: list[float]) -> dict[str, Any]:
@@ -267,5 +308,6 @@ def turn_figures(results: list[UtteranceResult]) -> dict[str, Any]:
         "barge_in_stop_ms": {**percentiles([r.stop_ms for r in interruptions
                                             if r.stop_ms is not None]),
                              "not_stopped": sum(1 for r in interruptions if r.stop_ms is None),
+                             "resumed": sum(1 for r in interruptions if r.resumed),
                              "of": len(interruptions)},
     }

@@ -101,3 +101,26 @@ def test_words_are_scored_in_sequence_whichever_turn_they_landed_in() -> None:
     figures = wer_figures(score.utterances)
     assert figures["wer_vs_offline"] == 0.0
     assert figures["wer_gap"] == 0.0
+
+
+def test_an_old_answer_that_comes_back_after_the_stop_is_reported() -> None:
+    story = said("trigger", "Tell me a story", 0.5, 1.5)
+    stop = said("interruption", "Wait, stop", 5.0, 6.0)
+    turns = [LLMTurn(1.9, "Tell me a story", 1.5), LLMTurn(9.5, "Wait, stop", 6.0)]
+    agent = agent_speaks((2.0, 5.6), (7.0, 9.0), (9.8, 11.0))  # paused, then the story again
+    score = score_call(record([story, stop], agent, turns, interrupts=[6.9]), {})
+    result = score.utterances[1]
+    assert result.stop_ms == pytest.approx(600, abs=25)
+    assert result.resumed
+    assert turn_figures(score.utterances)["barge_in_stop_ms"]["resumed"] == 1
+
+
+def test_a_gap_before_the_caller_could_be_heard_is_not_a_stop() -> None:
+    story = said("trigger", "Tell me a story", 0.5, 1.5)
+    stop = said("interruption", "Wait, stop", 5.0, 6.0)
+    turns = [LLMTurn(1.9, "Tell me a story", 1.5), LLMTurn(7.0, "Wait, stop", 6.0)]
+    agent = agent_speaks((2.0, 5.1), (5.8, 6.6), (7.3, 9.0))  # a pause between sentences first
+    score = score_call(record([story, stop], agent, turns, interrupts=[6.5]), {})
+    result = score.utterances[1]
+    assert result.stop_ms == pytest.approx(1500, abs=25)
+    assert not result.resumed
