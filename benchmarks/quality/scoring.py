@@ -20,6 +20,8 @@ from .record import AgentAudio, CallRecord, LLMTurn, Utterance
 
 WER_KINDS = ("turn", "pause", "trigger", "interruption")
 LATENCY_KINDS = ("turn", "pause", "trigger")
+OVER_AGENT_WINDOW = 1.5
+"""Agent audio this recent counts as the agent still talking when the caller starts."""
 BACKCHANNEL_WINDOW = 4.0
 """An interruption signal up to this long after a backchannel ends (and before the caller says
 anything else) is its doing: the agent waits 2 s for words before it gives up a pause."""
@@ -218,9 +220,15 @@ def _score_reply(result: UtteranceResult, u: Utterance, turns: list[LLMTurn], au
         result.reply_ms = round((first - u.voiced_end) * 1000, 1)
 
 
+def _agent_talking(audible: list[float], at: float) -> bool:
+    """Whether the agent was in the middle of an answer at ``at`` (a gap of a loaded machine's
+    slow synthesis included)."""
+    return any(at - OVER_AGENT_WINDOW <= t <= at + 0.3 for t in audible)
+
+
 def _score_backchannel(result: UtteranceResult, u: Utterance, record: CallRecord,
                        audible: list[float], nxt: float) -> None:
-    result.over_agent = any(u.onset - 0.7 <= t <= u.onset + 0.1 for t in audible)
+    result.over_agent = _agent_talking(audible, u.onset)
     end = min(u.voiced_end + BACKCHANNEL_WINDOW, nxt)
     result.interrupted = any(u.onset <= t <= end for t in record.interrupts)
     stopped = _gap_after(audible, u.onset, PAUSE_GAP)
@@ -232,7 +240,7 @@ def _score_backchannel(result: UtteranceResult, u: Utterance, record: CallRecord
 def _score_interruption(result: UtteranceResult, u: Utterance, record: CallRecord,
                         turns: list[LLMTurn], audible: list[float],
                         chunk: dict[float, float]) -> None:
-    result.over_agent = any(u.onset - 0.7 <= t <= u.onset + 0.1 for t in audible)
+    result.over_agent = _agent_talking(audible, u.onset)
     signal = next((t for t in record.interrupts if t >= u.onset), None)
     silence = _silence_after(audible, chunk, u.voiced_start + MIN_REACTION)
     result.interrupted = signal is not None and signal <= u.voiced_end + STOP_LIMIT
