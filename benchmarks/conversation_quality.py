@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps({"summary": result["summary"], "seconds": result["seconds"],
                           "machine": result["machine"], "commit": result["commit"],
                           "src_commit": result.get("src_commit")}))
-    if args.json_out and not args.rescore:
+    if args.json_out:
         Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json_out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
 
