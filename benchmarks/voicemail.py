@@ -134,19 +134,17 @@ async def run_decisions(cases: list[dict], llm_url: str, model: str, duration: f
 
     from vocalis import VoiceMailDetector
     from vocalis.plugins.openai import OpenAILLM
-    from vocalis.plugins.whisper.model import load_model, transcribe
+    from vocalis.plugins.whisper import transcribe
 
     detector = VoiceMailDetector(OpenAILLM(model=model, base_url=llm_url), callback=lambda: None,
                                  duration=duration)
-    whisper = load_model("tiny.en", "cpu", "int8")
     correct, times = 0, []
     for case in cases:
         first = case["speech_start"]
         heard = np.frombuffer(case["pcm"], "<i2")[int(first * RATE):int((first + duration) * RATE)]
         start = time.perf_counter()
         audio = soxr.resample(heard.astype(np.float32) / 32768, RATE, 16000)
-        text = (await asyncio.to_thread(transcribe, whisper, audio, language="en", beam_size=1,
-                                        word_timestamps=False)).text
+        text = (await asyncio.to_thread(transcribe, audio, beam_size=1)).text
         verdict = await detector.detect(text)
         llm_time = time.perf_counter() - start + duration
         beep_time = case["beep_at"] - first if case["beep_at"] is not None else None

@@ -294,10 +294,13 @@ class Assistant(Agent):
 def build_pipeline(llm: LLM) -> Pipeline:
     """Local Silero VAD, Whisper tiny.en, turn detector and Piper voice around ``llm``.
 
-    Tuned for quick answers (the settings ``benchmarks/local_turn_latency.py`` measures): the
-    VAD ends speech after 0.3 s of silence, Whisper decodes on a 0.1 s pause so the final
-    transcript is ready when the VAD ends, and the turn detector chooses a 0.3 to 0.8 s wait.
+    Tuned on ``benchmarks/conversation_quality.py`` and ``local_turn_latency.py``: the VAD ends
+    speech after 0.3 s of silence, Whisper decodes on a 0.1 s pause so the final transcript is
+    ready when the VAD ends, and the turn detector chooses between a 0.3 s wait (the user is
+    done) and 1.3 s (mid-sentence: people pause up to a second between words). The interruption
+    classifier helps barge-in tell "wait, stop" from "mm-hmm" over the agent's voice.
     """
+    from vocalis.plugins.interruption import LocalInterruptionDetector
     from vocalis.plugins.piper import PiperTTS
     from vocalis.plugins.silero import SileroVAD
     from vocalis.plugins.turn_detector import TurnDetector
@@ -309,7 +312,8 @@ def build_pipeline(llm: LLM) -> Pipeline:
         tts=PiperTTS(),
         vad=SileroVAD(min_silence_duration=0.3),
         turn_detector=TurnDetector(),
-        eou_config=EOUConfig(min_max_speech_wait_timeout=[0.3, 0.8]),
+        interruption_detector=LocalInterruptionDetector(),
+        eou_config=EOUConfig(min_max_speech_wait_timeout=[0.3, 1.3]),
     )
 
 

@@ -51,10 +51,8 @@ async def transcribe_pcm(pcm: object, rate: int) -> str:
     import numpy as np
     import soxr
 
-    from vocalis.plugins.whisper.decoder import DecodeOptions, WhisperDecoder
-    from vocalis.plugins.whisper.model import load_model
+    from vocalis.plugins.whisper import transcribe
 
     audio = soxr.resample(np.asarray(pcm, dtype=np.float32) / 32768.0, rate, 16000)
-    decoder = WhisperDecoder(load_model("tiny.en", "cpu", "int8"))
-    (result,) = await asyncio.to_thread(decoder.decode, [audio.astype(np.float32)], DecodeOptions())
+    result = await asyncio.to_thread(transcribe, audio.astype(np.float32), beam_size=1)
     return result.text

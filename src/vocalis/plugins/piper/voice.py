@@ -137,6 +137,18 @@ def synthesize_pieces(
                 yield np.clip(audio * options.volume, -1.0, 1.0).astype(np.float32)
 
 
+def synthesize(
+    text: str, options: SynthesisOptions | None = None, voice: str | Path = DEFAULT_VOICE
+) -> tuple[np.ndarray, int]:
+    """The whole of ``text`` spoken by ``voice``: float audio in [-1, 1] and its sample rate
+    (for tools, tests and benchmarks; the TTS streams instead). Blocking."""
+    files = resolve_voice(voice)
+    model = load_voice(files)
+    pieces = list(synthesize_pieces(model, text, options or SynthesisOptions()))
+    audio = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+    return audio, int(files.read_config()["audio"]["sample_rate"])
+
+
 def split_phonemes(phonemes: list[str], max_len: int) -> list[list[str]]:
     """``phonemes`` in runs of at most ``max_len``, cut after a word break where there is one."""
     runs: list[list[str]] = []
