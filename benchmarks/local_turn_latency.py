@@ -1,9 +1,11 @@
 """End-to-end latency of a fully local turn, measured as the user feels it.
 
-Real synthesized speech (Piper) is played into a session running Silero VAD, Whisper tiny.en,
-the local turn detector and Piper TTS, with an LLM that answers instantly. Each turn's latency
-runs from the end of the user's voiced audio (as the VAD places it) to the first audible agent
-frame handed to the output track. Runs in real time. Prints one JSON object.
+Real synthesized speech (Piper) is played into a session running the example assistant's
+pipeline (``examples/assistant.py``'s ``build_pipeline``: Silero VAD, Whisper tiny.en, the turn
+detector, the interruption classifier, Piper TTS, with its tuned settings), with an LLM that
+answers instantly. Each turn's latency runs from the end of the user's voiced audio (as the VAD
+places it) to the first audible agent frame handed to the output track. Runs in real time.
+Prints one JSON object. ``--vad-silence`` tries another VAD silence window.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 
 import numpy as np
 
-from vocalis import Agent, AgentSession, EOUConfig, Pipeline
+from vocalis import Agent, AgentSession
 from vocalis.audio import OutputTrack, resample_pcm
 from vocalis.metrics import percentile
 from vocalis.testing import FakeLLM, FakeResponse
@@ -37,9 +39,6 @@ QUESTIONS = [
 ]
 INPUT_RATE = 16000
 GAP_SECONDS = 3.0
-EOU_DELAYS = [0.3, 0.8]
-VAD_SILENCE = 0.3
-PAUSE_DECODE_AFTER = 0.1
 
 
 class Assistant(Agent):
@@ -75,21 +74,17 @@ async def feed(session: AgentSession, pcm: bytes) -> None:
         await session.push_audio(pcm[i : i + frame], INPUT_RATE)
 
 
-async def measure(turns: int, llm_ttft: float = 0.0) -> dict[str, object]:
-    from vocalis.plugins.piper import PiperTTS
+async def measure(
+    turns: int, llm_ttft: float = 0.0, vad_silence: float | None = None
+) -> dict[str, object]:
+    from quality.echo_agent import example_pipeline
+
     from vocalis.plugins.silero import SileroVAD
-    from vocalis.plugins.turn_detector import TurnDetector
-    from vocalis.plugins.whisper import WhisperSTT
 
     clips = await synthesize_questions(turns)
-    pipeline = Pipeline(
-        stt=WhisperSTT(pause_decode_after=PAUSE_DECODE_AFTER),
-        llm=FakeLLM(default=FakeResponse("Sure.", ttft=llm_ttft)),
-        tts=PiperTTS(),
-        vad=SileroVAD(min_silence_duration=VAD_SILENCE),
-        turn_detector=TurnDetector(),
-        eou_config=EOUConfig(min_max_speech_wait_timeout=EOU_DELAYS),
-    )
+    pipeline = example_pipeline(FakeLLM(default=FakeResponse("Sure.", ttft=llm_ttft)))
+    if vad_silence is not None:
+        await pipeline.change_component(vad=SileroVAD(min_silence_duration=vad_silence))
     track = OutputTrack()
     session = AgentSession(Assistant(), pipeline, output_track=track)
     await session.start()
@@ -117,9 +112,9 @@ async def measure(turns: int, llm_ttft: float = 0.0) -> dict[str, object]:
         "eou_delay_ms_p50": p50("eou_delay_ms"),
         "tts_ttfb_ms_p50": p50("tts_ttfb_ms"),
         "config": {
-            "vad_min_silence_s": VAD_SILENCE,
-            "eou_min_max_s": EOU_DELAYS,
-            "whisper_pause_decode_after_s": PAUSE_DECODE_AFTER,
+            "vad_min_silence_s": pipeline.vad.min_silence_duration,
+            "eou_min_max_s": list(pipeline.eou_config.min_max_speech_wait_timeout),
+            "whisper_pause_decode_after_s": pipeline.stt.pause_decode_after,
         },
         "transcripts": [t.user_text for t in measured],
     }
@@ -131,8 +126,10 @@ def main() -> None:
     parser.add_argument(
         "--llm-ttft", type=float, default=0.0, help="seconds the fake LLM takes (default 0)"
     )
+    parser.add_argument("--vad-silence", type=float, default=None,
+                        help="the VAD's silence window instead of the example's")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(measure(args.turns, args.llm_ttft))))
+    print(json.dumps(asyncio.run(measure(args.turns, args.llm_ttft, args.vad_silence))))
 
 
 if __name__ == "__main__":
