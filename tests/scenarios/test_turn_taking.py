@@ -6,7 +6,7 @@ import pytest
 from tests.scenarios.agents import Greeter
 
 from vocalis import EOU, ChatRole, EOUConfig
-from vocalis.testing import FakeLLM, FakeResponse, ScriptedCall, UserScript, run_virtual
+from vocalis.testing import FakeLLM, FakeResponse, FakeTTS, ScriptedCall, UserScript, run_virtual
 
 
 class ScriptedEOU(EOU):
@@ -140,3 +140,34 @@ def test_no_preemptive_generation_while_the_turn_detector_expects_more():
     assert not turn.preemptive
     assert len(llm.requests) == 1
     assert turn.llm_started_at >= turn.committed_at
+
+
+def test_preemptive_speech_has_the_first_sentence_ready_at_the_commit():
+    """With a TTS that may synthesize two things at once, the preemptive answer's first
+    sentence is synthesized before the turn is committed: its TTS time leaves the latency."""
+
+    def call(concurrent: bool):
+        user = UserScript().says("What time do you open", at=1.0, preflight=True)
+        tts = FakeTTS(ttfb=0.3, concurrent=concurrent)
+        llm = FakeLLM([FakeResponse("We open at noon. See you then.")])
+        record = run_virtual(ScriptedCall(Greeter(greeting=None), user, llm=llm, tts=tts).run(until=8.0))
+        return record, tts
+
+    record, tts = call(concurrent=True)
+    baseline, _ = call(concurrent=False)
+    turn = record.metrics.turns[-1]
+    assert turn.preemptive
+    assert turn.e2e_latency_ms < baseline.metrics.turns[-1].e2e_latency_ms - 250
+    assert tts.texts == ["We open at noon.", "See you then."]  # each sentence synthesized once
+    assert record.assistant_texts() == ["We open at noon. See you then."]
+
+
+def test_preemptive_speech_is_thrown_away_when_the_user_goes_on():
+    user = UserScript().says("What time do you open", at=1.0, preflight=True).says(
+        "on sunday", at=2.6
+    )
+    tts = FakeTTS(concurrent=True)
+    llm = FakeLLM(respond=lambda ctx: FakeResponse(f"About {ctx.messages()[-1].text_content}."))
+    record = run_virtual(ScriptedCall(Greeter(greeting=None), user, llm=llm, tts=tts).run(until=8.0))
+    assert record.assistant_texts() == ["About What time do you open on sunday."]
+    assert not record.metrics.turns[-1].preemptive

@@ -25,8 +25,11 @@ class FakeTTS(TTS):
         chunk_ms: int = 20,
         speed: float = 10.0,
         fail: bool = False,
+        concurrent: bool = False,
     ) -> None:
+        """``concurrent`` declares ``supports_concurrent_synthesis`` (preemptive speech)."""
         super().__init__(sample_rate=sample_rate)
+        self.supports_concurrent_synthesis = concurrent
         self.ttfb = ttfb
         self.seconds_per_char = seconds_per_char
         self.chunk_ms = chunk_ms

@@ -42,6 +42,11 @@ _CALL_SINK: ContextVar[Any] = ContextVar("vocalis_tts_call_sink", default=None)
 class TTS(EventEmitter[Literal["error", "word_spoken"]], ABC):
     """Base class of text-to-speech providers."""
 
+    supports_concurrent_synthesis: bool = False
+    """True when two ``synthesize_into`` calls may run at once on this instance (a local model
+    with no per-call state); then the pipeline synthesizes the first sentence of a preemptive
+    answer before the user's turn is committed."""
+
     def __init__(
         self, sample_rate: int = 16000, num_channels: int = 1, word_timestamps: bool = False
     ) -> None:

@@ -21,6 +21,7 @@ from ..hooks import PipelineHooks
 from ..thinking.step_marker import StepEnd
 from ..utterance import UtteranceHandle
 from .audio_sink import UtteranceAudioSink
+from .prerender import PrerenderedSource
 
 if TYPE_CHECKING:
     from ...text import SentenceChunker, TextFilter
@@ -66,8 +67,12 @@ class Speech:
         hooks: PipelineHooks,
         on_first_audio: Callable[[float], None] | None = None,
         on_text: Callable[[str], None] | None = None,
+        prerendered: PrerenderedSource | None = None,
     ) -> None:
+        """``prerendered`` gets the first sentence already synthesized (preemptive speech):
+        when the utterance's first sentence is that text, its audio plays without the TTS."""
         self.handle = handle
+        self._prerendered = prerendered
         self._tts = tts
         self._sink: UtteranceAudioSink | None = None
         self._track = track
@@ -289,12 +294,24 @@ class Speech:
             self._sentences.append(_Sentence(text, step, self._sink.pushed_samples))
             if self._on_text is not None:
                 self._on_text(text)
-            spoken = await self._hooks.rewrite("tts", text)
             if self.tts_request_at is None:
                 self.tts_request_at = now()
-            yield spoken
+            if injected is None and await self._play_prerendered(text):
+                continue
+            yield await self._hooks.rewrite("tts", text)
             yield FlushMarker()
         self._release_injected(interrupted=False)
+
+    async def _play_prerendered(self, text: str) -> bool:
+        """Play the first sentence from its prerendered audio, when that is what it says."""
+        source, self._prerendered = self._prerendered, None
+        if source is None or self._sink is None:
+            return False
+        ready = await source()
+        if ready is None or ready.text != text or not ready.pcm:
+            return False
+        await self._sink.add_new_bytes(ready.pcm)
+        return True
 
     def inject(self, text: str, handle: UtteranceHandle) -> bool:
         """Speak ``text`` next, inside this utterance (a tool's "one moment, please").

@@ -33,6 +33,7 @@ from ..thinking.llm_reply import ReplyStats, generate_reply
 from ..thinking.tool_runner import ToolOutcome, ToolRunner
 from ..turns.preemptive import PreemptiveGeneration
 from ..utterance import UtteranceHandle
+from .prerender import PrerenderedSource
 from .speech import Speech, SpeechError
 
 _APOLOGY_CACHES: weakref.WeakKeyDictionary[TTS, TTSAudioCache] = weakref.WeakKeyDictionary()
@@ -130,7 +131,10 @@ class Utterances:
         answers_user: bool = False,
     ) -> AgentUtterance:
         """Generate and speak a reply to the chat context as it stands."""
-        utterance = await self._begin(handle, metrics, kind="reply")
+        utterance = await self._begin(
+            handle, metrics, kind="reply",
+            prerendered=preemptive.prerendered if preemptive is not None else None,
+        )
         utterance.answers_user = answers_user
         utterance.task = self._tasks.spawn(
             self._run_reply(utterance, preemptive, instructions), name="vocalis.reply"
@@ -170,7 +174,13 @@ class Utterances:
         return utterance.speech.inject(text, handle)
 
     async def _begin(
-        self, handle: UtteranceHandle, metrics: TurnMetrics | None, *, kind: str, speech: Any = None
+        self,
+        handle: UtteranceHandle,
+        metrics: TurnMetrics | None,
+        *,
+        kind: str,
+        speech: Any = None,
+        prerendered: PrerenderedSource | None = None,
     ) -> AgentUtterance:
         if metrics is None:
             metrics = TurnMetrics(turn_id=self.next_turn_id(), committed_at=now())
@@ -181,11 +191,13 @@ class Utterances:
         if previous is not None and not previous.finished:
             await self.stop(previous)
         self.current = self.last = utterance
-        utterance.speech = speech if speech is not None else self._new_speech(utterance)
+        utterance.speech = speech if speech is not None else self._new_speech(utterance, prerendered)
         self._observer.utterance_started(utterance)
         return utterance
 
-    def _new_speech(self, utterance: AgentUtterance) -> Speech:
+    def _new_speech(
+        self, utterance: AgentUtterance, prerendered: PrerenderedSource | None = None
+    ) -> Speech:
         def first_audio(at: float) -> None:
             utterance.metrics.tts_first_audio_at = utterance.metrics.tts_first_audio_at or at
             if self.current is utterance:
@@ -201,6 +213,7 @@ class Utterances:
             hooks=self.hooks,
             on_first_audio=first_audio,
             on_text=lambda text: self._link.publish(AgentText(text)),
+            prerendered=prerendered if audible else None,
         )
 
     # ---- running -----------------------------------------------------------------------------

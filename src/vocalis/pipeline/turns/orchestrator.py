@@ -283,8 +283,25 @@ class Orchestrator:
         if probability is not None and probability < self.end_of_turn.threshold:
             return  # the turn detector expects more words: don't pay for an LLM call yet
         self._preemptive = PreemptiveGeneration(
-            llm, self.agent.chat_context, candidate, list(self.agent.tools)
+            llm, self.agent.chat_context, candidate, list(self.agent.tools),
+            prerender=self._prerender_parts(),
         )
+
+    def _prerender_parts(self) -> tuple[Any, Any, Any] | None:
+        """What synthesizing a preemptive answer's first sentence needs, when it is safe: a TTS
+        that may synthesize two things at once, a chunker, and no hook that would see the text
+        twice."""
+        c = self.components
+        if (
+            not self.link.speak
+            or c.tts is None
+            or c.chunker is None
+            or not getattr(c.tts, "supports_concurrent_synthesis", False)
+            or self.hooks.has("llm")
+            or self.hooks.has("tts")
+        ):
+            return None
+        return c.tts, c.chunker, c.text_filter
 
     # ---- interruption ------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from ...llm.chat_context import ChatContext
 from ...llm.items import ChatRole
 from ...llm.llm import LLM, LLMResponse
 from ...utils.clock import now
+from ..speaking.prerender import Prerendered, SentencePrerender
 
 _NORMAL = re.compile(r"[^\w]+", re.UNICODE)
 
@@ -28,9 +29,21 @@ def same_utterance(a: str, b: str) -> bool:
 
 
 class PreemptiveGeneration:
-    """A speculative first LLM step for a user turn that is not committed yet."""
+    """A speculative first LLM step for a user turn that is not committed yet.
 
-    def __init__(self, llm: LLM, chat_context: ChatContext, user_text: str, tools: list[Any]):
+    With ``prerender`` (``(tts, chunker, text_filter)``) its first sentence is synthesized
+    too, so the committed reply's first words are ready at once (``SentencePrerender``).
+    """
+
+    def __init__(
+        self,
+        llm: LLM,
+        chat_context: ChatContext,
+        user_text: str,
+        tools: list[Any],
+        *,
+        prerender: tuple[Any, Any, Any] | None = None,
+    ):
         self.user_text = user_text
         self.started_at = now()
         self.first_token_at: float | None = None
@@ -41,6 +54,16 @@ class PreemptiveGeneration:
         ctx = chat_context.copy()
         ctx.add_message(ChatRole.USER, user_text)
         self._task = asyncio.ensure_future(self._run(llm, ctx, tools))
+        self._prerender: SentencePrerender | None = None
+        if prerender is not None:
+            tts, chunker, text_filter = prerender
+            self._prerender = SentencePrerender(
+                self.replay(), tts=tts, chunker=chunker, text_filter=text_filter
+            )
+
+    async def prerendered(self) -> Prerendered | None:
+        """The first sentence and its audio, when it was synthesized ahead."""
+        return await self._prerender.result() if self._prerender is not None else None
 
     async def _run(self, llm: LLM, ctx: ChatContext, tools: list[Any]) -> None:
         try:
@@ -76,6 +99,8 @@ class PreemptiveGeneration:
                 await self._changed.wait()
 
     async def cancel(self) -> None:
+        if self._prerender is not None:
+            await self._prerender.cancel()
         if not self._task.done():
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

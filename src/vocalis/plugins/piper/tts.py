@@ -32,6 +32,9 @@ _END = object()
 class PiperTTS(TTS):
     """Piper TTS with the voice loaded once per process.
 
+    Each synthesis runs in a worker thread with state of its own, so two may run at once
+    (``supports_concurrent_synthesis``).
+
     Args:
         voice: a bundled voice name (default ``"en_US-joe-medium"``) or a path to a Piper
             ``.onnx`` voice with its ``.onnx.json`` beside it.
