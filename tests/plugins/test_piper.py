@@ -113,6 +113,21 @@ async def test_stream_synthesize_yields_pcm_at_the_voice_rate():
     assert 0.4 < len(pcm) / 2 / tts.sample_rate < 3.0
 
 
+async def test_two_syntheses_at_once_each_give_their_own_audio():
+    """Preemptive speech synthesizes a first sentence while another reply may be playing."""
+    tts = PiperTTS(noise_scale=0.0, noise_w_scale=0.0)
+    assert tts.supports_concurrent_synthesis
+
+    async def pcm(text: str) -> bytes:
+        return b"".join([c async for c in tts.stream_synthesize(text)])
+
+    alone = [await pcm("Good morning."), await pcm("The table is booked for seven o'clock.")]
+    together = await asyncio.gather(*(
+        pcm(t) for t in ("Good morning.", "The table is booked for seven o'clock.")
+    ))
+    assert list(together) == alone
+
+
 async def test_text_without_words_gives_no_audio():
     tts, track = make_tts()
     await tts.synthesize("")

@@ -48,6 +48,8 @@ class PiperTTS(TTS):
     ``sample_rate`` is the voice's own rate (22050 Hz for joe-medium); the pipeline resamples.
     """
 
+    supports_concurrent_synthesis = True
+
     def __init__(
         self,
         voice: str | Path = DEFAULT_VOICE,
