@@ -114,3 +114,28 @@ def test_a_non_interruptible_utterance_is_only_stopped_by_force():
         return events
 
     assert run_virtual(main()) == ["interrupted"]
+
+
+def test_words_still_being_transcribed_hold_the_resume_until_their_final():
+    """An interim with no final yet when the pause runs out: the final, late, still decides."""
+
+    async def main(final_text: str | None):
+        barge_in, utterances, _link, events = _barge_in()
+        speech = utterances.current.speech
+        barge_in.speech_started()
+        await asyncio.sleep(0.6)
+        assert not await barge_in.words("so", 0.5, final=False)
+        assert speech.paused
+        barge_in.speech_ended()
+        await asyncio.sleep(2.5)
+        held_past_the_pause = speech.paused
+        if final_text is not None:
+            await barge_in.words(final_text, 0.9, final=True)
+        await asyncio.sleep(2.0)
+        return held_past_the_pause, speech, utterances, events
+
+    held, _speech, utterances, events = run_virtual(main("so please stop talking"))
+    assert held and utterances.stopped and events == ["interrupted"]
+    held, speech, utterances, events = run_virtual(main(None))
+    assert held and not speech.paused and not utterances.stopped
+    assert events == ["false_interruption"]

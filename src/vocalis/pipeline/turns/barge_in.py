@@ -10,6 +10,7 @@ real words after it is a false interruption: the agent resumes where it stopped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,7 @@ class BargeIn:
         self._overlap: Overlap | None = None
         self._watch: asyncio.Task[None] | None = None
         self._resume_timer: asyncio.Task[None] | None = None
+        self._final_heard = asyncio.Event()
         self._in_overlap = False
         self.overlap_audio: OverlapAudio | None = None
         """The call's stream into an audio classifier of overlaps, when the pipeline has one."""
@@ -61,6 +63,7 @@ class BargeIn:
         self._user_speaking = True
         self._started_at = started_at if started_at is not None else now()
         self._ended_at = None
+        self._final_heard.clear()
         _cancel(self._resume_timer)
         utterance = self._interruptible()
         self._overlap = Overlap(0.0, paused=self._is_paused(utterance)) if utterance else None
@@ -103,6 +106,8 @@ class BargeIn:
             text=text, confidence=confidence, final=final, paused=self._is_paused(utterance),
         )
         self._overlap = overlap
+        if final:
+            self._final_heard.set()
         decision = self.strategy.decide(overlap)
         if decision is InterruptDecision.BACKCHANNEL:
             if final:
@@ -173,7 +178,14 @@ class BargeIn:
         await self.interrupt(force=False)
 
     async def _resume_later(self, utterance: AgentUtterance) -> None:
-        await asyncio.sleep(self.config.false_interrupt_pause_duration)
+        """Resume after the pause; words still being transcribed (an interim with no final
+        yet) get one more pause's time to arrive, so "wait, stop" decoded late still stops."""
+        wait = self.config.false_interrupt_pause_duration
+        await asyncio.sleep(wait)
+        overlap = self._overlap
+        if overlap is not None and overlap.text and not self._final_heard.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._final_heard.wait(), wait)
         self._resume(utterance)
 
     def _resume(self, utterance: AgentUtterance) -> None:
