@@ -34,6 +34,7 @@ class Machine:
         self.cpu = 0.0
         self.wait = 0.0
         self.calls = 0
+        self.loading = False
 
     def controller(self, config: AdmissionConfig | None = None, max_sessions: int = 100,
                    ) -> AdmissionController:
@@ -41,6 +42,7 @@ class Machine:
             config or AdmissionConfig(), max_sessions=max_sessions, cores=2,
             active_calls=lambda: self.calls, clock=lambda: self.now,
             cpu_seconds=lambda: self.cpu, queue_wait=lambda: self.wait,
+            loading=lambda: self.loading,
         )
 
     def run(self, ctl: AdmissionController, seconds: float, cores_used: float,
@@ -105,6 +107,19 @@ def test_a_lagging_event_loop_counts_as_overload_but_an_idle_server_always_admit
     m.run(ctl, 2.0, cores_used=1.5, lag=0.4)
     assert ctl.overloaded and ctl.refusal() is not None
     assert ctl.snapshot()["loop_lag_ms"] == pytest.approx(400.0, rel=0.25)
+
+
+def test_a_cold_start_is_not_read_as_overload():
+    """The first call loads the models: the lag and waits that causes close no door."""
+    m = Machine()
+    ctl = m.controller()
+    m.calls, m.loading, m.wait = 1, True, 2.0
+    m.run(ctl, 5.0, cores_used=2.0, lag=0.5)
+    assert not ctl.overloaded and ctl.refusal() is None and ctl.limit == 100
+    assert ctl.cost_per_call is None  # the load's CPU is not a call's cost
+    m.loading = False
+    m.run(ctl, 2.0, cores_used=2.0, lag=0.5)
+    assert ctl.overloaded and ctl.refusal() is not None
 
 
 def test_fixed_and_disabled_modes():

@@ -1,6 +1,6 @@
 import threading
 
-from vocalis.utils.model_cache import loaded_models, shared_model, unload_model
+from vocalis.utils.model_cache import loaded_models, models_loading, shared_model, unload_model
 
 
 def test_loader_runs_once_across_threads():
@@ -27,3 +27,16 @@ def test_loader_runs_once_across_threads():
     assert "test-model" in loaded_models()
     unload_model("test-model")
     assert "test-model" not in loaded_models()
+
+
+def test_models_loading_is_true_only_while_a_loader_runs():
+    seen: list[bool] = []
+
+    def loader() -> object:
+        seen.append(models_loading())
+        return object()
+
+    assert not models_loading()
+    shared_model("test:loading-flag", loader)
+    assert seen == [True] and not models_loading()
+    unload_model("test:loading-flag")

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..audio import resample_pcm
 from ..utils.inference_scheduler import InferenceScheduler, live_schedulers
+from ..utils.model_cache import models_loading
 
 if TYPE_CHECKING:
     from ..tts import TTS
@@ -127,6 +128,7 @@ class AdmissionController:
         clock: Callable[[], float] = time.monotonic,
         cpu_seconds: Callable[[], float] = process_cpu_seconds,
         queue_wait: Callable[[], float] = inference_queue_wait,
+        loading: Callable[[], bool] = models_loading,
     ) -> None:
         self.config = config
         self.max_sessions = max_sessions
@@ -135,6 +137,7 @@ class AdmissionController:
         self._clock = clock
         self._cpu_seconds = cpu_seconds
         self._queue_wait = queue_wait
+        self._loading = loading
         self._last_at = clock()
         self._last_cpu = cpu_seconds()
         self._learned = float(max_sessions)
@@ -150,11 +153,17 @@ class AdmissionController:
     # ---- measuring ---------------------------------------------------------------------------
 
     def observe(self, loop_lag: float = 0.0) -> None:
-        """Take one load sample (the monitor does this every ``SAMPLE_INTERVAL``)."""
+        """Take one load sample (the monitor does this every ``SAMPLE_INTERVAL``).
+
+        While a shared model loads (a cold start) the sample teaches nothing: the lag and CPU
+        are the load's, not the calls', and the calls waiting for the model are not refused."""
         now, cpu = self._clock(), self._cpu_seconds()
         dt = max(1e-6, now - self._last_at)
         self.cpu_cores = max(0.0, (cpu - self._last_cpu) / dt)
         self._last_at, self._last_cpu = now, cpu
+        if self._loading():
+            self.overloaded = False
+            return
         self.loop_lag += (1.0 - math.exp(-dt / LAG_MEMORY)) * (max(0.0, loop_lag) - self.loop_lag)
         self.queue_wait = self._queue_wait()
         active = self._active()

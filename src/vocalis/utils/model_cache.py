@@ -15,6 +15,7 @@ T = TypeVar("T")
 _models: dict[str, Any] = {}
 _locks: dict[str, threading.Lock] = {}
 _registry_lock = threading.Lock()
+_loading = 0
 
 
 def shared_model(key: str, loader: Callable[[], T]) -> T:
@@ -27,9 +28,25 @@ def shared_model(key: str, loader: Callable[[], T]) -> T:
     with lock:
         model = _models.get(key)
         if model is None:
-            model = loader()
+            _count_loading(+1)
+            try:
+                model = loader()
+            finally:
+                _count_loading(-1)
             _models[key] = model
         return model
+
+
+def _count_loading(step: int) -> None:
+    global _loading
+    with _registry_lock:
+        _loading += step
+
+
+def models_loading() -> bool:
+    """Whether a model is being loaded now (admission control does not read the load a cold
+    start causes as the calls' overload)."""
+    return _loading > 0
 
 
 def loaded_models() -> list[str]:
