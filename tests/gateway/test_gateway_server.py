@@ -134,7 +134,7 @@ async def test_auth_bad_input_and_unsupported_routes(gateway, monkeypatch) -> No
             assert r.status == 503  # no --llm-url: a clear OpenAI-style error
             assert "--llm-url" in (await r.json())["error"]["message"]
         async with session.post(f"{base}/v1/bargein?secret={TOKEN}") as r:
-            assert r.status == 501
+            assert r.status == 400  # served now: no window, a clear error
         # Bad input on a live session: errors in the protocol, the session goes on.
         url = f"ws://127.0.0.1:{gateway.port}/v1/tts?provider=p&modelId=m&secret={TOKEN}"
         async with session.ws_connect(url) as ws:
