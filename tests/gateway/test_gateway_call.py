@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from benchmarks.quality.clips import clip, step_clips
+from benchmarks.quality.clips import step_clips
 from benchmarks.quality.conversation import play
 from benchmarks.quality.corpus import Step
 from benchmarks.quality.echo_agent import GATEWAY_ENV

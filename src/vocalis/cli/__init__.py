@@ -159,7 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     gateway.add_argument("--max-bargein", type=int, default=32,
                          help="concurrent barge-in sessions and requests (32)")
     gateway.add_argument("--stt-workers", type=int, default=0,
-                         help="Whisper decoding threads (0: one per core)")
+                         help="Whisper decoding workers (0: one per core)")
+    gateway.add_argument("--stt-threads", type=int, default=0,
+                         help="threads per Whisper worker (0: the cores divided among them)")
     gateway.add_argument("--stt-batch", type=int, default=4,
                          help="decodes of different sessions per Whisper call, at most (4)")
     add_kb_parser(sub)

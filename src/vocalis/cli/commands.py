@@ -250,7 +250,7 @@ def run_gateway(args: argparse.Namespace, out: TextIO) -> int:
         llm_api_key=os.environ.get("OPENAI_API_KEY"), stt_model=args.stt_model,
         tts_voice=args.tts_voice, device=args.device, max_stt_sessions=args.max_stt,
         max_tts_sessions=args.max_tts, max_bargein_sessions=args.max_bargein,
-        stt_workers=args.stt_workers, stt_max_batch=args.stt_batch,
+        stt_workers=args.stt_workers, stt_threads=args.stt_threads, stt_max_batch=args.stt_batch,
     )
     server = GatewayServer(config)
 

@@ -12,7 +12,8 @@ class GatewayConfig:
     """Settings of one gateway process; defaults keep it on this machine only.
 
     Every STT session is one more stream of the process-wide Whisper service (``stt_workers``
-    decoding threads, batches of up to ``stt_max_batch``), as in ``vocalis serve``; barge-in
+    decoding workers of ``stt_threads`` threads, batches of up to ``stt_max_batch``), as in
+    ``vocalis serve``; barge-in
     windows go through the interruption model's own scheduler. Sessions beyond
     ``max_*_sessions`` are refused with the protocol's own overload error
     (an ``error`` envelope for VideoSDK clients, HTTP 429 for LiveKit clients) rather than
@@ -26,7 +27,8 @@ class GatewayConfig:
     llm_url: str | None = None  #: an OpenAI-compatible server, e.g. http://localhost:11434/v1
     llm_api_key: str | None = None
     stt_model: str = "tiny.en"
-    stt_workers: int = 0  #: Whisper decoding threads (0: one per core)
+    stt_workers: int = 0  #: Whisper decoding workers (0: one per core)
+    stt_threads: int = 0  #: CTranslate2 threads per worker (0: the cores divided among them)
     stt_max_batch: int = 4  #: decodes of different sessions that may share one model call
     tts_voice: str = "en_US-joe-medium"
     device: str = "cpu"
@@ -48,5 +50,5 @@ class GatewayConfig:
                      "max_bargein_sessions", "max_llm_requests", "stt_max_batch"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
-        if self.stt_workers < 0:
-            raise ValueError("stt_workers must be >= 0 (0: one per core)")
+        if self.stt_workers < 0 or self.stt_threads < 0:
+            raise ValueError("stt_workers and stt_threads must be >= 0 (0: automatic)")

@@ -28,14 +28,19 @@ class LocalModels:
     def __init__(self, config: GatewayConfig) -> None:
         self.config = config
 
-    def stt(self, language: str | None = None) -> Any:
+    def stt(self, language: str | None = None, *, interims: bool = True) -> Any:
+        """A Whisper session; without ``interims`` only finals are decoded (far less work)."""
         from ..plugins.whisper import WhisperSTT
 
         lang = whisper_language(language)
         if self.config.stt_model.endswith(".en"):
             lang = "en"
+        # A pause decode after 0.1 s of silence (as the example agent): clients ask for the
+        # final when their VAD ends speech (0.3 s in the example), and by then it is ready.
         return WhisperSTT(model=self.config.stt_model, language=lang, device=self.config.device,
-                          num_workers=self.config.stt_workers,
+                          interim_interval=0.5 if interims else None,
+                          pause_decode_after=0.1, num_workers=self.config.stt_workers,
+                          cpu_threads=self.config.stt_threads,
                           max_batch=self.config.stt_max_batch)
 
     def tts(self) -> Any:
