@@ -6,7 +6,9 @@ Serve it like any agent file (``vocalis serve benchmarks/quality/echo_agent.py``
 the example tunes what is measured. The LLM answers at once with what it was given: "You said:
 <text>." A request that mentions a story gets a long answer too, for the client to speak over.
 With ``reply=none`` in the connection's parameters (or ``VOCALIS_QUALITY_REPLY=none``) it says
-nothing at all: for tests that only check what the agent heard.
+nothing at all: for tests that only check what the agent heard. With a ``vocalis gateway`` URL in
+``VOCALIS_QUALITY_GATEWAY`` its STT, voice and interruption detector are the gateway clients
+instead (``gateway_pipeline``).
 
 Every committed user turn (the text the LLM receives), its turn metrics (when the user's
 speech ended, when the turn was committed) and every interruption is appended as a JSON line
@@ -34,6 +36,7 @@ from vocalis.utils import now
 
 LOG_ENV = "VOCALIS_QUALITY_LOG"
 REPLY_ENV = "VOCALIS_QUALITY_REPLY"
+GATEWAY_ENV = "VOCALIS_QUALITY_GATEWAY"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "assistant.py"
 
 LONG_ANSWER_WORDS = frozenset({"story", "stories"})
@@ -114,6 +117,29 @@ def example_pipeline(llm: LLM) -> Any:
     return module.build_pipeline(llm)
 
 
+def gateway_pipeline(llm: LLM, base_url: str) -> Any:
+    """The example's pipeline with its STT, voice and interruption detector served by the
+    ``vocalis gateway`` at ``base_url`` (``http://host:port``): VideoSDK's STT client, LiveKit's
+    TTS and barge-in clients (credentials from ``VIDEOSDK_AUTH_TOKEN``, ``LIVEKIT_API_KEY`` and
+    ``LIVEKIT_API_SECRET``). The VAD and the turn detector stay local, as in the example."""
+    from vocalis import EOUConfig, Pipeline
+    from vocalis.inference import STT, AdaptiveInterruptionDetector
+    from vocalis.inference.livekit import TTS
+    from vocalis.plugins.silero import SileroVAD
+    from vocalis.plugins.turn_detector import TurnDetector
+
+    root = base_url.rstrip("/")
+    return Pipeline(
+        stt=STT.deepgram(base_url="ws" + root.removeprefix("http"), input_sample_rate=16000),
+        llm=llm,
+        tts=TTS("piper/joe", base_url=f"{root}/v1", sample_rate=22050),
+        vad=SileroVAD(min_silence_duration=0.3),
+        turn_detector=TurnDetector(),
+        interruption_detector=AdaptiveInterruptionDetector(base_url=f"{root}/v1"),
+        eou_config=EOUConfig(min_max_speech_wait_timeout=[0.3, 1.3]),
+    )
+
+
 def call_id_of(ctx: JobContext) -> str:
     meta = ctx.metadata
     return str(meta.get("call_id") or meta.get("input") or meta.get("room_id") or "unknown")
@@ -122,7 +148,9 @@ def call_id_of(ctx: JobContext) -> str:
 async def entrypoint(ctx: JobContext) -> None:
     call_id = call_id_of(ctx)
     silent = str(ctx.metadata.get("reply") or os.environ.get(REPLY_ENV, "")) == "none"
-    pipeline = example_pipeline(EchoLLM(silent=silent))
+    gateway = os.environ.get(GATEWAY_ENV)
+    llm = EchoLLM(silent=silent)
+    pipeline = gateway_pipeline(llm, gateway) if gateway else example_pipeline(llm)
 
     @pipeline.on(TranscriptReady)
     def _turn(event: TranscriptReady) -> None:

@@ -15,22 +15,26 @@ TOKEN = "gateway-test-token-0123456789abcdef"
 SENTENCE = "Please book a table for two people at seven."
 
 
-@pytest.fixture(scope="session")
-def sentence_16k() -> bytes:
-    """``SENTENCE`` spoken by Piper at 16 kHz, with half a second of silence after it."""
-    require(*LOCAL_PACKAGES, "faster_whisper")
+def piper_16k(text: str) -> bytes:
+    """``text`` spoken by Piper (deterministically) as 16 kHz PCM."""
     import soxr
 
     from vocalis.plugins.piper import PiperTTS
 
     async def speak() -> tuple[bytes, int]:
         tts = PiperTTS(noise_scale=0.0, noise_w_scale=0.0)
-        return b"".join([c async for c in tts.stream_synthesize(SENTENCE)]), tts.sample_rate
+        return b"".join([c async for c in tts.stream_synthesize(text)]), tts.sample_rate
 
     pcm, rate = asyncio.run(speak())
     audio = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
-    at16k = (np.clip(soxr.resample(audio, rate, 16000), -1, 1) * 32767).astype("<i2")
-    return at16k.tobytes() + bytes(16000)
+    return (np.clip(soxr.resample(audio, rate, 16000), -1, 1) * 32767).astype("<i2").tobytes()
+
+
+@pytest.fixture(scope="session")
+def sentence_16k() -> bytes:
+    """``SENTENCE`` spoken by Piper at 16 kHz, with half a second of silence after it."""
+    require(*LOCAL_PACKAGES, "faster_whisper")
+    return piper_16k(SENTENCE) + bytes(16000)
 
 
 @pytest.fixture

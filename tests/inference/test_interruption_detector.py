@@ -64,9 +64,9 @@ async def test_a_barge_in_is_detected_and_reported_once(
                                             use_proxy=transport == "websocket")
     seen = Recorder(detector)
     stream = detector.stream()
-    await play(stream, 2.0)  # before the agent speaks: buffered, nothing sent
+    await play(stream, 0.5)  # before the agent speaks: dropped when it starts, nothing sent
     stream.push_frame(AgentSpeechStarted())
-    await play(stream, 0.5)
+    await play(stream, 2.0)
     stream.push_frame(OverlapSpeechStarted(speech_duration=0.2))
     for _ in range(30):
         stream.push_frame(FRAME)
@@ -85,9 +85,8 @@ async def test_a_barge_in_is_detected_and_reported_once(
         assert first.query["threshold"] == "0.5" and first.query["min_frames"] == "2"
         assert int(first.query["created_at"]) > 0
         assert first.headers["Content-Type"] == "application/octet-stream"
-        # The first window: the overlap's 0.2 s plus the 1 s prefix, plus the frame that
-        # triggered it.
-        assert len(first.frames[0]) == int(1.22 * 16000) * 2
+        # The first window, sent at once: the overlap's 0.2 s plus the 1 s prefix.
+        assert len(first.frames[0]) == int(1.2 * 16000) * 2
     else:
         (conn,) = lk.of("/bargein")
         assert conn.messages[0] == {"type": "session.create", "settings": {
@@ -95,7 +94,7 @@ async def test_a_barge_in_is_detected_and_reported_once(
             "encoding": "s16le"}}
         frame = conn.frames[0]
         assert struct.unpack("<Q", frame[:8])[0] > 0
-        assert len(frame) - 8 == int(1.22 * 16000) * 2
+        assert len(frame) - 8 == int(1.2 * 16000) * 2
     await detector.aclose()
 
 
@@ -112,6 +111,7 @@ async def test_an_overlap_without_barge_in_is_a_backchannel(lk: FakeLiveKitGatew
     await until(lambda: len(lk.http_requests) >= 2)
     await asyncio.sleep(0.05)
     stream.push_frame(OverlapSpeechEnded())
+    await until(lambda: seen.events)  # the stream's task handles markers in order
     (event,) = seen.events
     assert not event.is_interruption and event.num_requests >= 2
     assert seen.metrics[0].num_backchannels == 1
@@ -128,7 +128,7 @@ async def test_http_quota_and_timeouts_are_typed_non_recoverable_errors(
     stream = detector.stream()
     stream.push_frame(AgentSpeechStarted())
     stream.push_frame(OverlapSpeechStarted(speech_duration=0.1))
-    stream.push_frame(FRAME)
+    await play(stream, 0.1)  # a window per 100 ms of overlap
     await until(lambda: seen.errors)
     error = seen.errors[0]
     assert error.error.status_code == 429 and not error.recoverable
@@ -137,7 +137,7 @@ async def test_http_quota_and_timeouts_are_typed_non_recoverable_errors(
     lk.bargein_delay = 0.3
     detector.inference_timeout = 0.05
     stream.push_frame(OverlapSpeechStarted(speech_duration=0.1))
-    stream.push_frame(FRAME)
+    await play(stream, 0.1)
     await until(lambda: len(seen.errors) == 2)
     assert seen.errors[1].error.status_code == 408 and not seen.errors[1].recoverable
     await detector.aclose()

@@ -136,9 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_start_parser(sub)
     gateway = sub.add_parser(
         "gateway", help="serve the local models over the VideoSDK and LiveKit gateway protocols",
-        description="One process serving STT (Whisper), TTS (Piper), denoise (DeepFilterNet) "
-                    "and an LLM relay to VideoSDK inference-gateway and LiveKit inference "
-                    "clients (vocalis.inference): point their base_url here.",
+        description="One process serving STT (Whisper), TTS (Piper), denoise (DeepFilterNet), "
+                    "barge-in (the interruption classifier) and an LLM relay to VideoSDK "
+                    "inference-gateway and LiveKit inference clients (vocalis.inference): "
+                    "point their base_url here.",
     )
     gateway.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     gateway.add_argument("--port", type=int, default=8090, help="port (default 8090)")
@@ -155,6 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
     gateway.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     gateway.add_argument("--max-stt", type=int, default=8, help="concurrent STT sessions (8)")
     gateway.add_argument("--max-tts", type=int, default=8, help="concurrent TTS sessions (8)")
+    gateway.add_argument("--max-bargein", type=int, default=32,
+                         help="concurrent barge-in sessions and requests (32)")
+    gateway.add_argument("--stt-workers", type=int, default=0,
+                         help="Whisper decoding workers (0: one per core)")
+    gateway.add_argument("--stt-threads", type=int, default=0,
+                         help="threads per Whisper worker (0: the cores divided among them)")
+    gateway.add_argument("--stt-batch", type=int, default=4,
+                         help="decodes of different sessions per Whisper call, at most (4)")
     add_kb_parser(sub)
     _add_calls(sub)
     _add_eval(sub)

@@ -249,7 +249,8 @@ def run_gateway(args: argparse.Namespace, out: TextIO) -> int:
         llm_url=args.llm_url or os.environ.get("OPENAI_BASE_URL"),
         llm_api_key=os.environ.get("OPENAI_API_KEY"), stt_model=args.stt_model,
         tts_voice=args.tts_voice, device=args.device, max_stt_sessions=args.max_stt,
-        max_tts_sessions=args.max_tts,
+        max_tts_sessions=args.max_tts, max_bargein_sessions=args.max_bargein,
+        stt_workers=args.stt_workers, stt_threads=args.stt_threads, stt_max_batch=args.stt_batch,
     )
     server = GatewayServer(config)
 

@@ -64,7 +64,9 @@ async def serve_stt(channel: Channel, models: LocalModels, query: dict[str, str]
             "request_id": session_id,
         })
 
-    stt = models.stt(str(language) if language else None)
+    extra = settings.get("extra") if isinstance(settings.get("extra"), dict) else {}
+    interims = settings.get("interim_results", extra.get("interim_results")) is not False
+    stt = models.stt(str(language) if language else None, interims=interims)
     stt.on("error", lambda exc: logger.warning("stt: %s", exc))
     transcriber = Transcriber(stt, rate, on_result)
     try:

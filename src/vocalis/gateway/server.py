@@ -5,7 +5,8 @@ Routes (both protocols share paths, told apart as their clients build them: Vide
 send ``?provider=``): ``/v1/stt``, ``/v1/tts`` (WebSocket, either protocol), ``/v1/denoise``
 (VideoSDK), ``/v1/chat/completions`` (both; relayed to ``--llm-url``), ``/v1/llm`` (VideoSDK
 realtime: refused with a clear error, no local speech-to-speech model), ``/v1/bargein``
-(LiveKit; refused until the interruption classifier is installed), ``/health`` (capacity).
+(LiveKit's barge-in classifier: WebSocket or HTTP POST), ``/health`` (capacity and the
+inference schedulers' load).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import livekit_sessions, videosdk_sessions
+from . import bargein, livekit_sessions, videosdk_sessions
 from .admission import Admission, GatewayFull
 from .auth import authorized, unauthorized
 from .channel import Channel
@@ -40,7 +41,8 @@ class GatewayServer:
         self.models = models or LocalModels(config)
         self.admission = Admission({
             "stt": config.max_stt_sessions, "tts": config.max_tts_sessions,
-            "denoise": config.max_denoise_sessions, "llm": config.max_llm_requests,
+            "denoise": config.max_denoise_sessions, "bargein": config.max_bargein_sessions,
+            "llm": config.max_llm_requests,
         })
         self.llm = LLMProxy(config.llm_url, config.llm_api_key)
         self._runner: web.AppRunner | None = None
@@ -54,7 +56,8 @@ class GatewayServer:
         app.router.add_get("/v1/denoise", self._denoise)
         app.router.add_get("/v1/llm", self._realtime)
         app.router.add_post("/v1/chat/completions", self._chat)
-        app.router.add_route("*", "/v1/bargein", self._bargein)
+        app.router.add_get("/v1/bargein", self._bargein_ws)
+        app.router.add_post("/v1/bargein", self._bargein_http)
         return app
 
     @property
@@ -89,7 +92,8 @@ class GatewayServer:
     # ---- handlers ------------------------------------------------------------------------
 
     async def _health(self, request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "capacity": self.admission.stats()})
+        return web.json_response({"status": "ok", "capacity": self.admission.stats(),
+                                  "schedulers": self.models.loads()})
 
     async def _stt(self, request: web.Request) -> web.StreamResponse:
         if _is_videosdk(request):
@@ -117,12 +121,18 @@ class GatewayServer:
                              "STT + LLM + TTS through it instead")
         return ws
 
-    async def _bargein(self, request: web.Request) -> web.StreamResponse:
+    async def _bargein_ws(self, request: web.Request) -> web.StreamResponse:
+        return await self._livekit_ws(request, "bargein",
+                                      lambda ch, m, q: bargein.serve_ws(ch, m.bargein()))
+
+    async def _bargein_http(self, request: web.Request) -> web.StreamResponse:
         if not authorized(request, self.config.token):
             return unauthorized()
-        return web.json_response(
-            {"error": "the interruption classifier is not installed in this gateway"},
-            status=501)
+        try:
+            with self.admission.slot("bargein"):
+                return await bargein.serve_http(request, self.models.bargein())
+        except GatewayFull as exc:
+            return web.json_response({"error": str(exc)}, status=429)
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         if not authorized(request, self.config.token):

@@ -46,12 +46,15 @@ async def serve_stt(channel: Channel, models: LocalModels, query: dict[str, str]
         await channel.error(str(exc))
         return
     speaking = False
+    interims = config.get("interim_results") is not False
 
     async def on_result(response: STTResponse) -> None:
         nonlocal speaking
         text = response.data.text.strip()
         if response.event_type is SpeechEventType.END or not text:
             return
+        if not interims and response.event_type is not SpeechEventType.FINAL:
+            return  # the pause decode's early text, which only interim results would carry
         if not speaking:
             speaking = True
             await channel.send(event("START_SPEECH"))
@@ -63,7 +66,7 @@ async def serve_stt(channel: Channel, models: LocalModels, query: dict[str, str]
             speaking = False
             await channel.send(event("END_SPEECH"))
 
-    stt = models.stt(str(config.get("language") or "en"))
+    stt = models.stt(str(config.get("language") or "en"), interims=interims)
     stt.on("error", lambda exc: logger.warning("stt: %s", exc))
     transcriber = Transcriber(stt, rate, on_result)
     try:

@@ -1,12 +1,15 @@
-"""The two wire protocols of LiveKit's barge-in model: HTTP ``POST /bargein`` and the
-``/bargein`` WebSocket. Both expose one call, ``predict(window)``, so the detector's windowing
-logic does not care which one it talks to.
+"""The two wire protocols of LiveKit's barge-in model, as sessions of one interruption stream.
 
-HTTP: the int16 16 kHz window as an ``application/octet-stream`` body, ``threshold``,
-``min_frames`` and ``created_at`` in the query, JSON ``{created_at, is_bargein, probabilities}``
-back. WebSocket: ``session.create`` first (re-sent on every connection), then binary frames of an
-8-byte little-endian ``created_at`` followed by the window; ``inference_done`` or
-``bargein_detected`` come back carrying the same ``created_at``.
+HTTP: ``POST {base_url}/bargein`` per window, the int16 16 kHz window as an
+``application/octet-stream`` body, ``threshold``, ``min_frames`` and ``created_at`` in the
+query, JSON ``{created_at, is_bargein, probabilities}`` back. WebSocket: ``session.create``
+first (re-sent on every connection), then binary frames of an 8-byte little-endian
+``created_at`` followed by the window; ``inference_done`` or ``bargein_detected`` come back
+carrying the same ``created_at``. The server's verdict (``is_bargein``, or which of the two
+answers came) is the ``Prediction``'s ``is_interruption``.
+
+Each session counts its consecutive failures against ``APIConnectOptions``: a retryable error
+is recoverable while retries remain, and the next window waits the retry interval first.
 """
 
 from __future__ import annotations
@@ -17,73 +20,109 @@ import json
 import logging
 import struct
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import numpy as np
 
+from ..interruption import InterruptionOptions, Prediction
+from ..interruption.backend import SAMPLE_RATE
+from ..utils.tasks import TaskGroup
 from .livekit.auth import auth_headers, ws_base
 from .livekit.connection import connect_ws, parse_json
-from .livekit.errors import APIConnectionError, APIStatusError
+from .livekit.errors import APIConnectionError, APIConnectOptions, APIError, APIStatusError
 
 logger = logging.getLogger("vocalis.inference.interruption")
 
-SAMPLE_RATE = 16000
 
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and as whom a session talks: the gateway's base URL, credentials, HTTP session."""
 
-@dataclass
-class InterruptionPrediction:
-    """One answer of the model for one window."""
+    base_url: str
+    api_key: str | None
+    api_secret: str | None
+    http: Callable[[], aiohttp.ClientSession]
 
-    created_at: int  #: the request's ``perf_counter_ns`` stamp, echoed by the server
-    is_bargein: bool
-    probabilities: np.ndarray = field(repr=False)
-    prediction_duration: float  #: seconds the model took (server-side; 0 when unknown)
-    total_duration: float  #: round trip, seconds
-
-
-@dataclass
-class DetectionSettings:
-    threshold: float
-    min_frames: int
+    def headers(self) -> dict[str, Any]:
+        return auth_headers(self.api_key, self.api_secret)
 
 
 def _probabilities(value: Any) -> np.ndarray:
     if not isinstance(value, list):
         raise APIStatusError("malformed barge-in answer: no probabilities", status_code=502,
                              retryable=True)
-    return np.asarray(value, dtype=np.float32)
+    try:
+        return np.asarray(value, dtype=np.float32).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise APIStatusError(f"malformed barge-in probabilities: {exc}", status_code=502,
+                             retryable=True) from exc
 
 
-class HTTPInterruptionBackend:
+def _seconds(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and value > 0 else None
+
+
+class RemoteSession:
+    """What both transports share: the options in force, failure counting and retry waits."""
+
+    def __init__(self, endpoint: Endpoint, options: Callable[[], InterruptionOptions],
+                 conn_options: APIConnectOptions) -> None:
+        self.endpoint = endpoint
+        self._options = options
+        self.conn_options = conn_options
+        self._failures = 0
+        self._retry_at = 0.0
+
+    @property
+    def options(self) -> InterruptionOptions:
+        return self._options()
+
+    def on_failure(self, error: Exception) -> bool:
+        """Recoverable: a retryable ``APIError`` while retries remain (then the next window waits
+        the retry interval); otherwise the count starts over with the next window."""
+        self._failures += 1
+        recoverable = isinstance(error, APIError) and error.retryable and \
+            self._failures <= self.conn_options.max_retry
+        if recoverable:
+            delay = self.conn_options.interval_for_retry(self._failures - 1)
+            self._retry_at = time.monotonic() + delay
+        else:
+            self._failures, self._retry_at = 0, 0.0
+        return recoverable
+
+    async def _wait_for_retry(self) -> None:
+        delay = self._retry_at - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def _succeeded(self) -> None:
+        self._failures, self._retry_at = 0, 0.0
+
+    def reconfigure(self) -> None:
+        """New options: HTTP sends them with the next window."""
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+class HTTPBargeinSession(RemoteSession):
     """``POST {base_url}/bargein`` per window."""
 
-    def __init__(
-        self, base_url: str, settings: DetectionSettings, *, api_key: str | None,
-        api_secret: str | None, inference_timeout: float, session: aiohttp.ClientSession,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.settings = settings
-        self._api_key, self._api_secret = api_key, api_secret
-        self.inference_timeout = inference_timeout
-        self._session = session
-
-    async def start(self) -> None:
-        """Nothing to open: each window is its own request."""
-
-    async def predict(self, window: np.ndarray) -> InterruptionPrediction:
+    async def predict(self, window: np.ndarray) -> Prediction:
+        await self._wait_for_retry()
+        options = self.options
         created_at = time.perf_counter_ns()
-        params = {"threshold": str(self.settings.threshold),
-                  "min_frames": str(self.settings.min_frames), "created_at": str(created_at)}
-        headers = {**auth_headers(self._api_key, self._api_secret),
-                   "Content-Type": "application/octet-stream"}
-        started = time.perf_counter()
+        params = {"threshold": str(options.threshold), "min_frames": str(options.min_frames),
+                  "created_at": str(created_at)}
+        headers = {**self.endpoint.headers(), "Content-Type": "application/octet-stream"}
         try:
-            async with self._session.post(
-                f"{self.base_url}/bargein", params=params, headers=headers,
-                data=window.astype("<i2").tobytes(),
-                timeout=aiohttp.ClientTimeout(total=self.inference_timeout),
+            async with self.endpoint.http().post(
+                f"{self.endpoint.base_url.rstrip('/')}/bargein", params=params, headers=headers,
+                data=np.asarray(window, dtype="<i2").tobytes(),
+                timeout=aiohttp.ClientTimeout(total=options.inference_timeout),
             ) as response:
                 if response.status >= 300:
                     body = await response.text()
@@ -94,7 +133,7 @@ class HTTPInterruptionBackend:
                 answer = await response.json(content_type=None)
         except TimeoutError as exc:
             raise APIStatusError(
-                f"barge-in request timed out after {self.inference_timeout:g} s",
+                f"barge-in request timed out after {options.inference_timeout:g} s",
                 status_code=408, retryable=False) from exc
         except aiohttp.ClientError as exc:
             raise APIConnectionError(f"barge-in request failed: {exc}") from exc
@@ -102,52 +141,40 @@ class HTTPInterruptionBackend:
             raise APIStatusError(f"malformed barge-in answer: {exc}", status_code=502) from exc
         if not isinstance(answer, dict):
             raise APIStatusError("malformed barge-in answer", status_code=502)
-        total = time.perf_counter() - started
-        return InterruptionPrediction(
-            created_at=int(answer.get("created_at") or created_at),
-            is_bargein=bool(answer.get("is_bargein")),
-            probabilities=_probabilities(answer.get("probabilities")),
-            prediction_duration=float(answer.get("prediction_duration") or 0.0),
-            total_duration=total,
+        prediction = Prediction(
+            _probabilities(answer.get("probabilities")),
+            prediction_duration=_seconds(answer.get("prediction_duration")),
+            is_interruption=bool(answer.get("is_bargein")),
         )
+        self._succeeded()
+        return prediction
 
-    async def aclose(self) -> None:
-        """Nothing to close."""
 
+class WebSocketBargeinSession(RemoteSession):
+    """One ``/bargein`` WebSocket, opened on the first window and again after a failure or
+    new options; answers are matched to windows by ``created_at``."""
 
-class WebSocketInterruptionBackend:
-    """One ``/bargein`` WebSocket session; answers are matched to requests by ``created_at``."""
-
-    def __init__(
-        self, base_url: str, settings: DetectionSettings, *, api_key: str | None,
-        api_secret: str | None, inference_timeout: float, connect_timeout: float,
-        session: aiohttp.ClientSession,
-    ) -> None:
-        self.url = f"{ws_base(base_url).rstrip('/')}/bargein"
-        self.settings = settings
-        self._api_key, self._api_secret = api_key, api_secret
-        self.inference_timeout = inference_timeout
-        self.connect_timeout = connect_timeout
-        self._session = session
+    def __init__(self, endpoint: Endpoint, options: Callable[[], InterruptionOptions],
+                 conn_options: APIConnectOptions) -> None:
+        super().__init__(endpoint, options, conn_options)
+        self.url = f"{ws_base(endpoint.base_url).rstrip('/')}/bargein"
         self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._waiting: dict[int, tuple[asyncio.Future[InterruptionPrediction], float]] = {}
-        self._receiver: asyncio.Task[None] | None = None
-        self._failure: Exception | None = None
+        self._waiting: dict[int, asyncio.Future[Prediction]] = {}
+        self._tasks = TaskGroup("vocalis.bargein")
         self.connections = 0
 
     def session_create(self) -> dict[str, Any]:
+        options = self.options
         return {"type": "session.create", "settings": {
-            "sample_rate": SAMPLE_RATE, "num_channels": 1,
-            "threshold": self.settings.threshold, "min_frames": self.settings.min_frames,
-            "encoding": "s16le"}}
+            "sample_rate": SAMPLE_RATE, "num_channels": 1, "threshold": options.threshold,
+            "min_frames": options.min_frames, "encoding": "s16le"}}
 
-    async def start(self) -> None:
+    async def _connect(self) -> aiohttp.ClientWebSocketResponse:
         """Connect and send ``session.create``; a 429 is a non-retryable quota error and a
-        timeout a non-retryable connection error."""
+        connect timeout a non-retryable connection error (as the reference)."""
         try:
-            ws = await connect_ws(self._session, self.url,
-                                  auth_headers(self._api_key, self._api_secret),
-                                  self.connect_timeout)
+            ws = await connect_ws(self.endpoint.http(), self.url, self.endpoint.headers(),
+                                  self.conn_options.timeout)
         except APIStatusError as exc:
             if exc.status_code == 429:
                 exc.retryable = False
@@ -156,36 +183,38 @@ class WebSocketInterruptionBackend:
             if "timed out" in str(exc):
                 exc.retryable = False
             raise
-        self._ws = ws
-        self._failure = None
         self.connections += 1
-        await ws.send_str(json.dumps(self.session_create()))
-        self._receiver = asyncio.ensure_future(self._receive(ws))
-
-    async def predict(self, window: np.ndarray) -> InterruptionPrediction:
-        ws = self._ws
-        if self._failure is not None:
-            raise self._failure
-        if ws is None or ws.closed:
-            raise APIStatusError("barge-in connection closed unexpectedly", status_code=-1)
-        oldest = min((sent for _, sent in self._waiting.values()), default=None)
-        if oldest is not None and time.perf_counter() - oldest > self.inference_timeout:
-            raise APIStatusError("barge-in answer overdue", status_code=408, retryable=False)
-        created_at = time.perf_counter_ns()
-        future: asyncio.Future[InterruptionPrediction] = asyncio.get_running_loop().create_future()
-        self._waiting[created_at] = (future, time.perf_counter())
         try:
-            await ws.send_bytes(struct.pack("<Q", created_at) + window.astype("<i2").tobytes())
-            async with asyncio.timeout(self.inference_timeout):
-                return await future
+            await ws.send_str(json.dumps(self.session_create()))
+        except (aiohttp.ClientError, ConnectionError) as exc:
+            await ws.close()
+            raise APIConnectionError(f"barge-in session.create failed: {exc}") from exc
+        self._tasks.spawn(self._receive(ws), name="vocalis.bargein.receive")
+        return ws
+
+    async def predict(self, window: np.ndarray) -> Prediction:
+        await self._wait_for_retry()
+        ws = self._ws
+        if ws is None or ws.closed:
+            ws = self._ws = await self._connect()
+        timeout = self.options.inference_timeout
+        created_at = time.perf_counter_ns()
+        future: asyncio.Future[Prediction] = asyncio.get_running_loop().create_future()
+        self._waiting[created_at] = future
+        try:
+            await ws.send_bytes(struct.pack("<Q", created_at)
+                                + np.asarray(window, dtype="<i2").tobytes())
+            async with asyncio.timeout(timeout):
+                prediction = await future
         except TimeoutError as exc:
-            raise APIStatusError(
-                f"no barge-in answer in {self.inference_timeout:g} s", status_code=408,
-                retryable=False) from exc
+            raise APIStatusError(f"no barge-in answer in {timeout:g} s", status_code=408,
+                                 retryable=False) from exc
         except (aiohttp.ClientError, ConnectionError) as exc:
             raise APIConnectionError(f"barge-in send failed: {exc}") from exc
         finally:
             self._waiting.pop(created_at, None)
+        self._succeeded()
+        return prediction
 
     async def _receive(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         failure: Exception = APIStatusError("barge-in connection closed unexpectedly",
@@ -208,37 +237,51 @@ class WebSocketInterruptionBackend:
                 break
             elif kind == "session.closed":
                 break
-        self._failure = failure
-        for future, _ in self._waiting.values():
+        if self._ws is ws:
+            self._ws = None
+        if not ws.closed:
+            await ws.close()
+        for future in self._waiting.values():
             if not future.done():
                 future.set_exception(failure)
 
     def _answer(self, message: dict[str, Any], is_bargein: bool) -> None:
         created_at = message.get("created_at")
-        entry = self._waiting.get(created_at) if isinstance(created_at, int) else None
-        if entry is None:
+        future = self._waiting.get(created_at) if isinstance(created_at, int) else None
+        if future is None or future.done():
             logger.debug("barge-in: answer for an unknown or expired request")
             return
-        future, sent = entry
-        if future.done():
-            return
         try:
-            probabilities = _probabilities(message.get("probabilities"))
+            future.set_result(Prediction(
+                _probabilities(message.get("probabilities")),
+                prediction_duration=_seconds(message.get("prediction_duration")),
+                is_interruption=is_bargein,
+            ))
         except APIStatusError as exc:
             future.set_exception(exc)
-            return
-        future.set_result(InterruptionPrediction(
-            created_at=created_at, is_bargein=is_bargein, probabilities=probabilities,
-            prediction_duration=float(message.get("prediction_duration") or 0.0),
-            total_duration=time.perf_counter() - sent))
+
+    def on_failure(self, error: Exception) -> bool:
+        """Also drops the connection: the next window opens a new one."""
+        self._drop()
+        return super().on_failure(error)
+
+    def reconfigure(self) -> None:
+        """New options go in ``session.create``: close now, reconnect with the next window."""
+        self._drop()
+
+    def _drop(self) -> None:
+        ws, self._ws = self._ws, None
+        if ws is not None and not ws.closed:
+            self._tasks.spawn(self._close(ws), name="vocalis.bargein.close")
+
+    @staticmethod
+    async def _close(ws: aiohttp.ClientWebSocketResponse) -> None:
+        with contextlib.suppress(aiohttp.ClientError, ConnectionError):
+            await ws.send_str(json.dumps({"type": "session.close"}))
+        await ws.close()
 
     async def aclose(self) -> None:
         ws, self._ws = self._ws, None
         if ws is not None and not ws.closed:
-            with contextlib.suppress(aiohttp.ClientError, ConnectionError):
-                await ws.send_str(json.dumps({"type": "session.close"}))
-            await ws.close()
-        if self._receiver is not None:
-            self._receiver.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._receiver
+            await self._close(ws)
+        await self._tasks.aclose()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -29,15 +28,11 @@ from .gateway import (
     ws_url,
 )
 from .socket import GatewaySocket
+from .tts_text import GUARDED_PROVIDERS, MIN_CHARS_FOR_TTS, has_content, send_text_stream
 
 logger = logging.getLogger("vocalis.inference.tts")
 
-MIN_CHARS_FOR_TTS = 5
-_GUARDED_PROVIDERS = {"sarvamai", "cartesia"}
-_CONTENT = re.compile(r"[a-zA-Z0-9\u0900-\u097F]")
-_SENTENCE_END = re.compile(r"[.!?…;:।][\"'”’)\]]*(?=\s|$)")
 _KEEPALIVE_SECONDS = 15.0
-_BATCH_SECONDS = 0.1
 
 
 def strip_wav_header(audio: bytes) -> bytes:
@@ -246,10 +241,7 @@ class TTS(BaseTTS):
         return self._interrupted or synthesis.id != self._synthesis_id
 
     def _has_content(self, text: str, *, final: bool) -> bool:
-        count = len(_CONTENT.findall(text))
-        if final or self.provider not in _GUARDED_PROVIDERS:
-            return count > 0
-        return count >= MIN_CHARS_FOR_TTS
+        return has_content(text, final=final or self.provider not in GUARDED_PROVIDERS)
 
     async def _send_segment(self, text: str, synthesis: _Synthesis) -> bool:
         """Send ``text`` then ``flush``; False when the socket is gone."""
@@ -264,51 +256,20 @@ class TTS(BaseTTS):
     async def _send_stream(
         self, stream: AsyncIterator[str | FlushMarker], synthesis: _Synthesis
     ) -> None:
-        pending = ""  # text not yet sent
-        unflushed = ""  # text sent since the last flush
-        last_send = now()
-
         async def send(piece: str) -> None:
-            nonlocal unflushed, last_send
-            if not piece or self._superseded(synthesis):
-                return
             if not await self._socket.send_json({"type": "text", "data": piece}):
                 raise TTSError(f"{self.label}: the gateway connection closed while sending")
-            unflushed += piece
-            last_send = now()
 
-        async def flush(*, final: bool) -> None:
-            nonlocal unflushed
-            if self._superseded(synthesis) or not self._has_content(unflushed, final=final):
-                return
+        async def flush() -> None:
             synthesis.flushes += 1
             synthesis.last_activity = now()
             if not await self._socket.send_json({"type": "flush"}):
                 raise TTSError(f"{self.label}: the gateway connection closed while sending")
-            unflushed = ""
 
-        async for item in stream:
-            if self._superseded(synthesis):
-                return
-            if isinstance(item, FlushMarker):
-                await send(pending)
-                pending = ""
-                await flush(final=True)
-                continue
-            pending += item
-            ends = [m.end() for m in _SENTENCE_END.finditer(pending)]
-            if ends and self._has_content(unflushed + pending[: ends[-1]], final=False):
-                await send(pending[: ends[-1]])
-                pending = pending[ends[-1] :]
-                await flush(final=False)
-                continue
-            cut = max(pending.rfind(" "), pending.rfind("\n"))
-            words = len(pending[:cut].split()) if cut > 0 else 0
-            if cut > 0 and (words >= 2 or now() - last_send > _BATCH_SECONDS):
-                await send(pending[: cut + 1])
-                pending = pending[cut + 1 :]
-        await send(pending)
-        await flush(final=True)
+        await send_text_stream(
+            stream, send=send, flush=flush, superseded=lambda: self._superseded(synthesis),
+            worth_flushing=self._has_content,
+        )
 
     async def _wait_complete(self, synthesis: _Synthesis) -> None:
         while not self._superseded(synthesis) and synthesis.completed < synthesis.flushes:
@@ -432,3 +393,6 @@ class TTS(BaseTTS):
     def _report(self, error: Exception) -> None:
         logger.warning("%s: %s", self.label, error)
         self.emit("error", error)
+
+
+__all__ = ["MIN_CHARS_FOR_TTS", "TTS", "strip_wav_header"]

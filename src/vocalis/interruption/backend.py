@@ -1,8 +1,9 @@
 """The seam between the detector's stream protocol and whatever scores an audio window.
 
 A backend turns an int16 16 kHz window into per-frame interruption probabilities. The local
-model answers in-process; remote backends (HTTP or WebSocket ``/bargein``) implement the same
-``predict``, and may keep one connection per stream by overriding ``open_session``.
+model answers in-process; the remote backends (``vocalis.inference.AdaptiveInterruptionDetector``,
+HTTP or WebSocket ``/bargein``) implement the same ``predict`` and keep one session per stream
+by overriding ``open_session``.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class InterruptionOptions:
             raise ValueError(f"threshold must be within [0, 1], got {self.threshold}")
         if self.max_audio_duration > MAX_AUDIO_DURATION or self.max_audio_duration <= 0:
             raise ValueError(
-                f"max_audio_duration must be within (0, {MAX_AUDIO_DURATION}] s, "
+                f"max_audio_duration must be positive and at most {MAX_AUDIO_DURATION} s, "
                 f"got {self.max_audio_duration}"
             )
         if self.min_interruption_duration < 0 or self.audio_prefix_duration < 0:
@@ -78,6 +79,11 @@ class PredictionSession(Protocol):
 
     async def predict(self, window: np.ndarray) -> Prediction: ...
 
+    def on_failure(self, error: Exception) -> bool:
+        """Note a failed ``predict``; False when the failure is not recoverable (the stream
+        reports it so, and goes on with the next window)."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -86,6 +92,9 @@ class InterruptionBackend(ABC):
 
     model: str = "interruption"
     provider: str = "vocalis"
+    handles_timeout: bool = False
+    """True when ``predict`` itself fails within ``inference_timeout`` with its own typed error
+    (remote backends); otherwise the stream bounds each ``predict`` by it."""
 
     def configure(self, options: InterruptionOptions) -> None:
         """Receive the detector's options, at start and after every ``update_options``."""
@@ -98,6 +107,10 @@ class InterruptionBackend(ABC):
     def open_session(self) -> PredictionSession:
         """The scorer one stream uses; stateless backends serve every stream themselves."""
         return self
+
+    def on_failure(self, error: Exception) -> bool:
+        """A stateless backend's failures are all recoverable: the next window tries again."""
+        return True
 
     async def aclose(self) -> None:
         """Release the backend's resources."""

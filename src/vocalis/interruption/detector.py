@@ -15,11 +15,30 @@ from typing import Literal
 import numpy as np
 
 from ..utils.events import EventEmitter
-from .backend import SAMPLE_RATE, InterruptionBackend, InterruptionOptions, conservative_probability
+from .backend import (
+    SAMPLE_RATE,
+    InterruptionBackend,
+    InterruptionOptions,
+    PredictionSession,
+    conservative_probability,
+)
 from .events import InterruptionDetectionError, InterruptionMetrics, OverlappingSpeechEvent
 from .stream import InterruptionStream
 
 DetectorEvent = Literal["overlapping_speech", "error", "metrics_collected"]
+
+
+def _option(name: str) -> property:
+    """One of ``InterruptionOptions``'s fields as a detector attribute; setting it validates the
+    new options and hands them to the backend (open streams keep their window's size)."""
+
+    def get(self: InterruptionDetector) -> float:
+        return float(getattr(self.options, name))
+
+    def set_(self: InterruptionDetector, value: float) -> None:
+        self._set_options(**{name: value})
+
+    return property(get, set_, doc=f"The ``{name}`` option.")
 
 
 class InterruptionDetector(EventEmitter[DetectorEvent]):
@@ -75,7 +94,14 @@ class InterruptionDetector(EventEmitter[DetectorEvent]):
 
     def stream(self, *, sample_rate: int = SAMPLE_RATE, max_queued_frames: int = 500) -> InterruptionStream:
         """A new stream for one caller (needs a running event loop)."""
-        stream = InterruptionStream(self, sample_rate=sample_rate, max_queued_frames=max_queued_frames)
+        return self._open_stream(self.backend.open_session(), sample_rate, max_queued_frames)
+
+    def _open_stream(
+        self, session: PredictionSession, sample_rate: int, max_queued_frames: int
+    ) -> InterruptionStream:
+        stream = InterruptionStream(
+            self, sample_rate=sample_rate, max_queued_frames=max_queued_frames, session=session
+        )
         self._streams.add(stream)
         return stream
 
@@ -88,8 +114,25 @@ class InterruptionDetector(EventEmitter[DetectorEvent]):
             changes["threshold"] = threshold
         if min_interruption_duration is not None:
             changes["min_interruption_duration"] = min_interruption_duration
+        self._set_options(**changes)
+
+    def _set_options(self, **changes: float) -> None:
         self.options = replace(self.options, **changes)
         self.backend.configure(self.options)
+
+    # ---- the options by their reference names (settable, validated) --------------------------
+
+    threshold = _option("threshold")
+    min_interruption_duration = _option("min_interruption_duration")
+    max_audio_duration = _option("max_audio_duration")
+    audio_prefix_duration = _option("audio_prefix_duration")
+    detection_interval = _option("detection_interval")
+    inference_timeout = _option("inference_timeout")
+
+    @property
+    def min_frames(self) -> int:
+        """How many 25 ms frames must reach the threshold (from ``min_interruption_duration``)."""
+        return self.options.min_frames
 
     async def predict_probability(self, audio: np.ndarray | bytes) -> float:
         """The conservative interruption probability of ``audio``: int16 16 kHz overlap audio.

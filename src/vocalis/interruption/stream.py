@@ -21,7 +21,7 @@ import numpy as np
 
 from ..audio import AudioFrame, StreamResampler
 from ..utils.clock import now
-from .backend import SAMPLE_RATE, Prediction, conservative_probability
+from .backend import SAMPLE_RATE, Prediction, PredictionSession, conservative_probability
 from .events import OverlappingSpeechEvent, PredictionRecord
 from .ring import AudioRing
 from .sentinels import (
@@ -46,7 +46,8 @@ class InterruptionStream:
     """Push frames and sentinels; read verdicts with ``async for`` or the detector's events.
 
     ``sample_rate`` is the rate of raw PCM (bytes or arrays) pushed without a frame around it;
-    ``AudioFrame``s carry their own. Create it with ``InterruptionDetector.stream()``.
+    ``AudioFrame``s carry their own. Create it with ``InterruptionDetector.stream()``; ``session``
+    is the backend session it scores with (default: ``detector.backend.open_session()``).
     """
 
     def __init__(
@@ -55,11 +56,12 @@ class InterruptionStream:
         *,
         sample_rate: int = SAMPLE_RATE,
         max_queued_frames: int = 500,
+        session: PredictionSession | None = None,
     ) -> None:
         self._detector = detector
         self.sample_rate = sample_rate
         self._max_queued = max_queued_frames
-        self._session = detector.backend.open_session()
+        self._session = session if session is not None else detector.backend.open_session()
         self._ring = AudioRing(round(detector.options.max_audio_duration * SAMPLE_RATE))
         self._resamplers: dict[int, StreamResampler] = {}
         self._input: deque[object] = deque()
@@ -239,15 +241,16 @@ class InterruptionStream:
         self._since_score = 0
         self._num_requests += 1
         created_at, started = now(), time.perf_counter()
+        timeout = None if self._detector.backend.handles_timeout else options.inference_timeout
         try:
-            async with asyncio.timeout(options.inference_timeout):
+            async with asyncio.timeout(timeout):
                 prediction: Prediction = await self._session.predict(window)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            if isinstance(exc, TimeoutError):
+            if isinstance(exc, TimeoutError) and timeout is not None:
                 exc = TimeoutError(f"no prediction within {options.inference_timeout} s")
-            self._detector._report_error(exc, recoverable=True)
+            self._detector._report_error(exc, recoverable=self._session.on_failure(exc))
             return
         elapsed = time.perf_counter() - started
         probabilities = np.asarray(prediction.probabilities, dtype=np.float32).reshape(-1)

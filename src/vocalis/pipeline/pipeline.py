@@ -601,7 +601,7 @@ class Pipeline:
 
     async def cleanup(self) -> None:
         await self._close_runtime()
-        for name in _COMPONENT_NAMES:
+        for name in (*_COMPONENT_NAMES, "interruption_detector"):
             component = getattr(self, name)
             close = getattr(component, "aclose", None)
             if close is None or component is self.realtime_model:

@@ -61,8 +61,9 @@ class SchedulerLoad:
     ``queue_wait`` is the running average of how long the most urgent requests (priority 0)
     waited before they ran; ``expected_wait`` is how long a priority-0 request submitted now would
     wait (the oldest such request's wait so far, or the work ahead of it, whichever is longer).
-    ``service_time`` is the running average model time per request; ``dropped`` counts the
-    requests not run, by reason ("superseded", "stale", "busy", "queue full", ...).
+    ``service_time`` is the running average model time per request; ``completed`` counts the
+    requests run, in ``batches`` calls of the batch function; ``dropped`` counts the requests not
+    run, by reason ("superseded", "stale", "busy", "queue full", ...).
     """
 
     workers: int
@@ -74,6 +75,7 @@ class SchedulerLoad:
     service_time: float
     completed: int
     dropped: dict[str, int]
+    batches: int = 0
 
 
 @dataclass(eq=False)
@@ -181,6 +183,7 @@ class InferenceScheduler(Generic[P, R]):
         self._queue_wait = 0.0
         self._service_time = 0.0
         self._completed = 0
+        self._batches = 0
         self._dropped: Counter[str] = Counter()
         _live.add(self)
 
@@ -286,6 +289,7 @@ class InferenceScheduler(Generic[P, R]):
                 service_time=self._service_time,
                 completed=self._completed,
                 dropped=dict(self._dropped),
+                batches=self._batches,
             )
 
     def _expected_wait_locked(self, priority: int, now: float) -> float:
@@ -396,6 +400,7 @@ class InferenceScheduler(Generic[P, R]):
         with self._cond:
             self._release_locked(batch)
             self._completed += len(batch)
+            self._batches += 1
             self._service_time += _EWMA * (elapsed / len(batch) - self._service_time)
         for request, (result, error) in zip(batch, outcome, strict=True):
             self._settle(request, result, error)

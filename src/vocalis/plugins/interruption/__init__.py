@@ -2,5 +2,12 @@
 
 from .detector import LocalInterruptionBackend, LocalInterruptionDetector
 from .model import InterruptionModel
+from .service import InterruptionService, interruption_service
 
-__all__ = ["InterruptionModel", "LocalInterruptionBackend", "LocalInterruptionDetector"]
+__all__ = [
+    "InterruptionModel",
+    "InterruptionService",
+    "LocalInterruptionBackend",
+    "LocalInterruptionDetector",
+    "interruption_service",
+]

@@ -22,11 +22,8 @@ from ...interruption import (
     Prediction,
     conservative_probability,
 )
-from .features import FRAME, window_features
 from .model import InterruptionModel, load_shared
-
-MIN_FRAMES_SCORED = 4
-"""Model frames scored per window at least: the 100 ms of a default detection interval."""
+from .service import MIN_FRAMES_SCORED, Window, score_windows
 
 
 class LocalInterruptionBackend(InterruptionBackend):
@@ -51,10 +48,7 @@ class LocalInterruptionBackend(InterruptionBackend):
 
     def probabilities(self, window: np.ndarray) -> np.ndarray:
         """Interruption probability at each of the last model frames of ``window`` (int16 16 kHz)."""
-        window = np.asarray(window, dtype=np.int16).reshape(-1)
-        if len(window) < FRAME:
-            return np.zeros(self._frames, dtype=np.float32)
-        return self.classifier.probabilities(window_features(window, self._frames))
+        return score_windows(self.classifier, [Window(window, self._frames)])[0]
 
     async def predict(self, window: np.ndarray) -> Prediction:
         started = time.perf_counter()
