@@ -222,9 +222,8 @@ def test_missing_weights_give_a_clear_error(monkeypatch):
 
 def test_custom_head_path(tmp_path):
     head = TurnHead.load()
-    params = {k: v.copy() for k, v in head.params.items()}
-    params["bout"] = np.float32(50.0)
+    classifier = {**head.classifier, "bout": np.float32(50.0)}
     path = tmp_path / "always_done.npz"
-    np.savez(path, temperature=np.float32(1.0), **params)
+    TurnHead(head.layers, classifier, 1.0, head.frozen_layers).save(path)
     det = TurnDetector(threshold=0.5, model_path=path)
     assert det.probability("I want to book a table for") > 0.99

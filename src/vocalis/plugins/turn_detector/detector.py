@@ -40,7 +40,8 @@ class TurnModel:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        graph = head.append_to(frozen_layers_graph(), frozen_output())
+        graph = head.append_to(frozen_layers_graph(head.frozen_layers),
+                              frozen_output(head.frozen_layers))
         self._session = ort.InferenceSession(
             graph.SerializeToString(), options, providers=["CPUExecutionProvider"]
         )
