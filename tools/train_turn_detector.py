@@ -274,11 +274,11 @@ def scores(p: np.ndarray, y: np.ndarray, threshold: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--frozen", type=int, default=FROZEN_LAYERS,
                         help="MiniLM layers run as shipped (their output is cached)")
-    parser.add_argument("--tuned", type=int, default=2,
+    parser.add_argument("--tuned", type=int, default=3,
                         help="MiniLM layers above them fine-tuned (the last one at two positions)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--cache", type=Path, default=None,
