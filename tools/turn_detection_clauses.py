@@ -189,39 +189,6 @@ DIGIT_LEADS = ["", "", "", "it's ", "yeah it's ", "um ", "sure, ", "okay it's ",
                "it should be "]
 
 
-#: Complete requests a caller may open with, as short as an automated menu invites.
-REQUESTS = [
-    "billing", "representative", "a representative please", "technical support", "agent",
-    "an agent please", "a human please", "customer service", "new appointment", "refill",
-    "prescription refill", "lost card", "cancel my subscription", "check my balance",
-    "reservations", "sales", "returns", "a refund", "my bill", "order status", "tech support",
-    "I want to speak to a person", "I'd like to talk to a human", "can I speak to a manager",
-    "I need to talk to someone about my bill", "just a question about my order",
-    "I'm returning a call", "someone called me from this number", "I have a complaint",
-    "my internet is down", "my card was declined", "I need a ride", "I'm locked out",
-    "the heat's not working", "I'd like to make a payment", "change my address",
-]
-#: Answers that close with a qualifier, and qualifiers still being said.
-QUALIFIED = [
-    ("Which day works best for you?", ["Thursday", "any day", "Monday morning", "the weekend",
-                                        "Friday afternoon", "early next week", "tomorrow"]),
-    ("What time would you like?", ["ten", "around noon", "first thing", "after lunch",
-                                   "four thirty", "the earliest slot"]),
-    ("Window or aisle?", ["window", "aisle", "an aisle seat"]),
-    ("What size would you like?", ["medium", "a large", "the small one"]),
-    ("Which location is closest for you?", ["the one downtown", "Maple Street", "the airport"]),
-    ("What's a good number to reach you?", ["the one on file", "my cell", "same as before"]),
-]
-QUALIFIERS_DONE = ["if you have it", "if that works", "if possible", "if you can",
-                   "if that's okay", "if there's one open", "but not Wednesday", "except Monday",
-                   "or Friday", "at the latest", "if it's free", "if you have any left",
-                   "if that's available", "whichever is sooner", "if you have one", "I guess",
-                   "please", "ideally", "if you can do that", "if it's not too late",
-                   "or whatever you have", "but either is fine", "if you've got it"]
-QUALIFIERS_OPEN = ["if", "if you", "but not", "except", "or", "if there's", "but only if",
-                   "unless", "as long as", "if it's", "or maybe", "but if you have"]
-
-
 def _join(*parts: str) -> str:
     return " ".join(p for p in parts if p)
 
@@ -370,35 +337,8 @@ def digit_count_turns(rng: random.Random, n: int) -> list[tuple[str, str | None,
     return out
 
 
-def request_turns(rng: random.Random, n: int) -> list[tuple[str, str | None, int]]:
-    """Short complete requests after an opening question (finished, even a bare noun) beside
-    the same request with a word that carries on (unfinished)."""
-    out = []
-    for _ in range(n):
-        request, ctx = rng.choice(REQUESTS), rng.choice(OPEN_CONTEXTS)
-        lead = rng.choice(["", "", "", "um ", "yeah ", "hi ", "yes, ", "uh "])
-        out.append((_cap(lead + request, rng), ctx, 1))
-        if rng.random() < 0.5:
-            tail = rng.choice(["and", "for", "about the", "because", "for my", "and also"])
-            out.append((_cap(_join(lead + request, tail), rng), ctx, 0))
-    return out
-
-
-def qualified_turns(rng: random.Random, n: int) -> list[tuple[str, str | None, int]]:
-    """'Thursday if that works' (finished: the qualifier is whole, though it ends on 'it' or
-    'works') beside 'Thursday if' and 'Thursday but only if' (unfinished)."""
-    out = []
-    for _ in range(n):
-        ctx, answers = rng.choice(QUALIFIED)
-        answer = rng.choice(answers)
-        sep = rng.choice([" ", ", "])
-        out.append((_cap(answer + sep + rng.choice(QUALIFIERS_DONE), rng), ctx, 1))
-        out.append((_cap(answer + sep + rng.choice(QUALIFIERS_OPEN), rng), ctx, 0))
-    return out
-
-
 def clause_turns(rng: random.Random) -> list[tuple[str, str | None, int]]:
     """All of the above: (text, assistant context, label)."""
-    return [*subordinate_turns(rng, 400), *coordinated_turns(rng, 150), *relative_turns(rng, 250),
-            *object_turns(rng, 400), *dangling_subject_turns(rng, 250),
-            *digit_count_turns(rng, 400), *request_turns(rng, 250), *qualified_turns(rng, 250)]
+    return [*subordinate_turns(rng, 450), *coordinated_turns(rng, 150), *relative_turns(rng, 250),
+            *object_turns(rng, 450), *dangling_subject_turns(rng, 250),
+            *digit_count_turns(rng, 450)]
