@@ -4,7 +4,7 @@ after (the shipped head): quality, calibration, speed, in one run.
     python benchmarks/turn_detector.py
 
 Prints one JSON line per model and set: the held-out set (eval.jsonl: hand-written turns and
-held-out generated/corpus/clause turns), the independent sets v3 and v2 (written apart from the
+held-out generated/corpus/clause turns), the independent sets v4, v3 and v2 (written apart from the
 training data, never used to build or tune a model; see docs/turn_detector.md for how each was
 kept independent) and the first independent set (independent_eval_v1.txt: its errors guided the
 data, so read it as a dev set). Each line has accuracy, precision, recall and f1 at the EOU
@@ -95,6 +95,7 @@ def latency_ms(call: Callable[[ChatContext], float], contexts: list[ChatContext]
 
 def main() -> None:
     sets = {"held_out": read_labelled(DATA / "eval.jsonl"),
+            "independent_v4": read_labelled(DATA / "independent_eval_v4.txt"),
             "independent_v3": read_labelled(DATA / "independent_eval_v3.txt"),
             "independent_v2": read_labelled(DATA / "independent_eval_v2.txt"),
             "independent_v1_dev": read_labelled(DATA / "independent_eval_v1.txt")}
