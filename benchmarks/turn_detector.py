@@ -1,17 +1,18 @@
-"""Benchmark the TurnDetector before (lexical model) and after (MiniLM): quality, calibration, speed.
+"""Benchmark the TurnDetector before (round 1: two MiniLM layers and one fine-tuned layer) and
+after (the shipped head): quality, calibration, speed, in one run.
 
     python benchmarks/turn_detector.py
 
 Prints one JSON line per model and set: the held-out set (eval.jsonl: hand-written turns and
-held-out generated/corpus turns), the independent set (independent_eval_v2.txt, written apart
-from the training data and never used to build or tune the model) and the first independent
-set (independent_eval_v1.txt: its first look was independent, then its errors guided the data,
-so read it as a dev set). Each line has accuracy, precision, recall and f1 at the EOU default
-threshold 0.7 and at 0.5, the Brier score, the expected calibration error and a reliability
-table (ten probability bins: mean prediction, observed share finished, count). Then one line per
-model with the p50/p95 milliseconds of one ``get_eou_probability`` call on a ChatContext holding
-a few earlier turns (as the engine calls it), measured over both independent sets, with the
-load average beside it.
+held-out generated/corpus/clause turns), the independent sets v4, v3 and v2 (written apart from the
+training data, never used to build or tune a model; see docs/turn_detector.md for how each was
+kept independent) and the first independent set (independent_eval_v1.txt: its errors guided the
+data, so read it as a dev set). Each line has accuracy, precision, recall and f1 at the EOU
+default threshold 0.7 and at 0.5, the Brier score, the expected calibration error and a
+reliability table (ten probability bins: mean prediction, observed share finished, count). Then
+one line per model with the p50/p95 milliseconds of one ``get_eou_probability`` call on a
+ChatContext holding a few earlier turns (as the engine calls it), wall clock and CPU time of the
+calling thread, over the independent sets, with the load average beside it.
 """
 
 from __future__ import annotations
@@ -24,15 +25,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from baselines.lexical_turn_model import LexicalTurnModel
 
 from vocalis.llm.chat_context import ChatContext
 from vocalis.llm.items import ChatRole
 from vocalis.plugins.turn_detector import TurnDetector
 from vocalis.plugins.turn_detector.dataset import LabelledTurn, read_labelled
-from vocalis.plugins.turn_detector.detector import last_exchange
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "turn_detection"
+#: The round-1 head (frozen in commit 4c24594), in the current head-file format.
+ROUND1_HEAD = Path(__file__).resolve().parent / "baselines" / "turn_head_round1.npz"
 EARLIER_TURNS = [
     (ChatRole.SYSTEM, "You are a helpful phone assistant."),
     (ChatRole.ASSISTANT, "Hello, thanks for calling. How can I help?"),
@@ -94,13 +95,13 @@ def latency_ms(call: Callable[[ChatContext], float], contexts: list[ChatContext]
 
 def main() -> None:
     sets = {"held_out": read_labelled(DATA / "eval.jsonl"),
-            "independent": read_labelled(DATA / "independent_eval_v2.txt"),
+            "independent_v4": read_labelled(DATA / "independent_eval_v4.txt"),
+            "independent_v3": read_labelled(DATA / "independent_eval_v3.txt"),
+            "independent_v2": read_labelled(DATA / "independent_eval_v2.txt"),
             "independent_v1_dev": read_labelled(DATA / "independent_eval_v1.txt")}
-    lexical = LexicalTurnModel.load()
-    detector = TurnDetector()
     models: dict[str, Callable[[ChatContext], float]] = {
-        "before_lexical": lambda ctx: lexical.probability(*last_exchange(ctx)),
-        "after_minilm": detector.get_eou_probability,
+        "before_round1": TurnDetector(model_path=ROUND1_HEAD).get_eou_probability,
+        "after": TurnDetector().get_eou_probability,
     }
     for name, call in models.items():
         for set_name, rows in sets.items():
@@ -108,7 +109,7 @@ def main() -> None:
             labels = np.array([r["label"] for r in rows])
             print(json.dumps({"benchmark": "turn_detector", "model": name, "set": set_name,
                               **quality(probs, labels)}))
-    contexts = [chat(r) for r in sets["independent"] + sets["independent_v1_dev"]]
+    contexts = [chat(r) for r in sets["independent_v3"] + sets["independent_v2"]]
     for name, call in models.items():
         print(json.dumps({"benchmark": "turn_detector", "model": name, "latency": "per_call",
                           **latency_ms(call, contexts)}))

