@@ -158,3 +158,14 @@ def test_serve_capacity_option_sets_admission_control():
         assert type(measured.busy_voice).__name__ == "PiperTTS"
     else:
         assert measured.busy_voice is None
+
+
+def test_serve_and_start_take_the_same_history_and_telemetry_flags():
+    flags = ["--database-url", "postgresql://db/calls", "--retention-days", "7", "--redact-pii",
+             "--no-history", "--otlp", "http://collector:4318"]
+    names = ("database_url", "retention_days", "redact_pii", "no_history", "otlp")
+    parse = build_parser().parse_args
+    for given in ([], flags):
+        serve, start = (parse([command, AGENT_FILE, *given]) for command in ("serve", "start"))
+        assert [getattr(serve, n) for n in names] == [getattr(start, n) for n in names]
+    assert parse(["start", AGENT_FILE, *flags]).otlp == "http://collector:4318"

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from .history_flags import add_history_arguments
 from .knowledge import add_kb_parser, run_kb
 from .loader import AgentFileError, load_agent_file
 
@@ -76,18 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="access token clients must present (required off loopback; 'auto' makes one; "
              "default: $VOCALIS_ACCESS_TOKEN)",
     )
-    history = serve.add_argument_group("call history and telemetry")
-    history.add_argument("--database-url", default=None,
-                         help="where calls are stored (default: $VOCALIS_DATABASE_URL, else "
-                              "SQLite in ~/.vocalis/calls.db); postgresql://... for PostgreSQL")
-    history.add_argument("--no-history", action="store_true", help="do not store calls")
-    history.add_argument("--retention-days", type=float, default=30.0,
-                         help="delete calls older than this (30; 0 keeps them)")
-    history.add_argument("--redact-pii", action="store_true",
-                         help="remove e-mails, card and phone numbers before storing")
-    history.add_argument("--otlp", default=None, metavar="URL",
-                         help="export traces and metrics to this OTLP/HTTP collector (default: "
-                              "the agent's observability options, or $OTEL_EXPORTER_OTLP_ENDPOINT)")
+    add_history_arguments(serve)
     serve.add_argument(
         "--capacity", default=None, metavar="auto|off|N",
         help="concurrent calls to take: 'auto' measures what a call costs and admits calls "

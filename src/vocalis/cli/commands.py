@@ -20,8 +20,7 @@ from ..job.options import (
 )
 from ..job.runner import run_job
 from ..job.serving import serve_entrypoint
-from ..session.observability import MetricsOptions, TracesOptions
-from ..storage import StorageConfig, redact_pii
+from .history_flags import export_options, storage_config
 from .loader import AgentFile
 
 TOKEN_ENV = "VOCALIS_ACCESS_TOKEN"
@@ -123,26 +122,6 @@ def notices_route(agent: AgentFile) -> Any:
         app.router.add_get("/notices", handler)
 
     return install
-
-
-def storage_config(args: argparse.Namespace) -> StorageConfig:
-    """The call history settings from ``serve``'s flags."""
-    return StorageConfig(
-        url=args.database_url or "",
-        retention_days=args.retention_days or None,
-        redact=redact_pii if args.redact_pii else None,
-    )
-
-
-def export_options(options: RoomOptions, url: str | None) -> RoomOptions:
-    """``options`` exporting traces and metrics to ``url`` where they do not say otherwise."""
-    if url is None:
-        return options
-    return dataclasses.replace(
-        options,
-        traces=options.traces or TracesOptions(export_url=url),
-        metrics=options.metrics or MetricsOptions(export_url=url),
-    )
 
 
 async def serve(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> None:

@@ -1,6 +1,10 @@
 """``vocalis start``: production mode. The transports run in this process, every call runs in
 a pool of prewarmed worker processes; with ``REDIS_URL`` (or ``--redis``), fronts and workers
-on many machines share the calls (``--role front`` / ``--role worker``)."""
+on many machines share the calls (``--role front`` / ``--role worker``).
+
+Like ``serve``, it records every call in the call history (each worker process writes the calls
+it runs to the shared database), exports telemetry with ``--otlp`` (from the worker processes)
+and serves ``/dashboard`` on the front (``vocalis.dashboard.front``)."""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ import os
 from typing import Any, TextIO
 
 from ..job.agent_file import AgentFile
+from ..storage import history_enabled
 from ..utils.gc_tuning import tune_gc_for_realtime
 from ..worker import Deployment, ExecutorType, Role, WorkerOptions
 from ..worker.options import REDIS_URL_ENV
 from .commands import notices_route, serve_options
+from .history_flags import add_history_arguments, export_options, storage_config
 
 
 def add_parser(sub: Any) -> None:
@@ -64,6 +70,7 @@ def add_parser(sub: Any) -> None:
     start.add_argument("--link-port", type=int, default=0, help="its port (0: any free)")
     start.add_argument("--link-advertise", default=None,
                        help="the address other machines reach --link-host at")
+    add_history_arguments(start)
 
 
 def worker_options(agent: AgentFile, args: argparse.Namespace,
@@ -94,13 +101,21 @@ def worker_options(agent: AgentFile, args: argparse.Namespace,
 
 
 def run_start(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> int:
-    room_options = serve_options(agent, args, out)
+    from ..dashboard import front_dashboard_routes
+
+    room_options = export_options(serve_options(agent, args, out), args.otlp)
     if args.max_sessions is not None:
         room_options = dataclasses.replace(room_options, max_sessions=args.max_sessions)
     options = worker_options(agent, args, room_options.host)
     if not options.access_token and room_options.access_token:
         options.access_token = room_options.access_token
-    routes = [notices_route(agent)]
+    history = None if args.no_history or not history_enabled() else storage_config(args)
+
+    def routed_calls() -> list[dict[str, Any]]:
+        return deployment.front.calls() if deployment.front is not None else []
+
+    routes = [notices_route(agent),
+              front_dashboard_routes(history, routed_calls, agent=options.agent_id)]
 
     def ready(deployment: Deployment) -> None:
         tune_gc_for_realtime()
@@ -111,12 +126,14 @@ def run_start(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"web page:   {front.url('/')}{query}\n")
             out.write(f"WebSocket:  {front.url(room_options.websocket.path, 'ws')}{query}\n")
             out.write(f"Twilio:     {front.url(room_options.telephony.path, 'ws')}\n")
+            out.write(f"dashboard:  {front.url('/dashboard')}{query}\n")
         if deployment.worker is not None:
             worker = deployment.worker
             out.write(f"worker:     {worker.worker_id}, up to {worker.capacity} call(s) in "
                       f"{options.max_processes} process(es)\n")
         registry = "Redis " + _redacted(options.redis_url) if options.redis_url else "none"
         out.write(f"registry:   {registry}\n")
+        out.write(f"history:    {history.display_url if history else 'off'}\n")
         assert deployment.health is not None
         out.write(f"health:     {deployment.health.url('/health')}  "
                   f"(/stats, /debug)\n")
@@ -125,7 +142,7 @@ def run_start(agent: AgentFile, args: argparse.Namespace, out: TextIO) -> int:
 
     deployment = Deployment(options, room_options, role=args.role, link_host=args.link_host,
                             link_port=args.link_port, link_advertise=args.link_advertise,
-                            routes=routes, ready=ready)
+                            routes=routes, ready=ready, history=history)
     code = deployment.run()
     out.write(f"stopped: {deployment.failure}\n" if deployment.failure else "stopped\n")
     return code

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -39,11 +39,17 @@ def page_html() -> str:
             .replace("/*SCRIPT*/", script.replace("</script", "<\\/script")))
 
 
-class DashboardAPI:
-    """Handlers reading the live calls and the history of ``observers``."""
+LiveCalls = Callable[[], list[dict[str, Any]]]
+"""The calls in progress, newest first, each shaped like ``CallRecorder.snapshot()``."""
 
-    def __init__(self, observers: CallObservers) -> None:
+
+class DashboardAPI:
+    """Handlers reading the history of ``observers`` and the live calls (``live``, default
+    the calls ``observers`` watch in this process)."""
+
+    def __init__(self, observers: CallObservers, live: LiveCalls | None = None) -> None:
         self.observers = observers
+        self._live = live
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/dashboard", self.page)
@@ -62,7 +68,7 @@ class DashboardAPI:
         history = self.observers.history
         return _json({
             "now": time.time(),
-            "calls": self.observers.live_calls(),
+            "calls": self._live() if self._live is not None else self.observers.live_calls(),
             "history": history.status().to_dict() if history is not None else None,
             "database": history.config.display_url if history is not None else None,
         })

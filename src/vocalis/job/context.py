@@ -69,6 +69,10 @@ class JobContext:
         self._joined = asyncio.Event()
         self.observers: Any = None
         """The process's ``CallObservers`` (call history, telemetry), set by the launcher."""
+        self.call_id: str | None = None
+        """The id the history and telemetry give the call, when the launcher already named it
+        (``vocalis start``: the front's job id, so its dashboard finds the call); else made
+        when the session starts."""
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:

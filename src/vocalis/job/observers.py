@@ -1,7 +1,8 @@
 """``CallObservers``: what watches every call of a process — its history and its telemetry.
 
-A launcher (``vocalis serve``, ``WorkerJob.start()``) opens one, and each ``JobContext`` it
-makes carries it. When the job's session starts, ``attach`` gives the call an id (also in
+A launcher (``vocalis serve``, ``WorkerJob.start()``; under ``vocalis start``, each pooled
+process) opens one, and each ``JobContext`` it makes carries it. When the job's session starts,
+``attach`` gives the call an id (``ctx.call_id`` when the launcher named the call; also in
 ``ctx.metadata["call_id"]``), starts its trace and metrics as the job's observability options
 say (``resolve_observability``), and records it in the call history. The live calls are
 listed for the dashboard.
@@ -73,8 +74,9 @@ class CallObservers:
         """Observe ``session``, the session of job ``ctx`` (run from the job's task)."""
         room = ctx.room
         metadata = {k: v for k, v in ctx.metadata.items() if k != "call_id"}
+        named = {"id": ctx.call_id} if getattr(ctx, "call_id", None) else {}
         info = CallInfo.for_session(
-            session,
+            session, **named,
             transport=getattr(room, "transport", "") or ctx.room_options.mode.value,
             room_id=getattr(room, "room_id", "") or "",
             participant=getattr(room, "participant_id", None) or "",
@@ -103,6 +105,15 @@ class CallObservers:
                                     on_closed=ended).attach(session.bus)
         self.live[info.id] = recorder
         return info
+
+    async def flush(self, timeout: float) -> None:
+        """Wait (at most ``timeout`` seconds) until what the calls recorded so far is written
+        to the history, or spooled when its database is down."""
+        if self.history is not None:
+            try:
+                await asyncio.wait_for(self.history.flush(), timeout)
+            except TimeoutError:
+                logger.warning("the call history took more than %.0f s to write", timeout)
 
     async def aclose(self) -> None:
         """Finish calls still open ("server_shutdown"), write the history, flush telemetry."""

@@ -7,7 +7,8 @@ Roles:
 - ``front``: transports only; calls go to registered workers (needs Redis).
 - ``worker``: a pool only, registered in Redis; it takes calls from any front.
 
-Every role serves ``/health``, ``/stats`` and ``/debug`` on ``WorkerOptions.host:port``.
+With ``history``, the calls are recorded by the worker processes that run them (see
+``agent_target``). Every role serves ``/health``, ``/stats`` and ``/debug`` on ``WorkerOptions.host:port``.
 Stopping: the first SIGTERM or SIGINT drains (``/health`` answers 503, no new calls, running
 calls get ``close_timeout`` to finish, then the rest are ended with "server_shutdown"); a
 second signal stops at once.
@@ -25,6 +26,7 @@ from enum import Enum
 from typing import Any
 
 from ..job.options import RoomOptions, is_loopback_host
+from ..storage import StorageConfig
 from ..transports.server import RouteInstaller
 from .http import HealthServer
 from .options import WorkerOptions
@@ -50,6 +52,7 @@ class Deployment:
         role: Role | str = Role.ALL, link_host: str | None = None, link_port: int = 0,
         link_advertise: str | None = None, routes: list[RouteInstaller] | None = None,
         ready: Callable[[Deployment], Any] | None = None,
+        history: StorageConfig | None = None,
     ) -> None:
         self.role = Role(role)
         redis = options.redis_url
@@ -65,6 +68,7 @@ class Deployment:
         self.link_advertise = link_advertise
         self.routes = routes
         self.ready = ready
+        self.history = history
         self.worker: Worker | None = None
         self.front: Any = None
         self.dispatcher: Any = None
@@ -118,7 +122,7 @@ class Deployment:
     async def start(self) -> None:
         o = self.options
         if self.role is not Role.FRONT:
-            self.worker = Worker(o, self.room_options, on_fatal=self.fail)
+            self.worker = Worker(o, self.room_options, on_fatal=self.fail, history=self.history)
             await self.worker.initialize()
         if self.role is not Role.WORKER:
             from .front.server import FrontServer

@@ -1,6 +1,9 @@
 """``run_linked_job``: one call, inside a pooled process: dial the front, run the entrypoint
 as a job on a ``LinkedRoom``, end it on time, and say how it ended.
 
+The call is recorded in the process's call history under the front's job id (so the front's
+dashboard finds it), and the job reports its end only once that record is written.
+
 The job ends when the call ends (either side), after ``timeout`` seconds ("job timed out"),
 or when the worker cancels it (the cancel message is the reason: "server_shutdown",
 "worker_lost"). Each reason reaches the caller through the front. An entrypoint that raised
@@ -14,13 +17,16 @@ from typing import Any
 
 from ..job.context import JobContext
 from ..job.runner import run_job
-from .agent_target import AgentTarget
+from .agent_target import AgentTarget, observers_of
 from .dispatch.messages import JobRequest
 from .link.handshake import dial_call
 from .link.linked_room import LinkedRoom
 
 SHUTDOWN_GRACE = 3.0
 """Seconds a job asked to end may take before it is cancelled, and then to finish cancelling."""
+
+HISTORY_FLUSH_SECONDS = 5.0
+"""How long an ended job waits for its call's record to be written (or spooled)."""
 
 
 class JobFailed(RuntimeError):
@@ -34,6 +40,8 @@ async def run_linked_job(target: AgentTarget, request: JobRequest, timeout: floa
     room = LinkedRoom(call, metadata=request.metadata)
     ctx = JobContext(room_options=agent.room_options_for(room.origin_transport),
                      metadata=dict(request.metadata), room=room)
+    ctx.observers = observers = observers_of()
+    ctx.call_id = request.job_id
     failures: list[BaseException] = []
 
     async def entrypoint(job_ctx: JobContext) -> None:
@@ -54,6 +62,9 @@ async def run_linked_job(target: AgentTarget, request: JobRequest, timeout: floa
     except asyncio.CancelledError as exc:
         await _end(job, ctx, room, str(exc.args[0]) if exc.args else "cancelled")
         raise
+    finally:
+        if observers is not None:
+            await observers.flush(HISTORY_FLUSH_SECONDS)
     if failures:
         error = failures[0]
         raise JobFailed(f"the entrypoint raised {type(error).__name__}: {error}")

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..job.options import RoomOptions
+from ..storage import CallStore, StorageConfig, history_enabled
 from ..utils.tasks import TaskGroup
 from .agent_target import AgentTarget
 from .dispatch.messages import (
@@ -77,17 +78,20 @@ class RunningJob:
 
 class Worker:
     """See the module docstring. ``default_room_options`` is the template of every job's
-    ``RoomOptions`` (lifetime rules); an agent file's own ``room_options`` otherwise."""
+    ``RoomOptions`` (lifetime rules); an agent file's own ``room_options`` otherwise.
+    ``history``: where the pooled processes record the calls (None: nowhere)."""
 
     def __init__(self, options: WorkerOptions,
                  default_room_options: RoomOptions | None = None, *,
-                 on_fatal: Callable[[str], None] | None = None) -> None:
+                 on_fatal: Callable[[str], None] | None = None,
+                 history: StorageConfig | None = None) -> None:
         self.options = options
         self.on_fatal = on_fatal
         self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.target = AgentTarget(
             agent_file=options.agent_file, entrypoint=options.entrypoint_fnc,
             prewarm=options.initialize_process_fnc, room_options=default_room_options,
+            history=history,
         )
         self.process_manager: TaskExecutor | None = None
         self.jobs: dict[str, RunningJob] = {}
@@ -110,6 +114,7 @@ class Worker:
         if default_room_options is not None:
             self.target = dataclasses.replace(self.target, room_options=default_room_options)
         o = self.options
+        await self._migrate_history()
         config = ResourceConfig(
             resource_type=ResourceType.THREAD if o.executor_type is ExecutorType.THREAD
             else ResourceType.PROCESS,
@@ -131,6 +136,20 @@ class Worker:
             await self.registration.start()
         logger.info("worker %s ready: %d process(es), capacity %d call(s)", self.worker_id,
                     len(self.process_manager.resource_manager.resources), self.capacity)
+
+    async def _migrate_history(self) -> None:
+        """Bring the history's schema up to date once, here, before the processes open it."""
+        history = self.target.history
+        if history is None or not history_enabled():
+            return
+        store = CallStore.from_url(history.url)
+        try:
+            await store.ensure_schema()
+        except Exception as exc:
+            logger.warning("call history database %s unavailable (%s); the processes spool "
+                           "their calls until it answers", history.display_url, exc)
+        finally:
+            await store.aclose()
 
     def stop_taking_calls(self) -> None:
         """Draining: refuse new calls (and tell the registry)."""

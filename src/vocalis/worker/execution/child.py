@@ -80,6 +80,7 @@ class ChildLoop:
         try:
             await self._serve()
         finally:
+            await self.proc.aclose()
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat

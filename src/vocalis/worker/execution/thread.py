@@ -86,6 +86,7 @@ class ThreadResource(BaseResource):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), HEARTBEAT_SECONDS)
         await self._runtime.aclose("server_shutdown")
+        await proc.aclose()
 
     def _result_from_thread(self, result: TaskResult) -> None:
         if self._owner_loop is not None and not self._owner_loop.is_closed():

@@ -80,11 +80,15 @@ class FrontServer:
         await self.server.aclose()
         await self.listener.aclose()
 
+    def calls(self) -> list[dict[str, Any]]:
+        """The calls connected to this front: where each is routed and since when."""
+        return [call.to_dict() for call in self.bridge.calls.values()]
+
     def get_stats(self) -> dict[str, Any]:
         stats = self.bridge.stats()
         stats.update({
             "url": self.url(), "uptime_seconds": round(time.time() - self.started_at, 1),
-            "calls": [call.to_dict() for call in self.bridge.calls.values()],
+            "calls": self.calls(),
             "link": {"hop_out": HOP_OUT.snapshot()},
         })
         describe = getattr(self.dispatcher, "stats", None)
