@@ -1,9 +1,11 @@
 """Generate the interruption corpus (dev only; the audio stays out of git).
 
     python -m tools.interruption_data.generate [--out build/interruption_corpus] [--jobs 2]
+        [--subsets train train_extra ...]
 
-Needs ``espeak-ng`` and ``flite`` (apt), ``vocalis[local]`` (Piper) and scipy. About 17
-minutes on two busy cores; 1 GB of output.
+Needs ``espeak-ng``, ``flite``, ``festival``, ``festvox-kdlpc16k`` and ``festvox-us-slt-hts``
+(apt), ``vocalis[local]`` (Piper) and scipy. About 35 minutes on two busy cores; 1.6 GB of
+output.
 
 Writes one ``<subset>.npz`` per subset (``audio``: int16 16 kHz clips from 0.6 s before the
 caller's first voiced sample to 1.5 s after it; ``meta``: one JSON object per clip) and the
@@ -15,7 +17,11 @@ run and with any number of jobs. Subsets:
 - ``test``: test voices x test phrases, every transport path at every noise level (the
   held-out set: voices and phrases training never saw);
 - ``test_seen_phrases``: test voices x training phrases (unseen voices only);
-- ``joe_unseen_phrases``: Piper's joe (a training voice, new settings) x test phrases.
+- ``joe_unseen_phrases``: Piper's joe (a training voice, new settings) x test phrases;
+- ``train_extra`` (round 2): the extra training voices x all training phrases (round 2's
+  extra phrases included), and the round-1 training voices x the extra phrases, once each;
+- ``test_hts``: Festival's HTS voice of the test speaker slt x test phrases, every condition
+  (a second held-out set, with smoother speech than the formant and diphone voices).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ POST_ONSET = 1.5
 CLIP_SAMPLES = int((PRE_ONSET + POST_ONSET) * channel.DETECTOR_RATE)
 MANIFEST = Path(__file__).with_name("manifest.json")
 SYNTH_PER_KIND = {"train": 60, "test": 20}
+SUBSETS = ("train", "test", "test_seen_phrases", "joe_unseen_phrases", "train_extra", "test_hts")
 ALL_CONDITIONS = [(c, s) for c in channel.CHANNELS for s in channel.SNRS]
 
 
@@ -62,12 +69,17 @@ def jobs() -> list[dict]:
     test_phrases = [("interruption", phrases.INTERRUPTION_TEST),
                     ("backchannel", phrases.BACKCHANNEL_TEST),
                     ("vocal_sound", phrases.VOCAL_SOUND_TEST)]
+    extra_phrases = [("interruption", phrases.INTERRUPTION_TRAIN_EXTRA),
+                     ("backchannel", phrases.BACKCHANNEL_TRAIN_EXTRA)]
     joe = voices.Voice("piper", "en_US-joe-medium", {"length": 1.0, "noise": 0.667, "noise_w": 0.8})
     out = [
         *_phrase_jobs("train", voices.TRAIN_VOICES, train_phrases, 2, 2),
         *_phrase_jobs("test", voices.TEST_VOICES, test_phrases, 1, None),
         *_phrase_jobs("test_seen_phrases", voices.TEST_VOICES, train_phrases, 1, 2),
         *_phrase_jobs("joe_unseen_phrases", [joe], test_phrases, 1, None),
+        *_phrase_jobs("train_extra", voices.EXTRA_TRAIN_VOICES, train_phrases + extra_phrases, 1, 2),
+        *_phrase_jobs("train_extra", voices.TRAIN_VOICES, extra_phrases, 1, 2),
+        *_phrase_jobs("test_hts", voices.HTS_TEST_VOICES, test_phrases, 1, None),
     ]
     for subset, count in (("train", SYNTH_PER_KIND["train"]), ("test", SYNTH_PER_KIND["test"])):
         for kind in phrases.SYNTH_SOUNDS:
@@ -113,7 +125,7 @@ def render_job(job: dict) -> list[tuple[np.ndarray, dict]]:
     if job["conditions"] is not None:
         picks = rng.choice(len(ALL_CONDITIONS), size=job["conditions"], replace=False)
         conditions = [ALL_CONDITIONS[i] for i in picks]
-    split = "train" if job["subset"] == "train" else "test"
+    split = "train" if job["subset"].startswith("train") else "test"
     clips = []
     for line, snr in conditions:
         noise = str(rng.choice(["babble", "street"]))
@@ -136,14 +148,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("build/interruption_corpus"))
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--subsets", nargs="+", choices=SUBSETS, default=list(SUBSETS))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    all_jobs = jobs()
+    all_jobs = [j for j in jobs() if j["subset"] in args.subsets]
     with Pool(args.jobs) as pool:
         results = pool.map(render_job, all_jobs, chunksize=8)
+    previous = json.loads(MANIFEST.read_text(encoding="utf-8")) if MANIFEST.exists() else {}
     manifest: dict = {
         "seed": SEED, "rate": channel.DETECTOR_RATE, "pre_onset_s": PRE_ONSET, "post_onset_s": POST_ONSET,
-        "voices": {"train": [v.id for v in voices.TRAIN_VOICES], "test": [v.id for v in voices.TEST_VOICES]},
+        "voices": {"train": [v.id for v in voices.TRAIN_VOICES], "test": [v.id for v in voices.TEST_VOICES],
+                   "train_extra": [v.id for v in voices.EXTRA_TRAIN_VOICES],
+                   "test_hts": [v.id for v in voices.HTS_TEST_VOICES]},
         "phrases": {
             "train": {"interruption": phrases.INTERRUPTION_TRAIN, "backchannel": phrases.BACKCHANNEL_TRAIN,
                       "vocal_sound": phrases.VOCAL_SOUND_TRAIN},
@@ -153,9 +169,9 @@ def main() -> None:
         "synth_sounds": {"kinds": phrases.SYNTH_SOUNDS, "per_kind": SYNTH_PER_KIND},
         "conditions": {"channels": list(channel.CHANNELS), "snr_db": list(channel.SNRS),
                        "noise": ["babble", "street"]},
-        "subsets": {},
+        "subsets": previous.get("subsets", {}),
     }
-    for subset in ("train", "test", "test_seen_phrases", "joe_unseen_phrases"):
+    for subset in args.subsets:
         clips = [c for r in results for c in r if c[1]["subset"] == subset]
         audio = np.stack([c[0] for c in clips])
         meta = [c[1] for c in clips]

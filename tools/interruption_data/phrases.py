@@ -50,6 +50,30 @@ BACKCHANNEL_TEST = (
     "mm-hmm mm-hmm", "yeah, right", "of course", "sure thing", "ahh okay",
 )
 
+# Round 2's additions, training only (the test phrases above are unchanged, so round 1's held-out
+# figures stay comparable): more commands and questions, and backchannel variants that sound
+# like the start of a command (hard negatives). None is a test phrase, nor a test phrase
+# with one more repetition ("uh-huh" x3 would nearly be the test's "uh huh uh huh").
+INTERRUPTION_TRAIN_EXTRA = (
+    "wait wait", "stop please", "no, listen", "sorry, can I interrupt?", "that's not right",
+    "can you repeat the last part?", "I want to cancel", "who is this?", "how long will it take?",
+    "not now", "slow down please", "what was that?", "say it again", "let me finish",
+    "hold on a sec", "excuse me, sorry", "no, the other day", "is it open on Sunday?",
+    "I didn't get that", "one second", "hey, stop", "no wait", "quiet please", "hang on, sorry",
+    "wrong number", "can I pay by card?", "sorry, what?", "give me a moment", "just stop",
+    "no, that's too expensive", "could you check my order?", "one sec, one sec",
+    "okay | but what about tomorrow?", "yeah | no, I don't want that", "mm-hmm | but wait",
+    "right | can you repeat that?", "sure | hold on", "oh | no, no",
+)
+
+BACKCHANNEL_TRAIN_EXTRA = (
+    "mm mm", "hm", "yeah sure", "oh yeah", "okay great", "perfect", "great", "makes sense",
+    "fair enough", "absolutely", "definitely", "uh-huh, sure", "mhm, yeah", "ooh", "aha",
+    "oh okay, yeah", "right, yeah", "sure sure sure", "cool cool", "good", "okay, got it",
+    "I know", "yes, right", "oh, interesting", "really?", "yeah, I know", "that's right",
+    "hmm, okay", "alright, alright", "mm, yeah", "uhuh", "ah yes", "sounds good",
+)
+
 # Spoken non-speech: laughs, sighs and hesitations read by the voices (others are synthesised).
 VOCAL_SOUND_TRAIN = ("ha ha ha", "hahaha", "heh heh", "ha", "hmm hmm hmm", "uhh", "haah")
 VOCAL_SOUND_TEST = ("ha ha", "hehehe", "ha haa ha", "ehh", "umm", "pfff")

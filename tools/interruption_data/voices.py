@@ -1,9 +1,11 @@
-"""The voices of the interruption corpus: Piper, espeak-ng and Flite, split by voice.
+"""The voices of the interruption corpus: Piper, espeak-ng, Flite and Festival, split by voice.
 
 A ``Voice`` renders text to float audio in [-1, 1] at its native rate, with per-utterance
 jitter of speed and pitch drawn from the caller's random generator (so the corpus is
 reproducible). Training and test voices never overlap: the test set has espeak-ng accents
-and variants, and Flite voices, that training never hears.
+and variants, and Flite voices, that training never hears; round 2 added more espeak-ng voices
+and Festival's ked diphone voice to training, and Festival's HTS voice of the test speaker
+slt as a second held-out set (``HTS_TEST_VOICES``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class Voice:
             audio, rate = _espeak(text, self.name, self.settings, rng)
         elif self.engine == "flite":
             audio, rate = _flite(text, self.name, self.settings, rng)
+        elif self.engine == "festival":
+            audio, rate = _festival(text, self.name, rng)
         elif self.engine == "piper":
             audio, rate = _piper(text, self.settings, rng)
         else:
@@ -69,6 +73,17 @@ def _flite(
             ["flite", "-voice", name, "-t", text, "-o", out.name,
              "--setf", f"duration_stretch={stretch:.3f}", "--setf", f"int_f0_target_mean={f0:.1f}"],
             capture_output=True, check=True,
+        )
+        return _read_wav_bytes(Path(out.name).read_bytes())
+
+
+def _festival(text: str, name: str, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    stretch = float(rng.uniform(0.85, 1.3))
+    with tempfile.NamedTemporaryFile(suffix=".wav") as out:
+        subprocess.run(
+            ["text2wave", "-eval", f"(voice_{name})", "-eval", f"(Parameter.set 'Duration_Stretch {stretch:.3f})",
+             "-o", out.name],
+            input=text.encode(), capture_output=True, check=True,
         )
         return _read_wav_bytes(Path(out.name).read_bytes())
 
@@ -124,6 +139,18 @@ TRAIN_VOICES: tuple[Voice, ...] = (
     Voice("flite", "awb", {"f0": 115}),
 )
 
+# Round 2: more training voices (no test variant, no test accent), added to a separate subset.
+EXTRA_TRAIN_VOICES: tuple[Voice, ...] = (
+    *_espeak_voices([
+        ("en-us", "Gene", 50), ("en-gb", "Robert", 45), ("en-us", "Linda", 62), ("en-029", "Lee", 48),
+        ("en-us", "Michael", 40), ("en-gb-scotland", "Jacky", 50), ("en-us", "travis", 45),
+        ("en-us", "shelby", 60), ("en-gb", "grandma", 65), ("en-us", "grandpa", 35),
+        ("en-gb", "Benjamin", 45), ("en-us", "David", 42), ("en-gb-x-gbcwmd", "Mike", 50),
+        ("en-us", "Belinda", 58),
+    ]),
+    Voice("festival", "ked_diphone"),
+)
+
 TEST_VOICES: tuple[Voice, ...] = (
     *_espeak_voices([
         ("en-gb-x-rp", "f3", 62), ("en-us-nyc", "m5", 42), ("en-gb-x-gbclan", "f4", 58),
@@ -132,6 +159,9 @@ TEST_VOICES: tuple[Voice, ...] = (
     Voice("flite", "slt", {"f0": 175}),
     Voice("flite", "rms", {"f0": 100}),
 )
+
+# The test speaker slt again, as Festival's statistical (HTS) voice: smoother, more natural speech.
+HTS_TEST_VOICES: tuple[Voice, ...] = (Voice("festival", "cmu_us_slt_arctic_hts"),)
 
 # Voices that only make babble noise (never the caller), one set per split.
 BABBLE_VOICES = {
