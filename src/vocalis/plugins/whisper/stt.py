@@ -236,6 +236,7 @@ class WhisperSTT(STT):
         taken = self._buffer.take()
         if taken is not None:
             pause, self._pause = self._pause, None
+            self._since_interim = 0  # the buffer may already hold the next utterance's start
             await self._finish(*taken, pause)
 
     async def _finish(

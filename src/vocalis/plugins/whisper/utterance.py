@@ -12,6 +12,10 @@ from collections import deque
 import numpy as np
 
 _BLOCK = 0.02  # seconds per energy measurement
+_PAUSE = 0.15
+"""A quiet stretch at least this long inside an utterance is a pause between words."""
+_LATE_SPEECH = 0.6
+"""At most this much audio after the last pause is speech the flush came too late for."""
 
 
 def block_levels_db(samples: np.ndarray, block: int) -> np.ndarray:
@@ -84,11 +88,42 @@ class UtteranceBuffer:
     def take(self) -> tuple[np.ndarray, int, int, int] | None:
         """Close the utterance: audio, start sample, id and end of its last voiced block.
 
-        None if no utterance is open.
+        None if no utterance is open. A flush follows the VAD's end of speech, so by the time
+        it comes the caller may already have started the next words ("wait, | stop"): speech
+        after the utterance's last pause, if short, opens the next utterance instead of
+        ending this one mid-word.
         """
         if not self.active:
             return None
-        taken = self.audio(), self.start, self.utterance_id, self.last_voiced
-        self._chunks = []
-        self.active = False
+        samples = np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=np.int16)
+        split = self._late_speech(samples)
+        if split is None:
+            taken = samples.astype(np.float32) / 32768.0, self.start, self.utterance_id, \
+                self.last_voiced
+            self._chunks = []
+            self.active = False
+            return taken
+        onset, voiced_end = split
+        taken = (samples[:onset].astype(np.float32) / 32768.0, self.start, self.utterance_id,
+                 self.start + voiced_end)
+        self.utterance_id += 1
+        self.start += onset
+        self._chunks = [samples[onset:]]
         return taken
+
+    def _late_speech(self, samples: np.ndarray) -> tuple[int, int] | None:
+        """Where to cut off speech the caller began after the utterance's last pause: the cut
+        (half a pre-roll before that speech) and the end of the voiced audio before the pause.
+        None unless the caller is still speaking and that speech is short enough to have begun
+        after the VAD saw the pause."""
+        if self.position - self.last_voiced >= _PAUSE * self.sample_rate:
+            return None
+        voiced = np.flatnonzero(block_levels_db(samples, self._block) >= self.energy_threshold_db)
+        gaps = np.flatnonzero(np.diff(voiced) - 1 >= round(_PAUSE / _BLOCK))
+        if not gaps.size:
+            return None
+        late = int(voiced[gaps[-1] + 1]) * self._block
+        if len(samples) - late > _LATE_SPEECH * self.sample_rate:
+            return None
+        voiced_end = (int(voiced[gaps[-1]]) + 1) * self._block
+        return max(voiced_end, late - self._pre_roll_samples // 2), voiced_end

@@ -1,0 +1,55 @@
+"""The Whisper STT's utterance buffer: where a flush cuts the caller's audio."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vocalis.plugins.whisper.utterance import UtteranceBuffer
+
+RATE = 16000
+
+
+def _tone(seconds: float) -> np.ndarray:
+    t = np.arange(int(seconds * RATE)) / RATE
+    return (8000 * np.sin(2 * np.pi * 220 * t)).astype(np.int16)
+
+
+def _quiet(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * RATE), dtype=np.int16)
+
+
+def _buffer(*pieces: np.ndarray) -> UtteranceBuffer:
+    buffer = UtteranceBuffer(RATE, energy_threshold_db=-50.0, pre_roll=0.3)
+    for piece in pieces:
+        for i in range(0, len(piece), 320):
+            buffer.push(piece[i : i + 320])
+    return buffer
+
+
+def test_words_begun_after_the_pause_the_flush_ends_on_open_the_next_utterance() -> None:
+    # "wait, | st..": the VAD ended the turn on the pause; the flush arrives as "stop" begins.
+    buffer = _buffer(_tone(0.5), _quiet(0.35), _tone(0.12))
+    audio, start, first_id, last_voiced = buffer.take()
+    assert start == 0 and last_voiced == int(0.5 * RATE)
+    assert len(audio) < int(0.85 * RATE), "the new word's onset stayed in the ended utterance"
+    assert np.abs(audio[int(0.5 * RATE):]).max() == 0, "the ended utterance holds the next word"
+    assert buffer.active and buffer.utterance_id == first_id + 1
+    held = buffer.audio()
+    onset = int(0.85 * RATE) - buffer.start
+    assert 0 < onset <= int(0.2 * RATE), "the next utterance starts well before its word"
+    assert np.abs(held[onset:]).max() > 0.2
+
+
+def test_last_words_after_a_pause_stay_in_the_utterance_the_flush_ends() -> None:
+    # "five five five, | one" then silence: the flush ends the whole turn, "one" included.
+    buffer = _buffer(_tone(0.8), _quiet(0.25), _tone(0.25), _quiet(0.35))
+    audio, _, _, last_voiced = buffer.take()
+    assert len(audio) == int(1.65 * RATE)
+    assert last_voiced == int(1.3 * RATE)
+    assert not buffer.active
+
+
+def test_a_flush_mid_sentence_with_no_pause_keeps_the_whole_utterance() -> None:
+    buffer = _buffer(_tone(1.0))
+    audio, _, _, _ = buffer.take()
+    assert len(audio) == RATE and not buffer.active
