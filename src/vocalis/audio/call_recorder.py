@@ -6,10 +6,13 @@ recording's rate and placed at its stamp: a gap (the caller muted, the agent bet
 filled with silence, so the two channels, and the transcript's times, stay aligned with the
 call. Every ``flush_interval`` seconds everything older than ``LATENCY`` is written, as two
 channels (caller left, agent right) or mixed to one; a crash loses at most that much.
+Chunks are added on the event loop while a worker thread writes, so both hold a lock over the
+pending audio (the file write itself happens outside it).
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Literal
 
@@ -53,6 +56,8 @@ class CallRecorder:
         self._ends = [0, 0]  # samples placed on each side's timeline
         self._written = 0  # samples written to the file (per channel)
         self._resamplers: list[dict[int, StreamResampler]] = [{}, {}]
+        self._pending_lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self.closed = False
 
     @property
@@ -74,10 +79,11 @@ class CallRecorder:
             self._resamplers[side][sample_rate] = resampler
         samples = np.frombuffer(resampler.push(pcm), dtype="<i2")
         start = round(self.offset(at) * self.sample_rate)
-        gap = start - self._ends[side]
-        if gap > JITTER * self.sample_rate:
-            self._append(side, np.zeros(gap, np.int16))
-        self._append(side, samples)
+        with self._pending_lock:
+            gap = start - self._ends[side]
+            if gap > JITTER * self.sample_rate:
+                self._append(side, np.zeros(gap, np.int16))
+            self._append(side, samples)
 
     def _append(self, side: int, samples: np.ndarray) -> None:
         self._pending[side] = np.concatenate([self._pending[side], samples])
@@ -85,12 +91,20 @@ class CallRecorder:
 
     def flush(self, now: float, *, final: bool = False) -> None:
         """Write everything before ``now - LATENCY`` (all of it when ``final``)."""
-        if self.closed:
-            return
+        with self._write_lock:
+            if self.closed:
+                return
+            with self._pending_lock:
+                samples = self._take(now, final)
+            if samples is not None:
+                self._file.write(samples)
+
+    def _take(self, now: float, final: bool) -> np.ndarray | None:
+        """The frames to write next, as the file's channels, removed from the pending audio."""
         target = max(self._ends) if final else round((self.offset(now) - LATENCY) * self.sample_rate)
         count = target - self._written
         if count <= 0:
-            return
+            return None
         sides = []
         for side in (CALLER, AGENT):
             block = self._pending[side][:count]
@@ -99,18 +113,16 @@ class CallRecorder:
                 self._ends[side] = max(self._ends[side], target)
                 block = np.concatenate([block, np.zeros(count - len(block), np.int16)])
             sides.append(block)
-        if self.layout == "stereo":
-            samples = np.stack(sides, axis=1)
-        else:
-            mixed = sides[0].astype(np.int32) + sides[1].astype(np.int32)
-            samples = np.clip(mixed, -32768, 32767).astype(np.int16).reshape(-1, 1)
-        self._file.write(samples)
         self._written = target
+        if self.layout == "stereo":
+            return np.stack(sides, axis=1)
+        mixed = sides[0].astype(np.int32) + sides[1].astype(np.int32)
+        return np.clip(mixed, -32768, 32767).astype(np.int16).reshape(-1, 1)
 
     def close(self, now: float) -> None:
         """Write what is left and close the file."""
-        if self.closed:
-            return
         self.flush(now, final=True)
-        self.closed = True
-        self._file.close()
+        with self._write_lock:
+            if not self.closed:
+                self.closed = True
+                self._file.close()
