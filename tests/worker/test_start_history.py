@@ -61,6 +61,18 @@ async def test_calls_on_worker_processes_reach_the_history_and_the_front_dashboa
         said = [(line["role"], line["text"]) for line in record["transcript"]]
         assert said == [("user", "hello there"), ("agent", "You said: hello there.")]
 
+        # A call whose process crashes cannot record its end: the worker records it.
+        async with connect(server.ws_url(f"say=hi&fail=abort&{auth}")) as (ws, got):
+            assert await wait_for(lambda: got.closed.is_set(), 10)
+
+        async def crash_recorded() -> bool:
+            _, page = await get_json(f"{api}/calls?{auth}")
+            return any((c["end_reason"] or "").startswith("worker_failed") for c in page["calls"])
+
+        assert await wait_until(crash_recorded, 10), "the crashed call is not in the history"
+        _, page = await get_json(f"{api}/calls?{auth}")
+        crashed = next(c["id"] for c in page["calls"] if c["id"] != call_id)
+
         # A call still running when the server drains ends with it, and is recorded.
         async with connect(server.ws_url(f"say=hi&{auth}")) as (ws, got):
             assert await wait_for(lambda: got.of_type("ready"), 10)
@@ -78,7 +90,8 @@ async def test_calls_on_worker_processes_reach_the_history_and_the_front_dashboa
         calls = {c["id"]: c for c in await store.list_calls(limit=10)}
     finally:
         await store.aclose()
-    assert set(calls) == {call_id, running["id"]}
+    assert set(calls) == {call_id, crashed, running["id"]}
+    assert calls[crashed]["status"] == "ended" and calls[crashed]["ended_at"] is not None
     assert calls[running["id"]]["end_reason"] == "server_shutdown"
     assert calls[running["id"]]["ended_at"] is not None
     assert record["trace_id"] and calls[running["id"]]["trace_id"]

@@ -107,13 +107,18 @@ class CallObservers:
         return info
 
     async def flush(self, timeout: float) -> None:
-        """Wait (at most ``timeout`` seconds) until what the calls recorded so far is written
-        to the history, or spooled when its database is down."""
+        """Wait (at most ``timeout`` seconds each) until what the calls recorded so far is
+        written to the history (or spooled when its database is down) and their telemetry is
+        exported: a process that crashes later loses neither."""
         if self.history is not None:
             try:
                 await asyncio.wait_for(self.history.flush(), timeout)
             except TimeoutError:
                 logger.warning("the call history took more than %.0f s to write", timeout)
+        try:
+            await asyncio.to_thread(self.telemetry.force_flush, timeout)
+        except Exception:
+            logger.exception("exporting the calls' telemetry failed")
 
     async def aclose(self) -> None:
         """Finish calls still open ("server_shutdown"), write the history, flush telemetry."""

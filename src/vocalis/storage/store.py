@@ -102,6 +102,23 @@ class CallStore:
                 await conn.execute(sa.delete(calls).where(calls.c.id.in_(chunk)))
         return len(ids)
 
+    async def end_unfinished(self, call: dict[str, Any], reason: str,
+                             at: float | None = None) -> bool:
+        """End call ``call`` (a call row: ``id``, ``started_at``, what else is known) with
+        ``reason`` unless it has an end already; the row is added if its process never wrote
+        one. For a call whose process died before it could record its end. True when the call
+        was ended here."""
+        await self.ensure_schema()
+        calls = schema.calls
+        async with self.engine.begin() as conn:
+            statements = _statements(conn.dialect.name)
+            await conn.execute(statements.insert_new["calls"], [{**call, "status": "live"}])
+            result = await conn.execute(
+                sa.update(calls).where(calls.c.id == call["id"], calls.c.ended_at.is_(None))
+                .values(status="ended", ended_at=time.time() if at is None else at,
+                        end_reason=reason))
+        return bool(result.rowcount)
+
     # ---- reading -----------------------------------------------------------------------------
 
     async def list_calls(

@@ -102,6 +102,7 @@ class Worker:
         self.changed = asyncio.Event()
         self.registration: Any = None
         self._tasks = TaskGroup("vocalis.worker.jobs")
+        self._history: CallStore | None = None
         self._shutdown = False
 
     # ---- lifecycle ---------------------------------------------------------------------------
@@ -142,14 +143,25 @@ class Worker:
         history = self.target.history
         if history is None or not history_enabled():
             return
-        store = CallStore.from_url(history.url)
+        self._history = CallStore.from_url(history.url)
         try:
-            await store.ensure_schema()
+            await self._history.ensure_schema()
         except Exception as exc:
             logger.warning("call history database %s unavailable (%s); the processes spool "
                            "their calls until it answers", history.display_url, exc)
-        finally:
-            await store.aclose()
+
+    async def _record_lost_call(self, job: RunningJob, error: str) -> None:
+        """A call whose process died (crash, memory limit, timeout) could not record its end:
+        record it here, so the history does not show it live forever (or not at all)."""
+        if self._history is None:
+            return
+        r = job.request
+        call = {"id": r.job_id, "started_at": job.started_at, "transport": r.transport,
+                "room_id": r.room_id}
+        try:
+            await self._history.end_unfinished(call, f"worker_failed: {error}"[:200])
+        except Exception as exc:
+            logger.warning("could not record the end of call %s: %s", r.job_id, exc)
 
     def stop_taking_calls(self) -> None:
         """Draining: refuse new calls (and tell the registry)."""
@@ -187,6 +199,8 @@ class Worker:
         await self._tasks.aclose()
         if self.process_manager is not None:
             await self.process_manager.stop(0.0)
+        if self._history is not None:
+            await self._history.aclose()
 
     async def __aenter__(self) -> Worker:
         await self.initialize()
@@ -268,6 +282,7 @@ class Worker:
                 logger.warning("job %s %s: %s", job.request.job_id, result.status.value,
                                result.error)
                 self._update(job, FAILED, error=result.error or result.status.value)
+                await self._record_lost_call(job, result.error or result.status.value)
         finally:
             self.jobs.pop(job.request.job_id, None)
             self._status_changed()
