@@ -459,10 +459,6 @@ REFERENCE: dict[str, str] = {
     "plugins.turn_detector.pre_download_model": "()",
 }
 
-OTHER_BRANCHES = {"A2AMessage", "AgentCard", "KnowledgeBaseConfig", "KnowledgeBase",
-                  "MCPServerHTTP", "MCPServerStdio"}
-"""Provided by the ``tools`` branch; checked once it is merged (skipped before)."""
-
 DELIBERATE: dict[str, str] = {
     "InterruptConfig": (
         "resume_on_false_interrupt defaults to True: a cough or a 'mm-hmm' pauses the agent and "

@@ -4,7 +4,6 @@ and each cloud-only feature fails with one line saying what to use instead."""
 import importlib
 
 import pytest
-from tests.compat.reference_signatures import OTHER_BRANCHES
 
 import vocalis
 from vocalis.testing import FakeLLM
@@ -21,8 +20,6 @@ PLUGINS = {
 
 @pytest.mark.parametrize("name", TOP_LEVEL)
 def test_every_reference_name_imports_from_videosdk_agents(name):
-    if name in OTHER_BRANCHES and not hasattr(vocalis, name):
-        pytest.skip("provided by the tools branch (A2A, MCP, knowledge base)")
     module = importlib.import_module("videosdk.agents")
     assert getattr(module, name) is getattr(vocalis, name)
     assert name in vocalis.__all__

@@ -16,7 +16,7 @@ import inspect
 from typing import Any
 
 import pytest
-from tests.compat.reference_signatures import DELIBERATE, OTHER_BRANCHES, REFERENCE
+from tests.compat.reference_signatures import DELIBERATE, REFERENCE
 
 MISSING = object()
 ANY_DEFAULT = object()
@@ -116,18 +116,8 @@ def differences(key: str) -> list[str]:
     return found
 
 
-def _available(key: str) -> bool:
-    try:
-        _resolve(key)
-    except (AttributeError, ImportError):
-        return False
-    return True
-
-
 @pytest.mark.parametrize("key", sorted(REFERENCE))
 def test_signature_matches_the_reference(key):
-    if key.split(".")[0] in OTHER_BRANCHES and not _available(key):
-        pytest.skip("provided by the tools branch (A2A, MCP, knowledge base)")
     found = differences(key)
     if key in DELIBERATE:
         assert found, f"{key} no longer differs: remove it from DELIBERATE"
