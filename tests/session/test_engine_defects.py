@@ -212,3 +212,41 @@ def test_the_output_track_makes_a_fast_tts_wait():
 
     peak = run_virtual(scenario())
     assert peak <= OutputTrack.DEFAULT_MAX_QUEUED_SECONDS + 1.0
+
+
+def test_a_bug_while_committing_a_turn_is_an_error_event_not_a_silent_loss():
+    from vocalis.pipeline import EndOfTurnDelay, EOUConfig
+
+    class Broken(EndOfTurnDelay):
+        def delay(self, probability):
+            raise ZeroDivisionError("the custom delay divided by zero")
+
+    user = UserScript().says("Hello there", at=1.0)
+    call = ScriptedCall(Greeter(greeting=None), user, llm=FakeLLM(["Hi."]),
+                        end_of_turn=Broken(EOUConfig()))
+    record = run_virtual(call.run(until=4.0))
+    errors = [p for _, name, p in record.events if name == "error"]
+    assert [e["source"] for e in errors] == ["turn"]
+    assert "divided by zero" in errors[0]["error"]
+    assert record.metrics.errors and record.metrics.errors[0]["source"] == "turn"
+
+
+def test_a_voice_that_fails_is_a_tts_error_not_an_llm_error_and_the_next_turn_is_spoken():
+    class FailsOnce(FakeTTS):
+        async def synthesize(self, text, **kwargs):
+            if not getattr(self, "failed", False):
+                self.failed = True
+                raise RuntimeError("voice crashed")
+            await super().synthesize(text, **kwargs)
+
+    def respond(chat):
+        last = [m.text_content for m in chat.messages() if m.role.value == "user"][-1]
+        return "Yes, I am." if last == "Are you there?" else "Hi."
+
+    user = UserScript().says("Hello", at=1.0).says("Are you there?", at=4.0)
+    call = ScriptedCall(Greeter(greeting=None), user, llm=FakeLLM(respond=respond),
+                        tts=FailsOnce())
+    record = run_virtual(call.run(until=8.0))
+    sources = [p["source"] for _, name, p in record.events if name == "error"]
+    assert sources and set(sources) == {"tts"}, sources
+    assert "Yes, I am." in record.assistant_texts()
