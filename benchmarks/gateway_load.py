@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -107,7 +106,7 @@ def sustained(figures: dict[str, Any]) -> bool:
 async def gateway(options: list[str], max_sessions: int, log: Path
                   ) -> AsyncIterator[tuple[str, int]]:
     """A ``vocalis gateway`` subprocess; yields its base URL and pid once it answers."""
-    from benchmarks.quality.server import free_port
+    from benchmarks.quality.server import free_port, stop_popen
 
     port = free_port()
     out = open(log, "wb")  # noqa: SIM115 (closed below)
@@ -126,12 +125,7 @@ async def gateway(options: list[str], max_sessions: int, log: Path
             await asyncio.sleep(0.3)
         yield url, process.pid
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_popen(process)
         out.close()
 
 

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -86,6 +87,16 @@ async def stop_process(process: asyncio.subprocess.Process) -> None:
     except TimeoutError:
         process.kill()
         await process.wait()
+
+
+def stop_popen(process: subprocess.Popen) -> None:
+    """``stop_process`` for a ``subprocess.Popen``: Ctrl+C, then SIGKILL after ten seconds."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def read_log(path: Path, call_id: str) -> list[dict]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import time
 import urllib.request
@@ -38,6 +37,7 @@ from benchmarks.quality.server import (
     free_port,
     llm_turns,
     read_log,
+    stop_popen,
     vocalis_command,
 )
 from benchmarks.quality.yardstick import OfflineWhisper
@@ -82,13 +82,6 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], what: str) -> None:
     raise RuntimeError(f"{what} did not come up within {START_TIMEOUT:.0f} s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +113,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         finally:
             for process in (agent, gateway):
                 if process is not None:
-                    _stop(process)
+                    stop_popen(process)
 
 
 async def _call(servers: Servers, steps: list[Step]) -> CallRecord:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
 import urllib.request
@@ -16,6 +15,7 @@ from benchmarks.quality.server import (
     SERVE_OPTIONS,
     agent_env,
     free_port,
+    stop_popen,
     vocalis_command,
 )
 
@@ -60,9 +60,4 @@ def serve_echo_agent(workdir: Path) -> Iterator[EchoServer]:
             _wait_until_up(base_url, process)
             yield EchoServer(base_url, log, workdir)
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_popen(process)
