@@ -107,3 +107,11 @@ def test_the_timeline_maps_positions_to_arrival_times():
     assert timeline.time_of(0.03) == 10.03
     assert abs(timeline.time_of(0.05) - 10.49) < 1e-9
     assert abs(timeline.time_of(0.01) - 10.01) < 1e-9
+
+
+def test_the_timeline_still_maps_recent_positions_after_trimming_its_window():
+    timeline = AudioTimeline(keep_seconds=1.0)
+    for i in range(1, 501):  # 10 s of 20 ms chunks, each arriving 5 ms after its end
+        timeline.add(0.02, i * 0.02 + 0.005)
+    assert abs(timeline.time_of(9.99) - 9.995) < 1e-9
+    assert abs(timeline.time_of(10.5) - 10.505) < 1e-9  # beyond the end: extrapolated

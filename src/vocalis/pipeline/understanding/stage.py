@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from array import array
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -50,25 +52,30 @@ class AudioTimeline:
 
     def __init__(self, keep_seconds: float = 30.0) -> None:
         self._keep = keep_seconds
-        self._spans: deque[tuple[float, float]] = deque()  # (position at end, arrival of end)
+        # One entry per chunk fed, as two arrays of doubles (16 bytes a chunk, searched by
+        # bisection): position at the chunk's end and the arrival time of that end.
+        self._ends = array("d")
+        self._arrivals = array("d")
         self.position = 0.0
 
     def add(self, seconds: float, end_arrived_at: float) -> None:
         self.position += seconds
-        self._spans.append((self.position, end_arrived_at))
-        while self._spans and self.position - self._spans[0][0] > self._keep:
-            self._spans.popleft()
+        self._ends.append(self.position)
+        self._arrivals.append(end_arrived_at)
+        if self.position - self._ends[0] > self._keep * 1.25:  # trim now and then, not per chunk
+            cut = bisect_left(self._ends, self.position - self._keep)
+            del self._ends[:cut]
+            del self._arrivals[:cut]
 
     def time_of(self, position: float) -> float | None:
         """When the sample at ``position`` was heard: the arrival of the chunk holding it, less
         the audio after it in that chunk (None before any audio)."""
-        if not self._spans:
+        if not self._ends:
             return None
-        for end, arrived in self._spans:
-            if end >= position:
-                return arrived - (end - position)
-        end, arrived = self._spans[-1]
-        return arrived + (position - end)
+        i = bisect_left(self._ends, position)
+        if i == len(self._ends):
+            return self._arrivals[-1] + (position - self._ends[-1])
+        return self._arrivals[i] - (self._ends[i] - position)
 
 
 class InputStage:
