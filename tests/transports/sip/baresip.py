@@ -13,6 +13,7 @@ import contextlib
 import glob
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -32,6 +33,23 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
         return sock.getsockname()[1]
 
 
+def free_sip_port() -> int:
+    """A port for baresip's ``sip_listen``: baresip 1.0 also opens SIP/TLS on the next port
+    and cannot be told not to, so both must be free. Chosen below the kernel's ephemeral range
+    (32768 and up), where no ``free_port()`` of this or another server can land."""
+    for _ in range(200):
+        port = random.randrange(20000, 30000)
+        try:
+            for candidate, kind in ((port, socket.SOCK_DGRAM), (port, socket.SOCK_STREAM),
+                                    (port + 1, socket.SOCK_STREAM)):
+                with socket.socket(socket.AF_INET, kind) as sock:
+                    sock.bind(("127.0.0.1", candidate))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free port pair for baresip")
+
+
 class Baresip:
     """One baresip user agent (``sip:NAME@127.0.0.1:PORT``)."""
 
@@ -41,7 +59,7 @@ class Baresip:
     ) -> None:
         self.folder = folder / name
         self.name = name
-        self.port = free_port()
+        self.port = free_sip_port()
         self.ctrl_port = free_port(socket.SOCK_STREAM)
         self.cons_port = free_port()
         self.dump = self.folder / "dump"
