@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import random
 
+from turn_detection_values import say_digits
+
 OPEN_CONTEXTS = [
     "How can I help you today?", "What can I do for you?", "Thanks for calling, how may I help?",
     "Hi, this is support. What's going on?", "How can I help?", "What seems to be the problem?",
@@ -184,7 +186,6 @@ DIGIT_QUESTIONS = [
     ("What's the verification code we just texted?", 6), ("What's the extension?", 3),
     ("What's the member number? It's nine digits.", 9), ("What year were you born?", 4),
 ]
-DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 DIGIT_LEADS = ["", "", "", "it's ", "yeah it's ", "um ", "sure, ", "okay it's ", "that's ",
                "it should be "]
 
@@ -300,27 +301,15 @@ def dangling_subject_turns(rng: random.Random, n: int) -> list[tuple[str, str | 
     return out
 
 
-def _spoken_digits(digits: str, rng: random.Random) -> str:
-    style = rng.random()
-    if style < 0.35:
-        return " ".join(digits)
-    if style < 0.55:
-        return digits
-    words = [DIGIT_WORDS[int(d)] for d in digits]
-    if rng.random() < 0.4:
-        words = ["oh" if w == "zero" else w for w in words]
-    return " ".join(words)
-
-
 def _grouped(digits: str, rng: random.Random) -> str:
     """The digits as a caller reads them, in groups of three or four."""
     if len(digits) <= 5 or rng.random() < 0.3:
-        return _spoken_digits(digits, rng)
+        return say_digits(digits, rng, oh=0.4)
     size = 4 if len(digits) % 4 == 0 else 3
     groups = [digits[i:i + size] for i in range(0, len(digits), size)]
     if len(groups) > 1 and len(groups[-1]) == 1:  # 3-3-4, as a phone number is read
         groups[-2:] = [groups[-2] + groups[-1]]
-    return rng.choice([" ", ", ", " "]).join(_spoken_digits(g, rng) for g in groups)
+    return rng.choice([" ", ", ", " "]).join(say_digits(g, rng, oh=0.4) for g in groups)
 
 
 def digit_count_turns(rng: random.Random, n: int) -> list[tuple[str, str | None, int]]:

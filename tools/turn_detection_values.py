@@ -125,14 +125,15 @@ YES_NO_ANSWERS = ["yes it is", "no it isn't", "yes I am", "no I'm not", "yes I d
                   "no, it's not", "yeah I am", "sure is"]
 
 
-def _say_digits(digits: str, rng: random.Random) -> str:
+def say_digits(digits: str, rng: random.Random, oh: float = 0.5) -> str:
+    """``digits`` as a caller says them: "4 1 5", "415" or words, zero as "oh" with odds ``oh``."""
     style = rng.random()
     if style < 0.35:
         return " ".join(digits)
     if style < 0.55:
         return digits
     words = [DIGIT_WORDS[int(d)] for d in digits]
-    if rng.random() < 0.5:
+    if rng.random() < oh:
         words = ["oh" if w == "zero" else w for w in words]
     return " ".join(words)
 
@@ -147,7 +148,7 @@ def _number_answers(rng: random.Random) -> list[tuple[str, str | None, int]]:
             if rng.random() < 0.3:
                 lead = rng.choice(["my ", "the "]) + rng.choice(nouns) + " is "
             sep = rng.choice([" ", ", ", " ", " dash "]) if len(groups) > 1 else " "
-            spoken = [_say_digits(g, rng) for g in value]
+            spoken = [say_digits(g, rng) for g in value]
             out.append((lead + sep.join(spoken), q, 1))
             flat = "".join(value)
             cut = rng.randint(1, len(flat) - 1)
@@ -155,7 +156,7 @@ def _number_answers(rng: random.Random) -> list[tuple[str, str | None, int]]:
                 shown = sep.join(spoken[: rng.randint(1, len(groups) - 1)])
                 shown += rng.choice(["", ",", " dash"]) if sep != " dash " else " dash"
             else:
-                shown = _say_digits(flat[:cut], rng)
+                shown = say_digits(flat[:cut], rng)
             out.append((lead + shown, q, 0))
     return out
 
