@@ -139,3 +139,26 @@ def test_words_still_being_transcribed_hold_the_resume_until_their_final():
     held, speech, utterances, events = run_virtual(main(None))
     assert held and not speech.paused and not utterances.stopped
     assert events == ["false_interruption"]
+
+
+def test_a_newer_interim_after_a_final_holds_the_resume_too():
+    """An STT that finalises segments while the caller speaks: after "yeah" was final, "so"
+    is still only an interim when the pause runs out; the agent waits for its final."""
+
+    async def main():
+        barge_in, utterances, _link, events = _barge_in()
+        speech = utterances.current.speech
+        barge_in.speech_started()
+        await asyncio.sleep(0.6)
+        await barge_in.words("yeah", 0.5, final=True)
+        await barge_in.words("yeah so", 0.5, final=False)
+        barge_in.speech_ended()
+        await asyncio.sleep(2.5)
+        held_past_the_pause = speech.paused
+        await barge_in.words("so please stop talking", 0.9, final=True)
+        await asyncio.sleep(2.0)
+        return held_past_the_pause, utterances, events
+
+    held, utterances, events = run_virtual(main())
+    assert held and utterances.stopped and events[-1] == "interrupted"
+    assert "false_interruption" not in events

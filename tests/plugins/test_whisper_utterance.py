@@ -29,7 +29,7 @@ def _buffer(*pieces: np.ndarray) -> UtteranceBuffer:
 def test_words_begun_after_the_pause_the_flush_ends_on_open_the_next_utterance() -> None:
     # "wait, | st..": the VAD ended the turn on the pause; the flush arrives as "stop" begins.
     buffer = _buffer(_tone(0.5), _quiet(0.35), _tone(0.12))
-    audio, start, first_id, last_voiced = buffer.take()
+    audio, start, first_id, last_voiced = buffer.take(split_late=True)
     assert start == 0 and last_voiced == int(0.5 * RATE)
     assert len(audio) < int(0.85 * RATE), "the new word's onset stayed in the ended utterance"
     assert np.abs(audio[int(0.5 * RATE):]).max() == 0, "the ended utterance holds the next word"
@@ -43,7 +43,7 @@ def test_words_begun_after_the_pause_the_flush_ends_on_open_the_next_utterance()
 def test_last_words_after_a_pause_stay_in_the_utterance_the_flush_ends() -> None:
     # "five five five, | one" then silence: the flush ends the whole turn, "one" included.
     buffer = _buffer(_tone(0.8), _quiet(0.25), _tone(0.25), _quiet(0.35))
-    audio, _, _, last_voiced = buffer.take()
+    audio, _, _, last_voiced = buffer.take(split_late=True)
     assert len(audio) == int(1.65 * RATE)
     assert last_voiced == int(1.3 * RATE)
     assert not buffer.active
@@ -51,5 +51,11 @@ def test_last_words_after_a_pause_stay_in_the_utterance_the_flush_ends() -> None
 
 def test_a_flush_mid_sentence_with_no_pause_keeps_the_whole_utterance() -> None:
     buffer = _buffer(_tone(1.0))
-    audio, _, _, _ = buffer.take()
+    audio, _, _, _ = buffer.take(split_late=True)
     assert len(audio) == RATE and not buffer.active
+
+
+def test_at_the_end_of_input_everything_is_taken_even_a_word_after_a_pause() -> None:
+    buffer = _buffer(_tone(0.8), _quiet(0.25), _tone(0.25))
+    audio, _, _, _ = buffer.take()
+    assert len(audio) == int(1.3 * RATE) and not buffer.active

@@ -148,6 +148,15 @@ class FallbackSTT(STT):
 
         await self._with_failover(flush, None, {}, frame_in_replay=False)
 
+    async def finish(self) -> None:
+        """End of input: the active provider's final transcripts of everything buffered."""
+        self._flushed_at = now()
+
+        async def finish(provider: STT) -> None:
+            await provider.finish()
+
+        await self._with_failover(finish, None, {}, frame_in_replay=False)
+
     async def _with_failover(
         self,
         action: ProviderAction,

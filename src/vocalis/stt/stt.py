@@ -105,6 +105,10 @@ class STT(EventEmitter[Literal["error"]], ABC):
     async def flush(self) -> None:
         """Ask for a final transcript of the audio so far (end of speech); no-op by default."""
 
+    async def finish(self) -> None:
+        """End of input: final transcripts of everything still buffered (default: ``flush``)."""
+        await self.flush()
+
     async def prewarm(self) -> None:
         """Load models or open connections ahead of use; idempotent."""
 
@@ -120,7 +124,7 @@ class STT(EventEmitter[Literal["error"]], ABC):
             try:
                 async for chunk in audio_stream:
                     await self.process_audio(chunk, **kwargs)
-                await self.flush()
+                await self.finish()
             finally:
                 await queue.put(None)
 

@@ -108,6 +108,8 @@ class BargeIn:
         self._overlap = overlap
         if final:
             self._final_heard.set()
+        else:
+            self._final_heard.clear()
         decision = self.strategy.decide(overlap)
         if decision is InterruptDecision.BACKCHANNEL:
             if final:

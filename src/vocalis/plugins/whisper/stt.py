@@ -232,11 +232,19 @@ class WhisperSTT(STT):
         return result
 
     async def flush(self) -> None:
-        """Push the FINAL transcript of the buffered utterance now and start a new one."""
-        taken = self._buffer.take()
+        """Push the FINAL transcript of the buffered utterance now and start a new one (words
+        begun after its last pause, while the caller still speaks, stay for the next one)."""
+        taken = self._buffer.take(split_late=True)
         if taken is not None:
             pause, self._pause = self._pause, None
             self._since_interim = 0  # the buffer may already hold the next utterance's start
+            await self._finish(*taken, pause)
+
+    async def finish(self) -> None:
+        """End of input: the FINAL transcript of everything buffered."""
+        taken = self._buffer.take()
+        if taken is not None:
+            pause, self._pause = self._pause, None
             await self._finish(*taken, pause)
 
     async def _finish(

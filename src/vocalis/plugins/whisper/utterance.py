@@ -85,18 +85,18 @@ class UtteranceBuffer:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate(self._chunks).astype(np.float32) / 32768.0
 
-    def take(self) -> tuple[np.ndarray, int, int, int] | None:
+    def take(self, *, split_late: bool = False) -> tuple[np.ndarray, int, int, int] | None:
         """Close the utterance: audio, start sample, id and end of its last voiced block.
 
-        None if no utterance is open. A flush follows the VAD's end of speech, so by the time
-        it comes the caller may already have started the next words ("wait, | stop"): speech
+        None if no utterance is open. With ``split_late`` (a flush at the VAD's end of speech,
+        mid-call) the caller may already have started the next words ("wait, | stop"): speech
         after the utterance's last pause, if short, opens the next utterance instead of
-        ending this one mid-word.
+        ending this one mid-word. Without it (end of input, a timeout) everything is taken.
         """
         if not self.active:
             return None
         samples = np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=np.int16)
-        split = self._late_speech(samples)
+        split = self._late_speech(samples) if split_late else None
         if split is None:
             taken = samples.astype(np.float32) / 32768.0, self.start, self.utterance_id, \
                 self.last_voiced
