@@ -116,7 +116,9 @@ class CallObservers:
             except TimeoutError:
                 logger.warning("the call history took more than %.0f s to write", timeout)
         try:
-            await asyncio.to_thread(self.telemetry.force_flush, timeout)
+            await asyncio.wait_for(asyncio.to_thread(self.telemetry.force_flush, timeout), timeout)
+        except TimeoutError:
+            logger.warning("exporting the calls' telemetry took more than %.0f s", timeout)
         except Exception:
             logger.exception("exporting the calls' telemetry failed")
 

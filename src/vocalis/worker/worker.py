@@ -58,6 +58,9 @@ TASK_MARGIN = 2 * SHUTDOWN_GRACE + 2.0
 END_JOBS_SECONDS = 10.0
 """At shutdown, how long ended jobs may take to close their calls."""
 
+LOST_CALL_SECONDS = 5.0
+"""How long recording the end of a call whose process died may take (the database may be down)."""
+
 
 @dataclass
 class RunningJob:
@@ -150,16 +153,21 @@ class Worker:
             logger.warning("call history database %s unavailable (%s); the processes spool "
                            "their calls until it answers", history.display_url, exc)
 
-    async def _record_lost_call(self, job: RunningJob, error: str) -> None:
-        """A call whose process died (crash, memory limit, timeout) could not record its end:
-        record it here, so the history does not show it live forever (or not at all)."""
-        if self._history is None:
-            return
+    def _end_lost_call(self, job: RunningJob, reason: str) -> None:
+        """A call whose process died (crash, memory limit, timeout, shutdown) could not record
+        its end: record it here, in the background, so the history does not show it live
+        forever (or not at all); the job's slot is free meanwhile."""
+        if self._history is not None:
+            self._tasks.spawn(self._record_end(job, reason[:200]),
+                              name=f"vocalis.worker.lost.{job.request.job_id}")
+
+    async def _record_end(self, job: RunningJob, reason: str) -> None:
+        assert self._history is not None
         r = job.request
         call = {"id": r.job_id, "started_at": job.started_at, "transport": r.transport,
                 "room_id": r.room_id}
         try:
-            await self._history.end_unfinished(call, f"worker_failed: {error}"[:200])
+            await asyncio.wait_for(self._history.end_unfinished(call, reason), LOST_CALL_SECONDS)
         except Exception as exc:
             logger.warning("could not record the end of call %s: %s", r.job_id, exc)
 
@@ -194,6 +202,9 @@ class Worker:
         running = [job.task for job in self.jobs.values() if job.task is not None]
         if running:
             await asyncio.wait(running, timeout=grace)
+        if self._history is not None:
+            await asyncio.gather(*(self._record_end(job, "server_shutdown")
+                                   for job in list(self.jobs.values())))
         if self.registration is not None:
             await self.registration.aclose()
         await self._tasks.aclose()
@@ -282,7 +293,7 @@ class Worker:
                 logger.warning("job %s %s: %s", job.request.job_id, result.status.value,
                                result.error)
                 self._update(job, FAILED, error=result.error or result.status.value)
-                await self._record_lost_call(job, result.error or result.status.value)
+                self._end_lost_call(job, f"worker_failed: {result.error or result.status.value}")
         finally:
             self.jobs.pop(job.request.job_id, None)
             self._status_changed()
