@@ -12,6 +12,7 @@ pending audio (the file write itself happens outside it).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 from typing import Literal
@@ -118,6 +119,14 @@ class CallRecorder:
             return np.stack(sides, axis=1)
         mixed = sides[0].astype(np.int32) + sides[1].astype(np.int32)
         return np.clip(mixed, -32768, 32767).astype(np.int16).reshape(-1, 1)
+
+    def abandon(self) -> None:
+        """Close the file without writing what is pending (after a failure)."""
+        with self._write_lock:
+            if not self.closed:
+                self.closed = True
+                with contextlib.suppress(Exception):
+                    self._file.close()
 
     def close(self, now: float) -> None:
         """Write what is left and close the file."""

@@ -135,8 +135,8 @@ class CallRecording:
     def _fail(self, exc: BaseException) -> None:
         logger.warning("recording %s failed: %s", self.path, exc)
         self._detach()
-        if self.recorder is not None and not self.recorder.closed:
-            self.recorder.closed = True
+        if self.recorder is not None:
+            self.recorder.abandon()
         self.session.link.publish(RecordingFailed(str(self.path), str(exc) or type(exc).__name__))
 
     async def _flush_loop(self) -> None:
