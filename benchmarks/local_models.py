@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 import numpy as np
+import psutil
 
 SENTENCES = (
     "The weather is sunny and warm today.",
@@ -27,11 +28,7 @@ SENTENCES = (
 
 
 def rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    return psutil.Process().memory_info().rss / 2**20
 
 
 async def measure_load(memory: dict[str, float], name: str, prewarm: Any) -> None:

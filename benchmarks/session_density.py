@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import gc
 import json
-import resource
 import socket
 import statistics
 import subprocess
@@ -30,6 +29,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+
+import psutil
 
 from vocalis import Agent, AgentSession, EOUConfig, MetricsOptions, Pipeline, TracesOptions
 from vocalis.audio import OutputTrack
@@ -51,11 +52,7 @@ class Caller(Agent):
 
 
 def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return psutil.Process().memory_info().rss / 2**20
 
 
 def build(index: int, duration: float) -> tuple[AgentSession, UserScript, OutputTrack]:

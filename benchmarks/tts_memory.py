@@ -22,6 +22,8 @@ import subprocess
 import sys
 import time
 
+import psutil
+
 SENTENCE = (
     "please tell me about the weather tomorrow and then book a table for two people at the "
     "small italian place near the station because my friend is visiting from out of town"
@@ -30,11 +32,7 @@ WORDS = SENTENCE.split(" ")
 
 
 def rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    return psutil.Process().memory_info().rss / 2**20
 
 
 def unpunctuated(chars: int) -> str:

@@ -23,6 +23,8 @@ import sys
 import tracemalloc
 from typing import Any
 
+import psutil
+
 from vocalis.job import JobContext, RoomOptions, WebSocketConfig
 from vocalis.testing.raw_websocket import BINARY, TEXT, open_websocket, reset, send_frame
 from vocalis.transports.server import build_server
@@ -31,11 +33,7 @@ FRAME_SECONDS = 0.02
 
 
 def rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    return psutil.Process().memory_info().rss / 2**20
 
 
 async def fake_entrypoint(ctx: JobContext) -> None:
