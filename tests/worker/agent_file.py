@@ -15,30 +15,16 @@ import os
 import time
 from typing import Any
 
+from tests.transports.fake_agent import echo_llm, user_script
+
 from vocalis import Agent, AgentSession, Pipeline
 from vocalis.job import JobContext
 from vocalis.pipeline.config import EOUConfig
-from vocalis.testing import FakeLLM, FakeSTT, FakeTTS, FakeVAD, UserScript
+from vocalis.testing import FakeSTT, FakeTTS, FakeVAD
 from vocalis.worker import current_process
 
 FAIL_AFTER = 0.5
 """Seconds after the session started that a ``fail`` behaviour starts."""
-
-
-def user_script(text: str) -> UserScript:
-    script = UserScript()
-    for part in filter(None, text.split("|")):
-        words, _, at = part.partition("@")
-        script.says(words, at=float(at) if at else 0.2)
-    return script
-
-
-def echo_llm() -> FakeLLM:
-    def respond(chat: Any) -> str:
-        users = [m.text_content for m in chat.messages() if m.role.value == "user"]
-        return f"You said: {users[-1]}." if users else "Hello."
-
-    return FakeLLM(respond=respond)
 
 
 class EchoAgent(Agent):
