@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from vocalis import Agent, AgentSession, Pipeline
-from vocalis.job import JobContext
+from vocalis.job import JobContext, RoomOptions, WebSocketConfig
 from vocalis.pipeline.config import EOUConfig
 from vocalis.testing import FakeLLM, FakeSTT, FakeTTS, FakeVAD, UserScript
+from vocalis.transports.server import AgentServer, build_server
 
 SPEECH_AT = 0.2
 
@@ -69,3 +70,18 @@ async def entrypoint(ctx: JobContext) -> None:
     SESSIONS.append(session)
     CONTEXTS.append(ctx)
     await session.start()
+
+
+async def start_fake_agent_server(
+    *, transport_mode: str = "websocket", agent: Any = entrypoint, **options: Any
+) -> AgentServer:
+    """``agent`` served on a free loopback port with ``RoomOptions(**options)``; the sessions
+    and contexts of earlier tests are forgotten."""
+    SESSIONS.clear()
+    CONTEXTS.clear()
+    room_options = RoomOptions(
+        transport_mode=transport_mode, websocket=WebSocketConfig(port=0), **options
+    )
+    server = build_server(agent, room_options=room_options)
+    await server.start()
+    return server

@@ -6,22 +6,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from tests.transports.fake_agent import SESSIONS, entrypoint
+from tests.transports.fake_agent import SESSIONS, start_fake_agent_server
 from tests.transports.twilio_client import call
 from tests.transports.ws_client import connect, speak, wait_for
 
-from vocalis.job import RoomOptions, WebSocketConfig
-from vocalis.transports.server import build_server
-
-
-async def start_server(**options):
-    SESSIONS.clear()
-    room_options = RoomOptions(
-        transport_mode="websocket", websocket=WebSocketConfig(port=0), **options
-    )
-    server = build_server(entrypoint, room_options=room_options)
-    await server.start()
-    return server
+from vocalis.job import RoomOptions
 
 
 def test_limits_are_validated():
@@ -35,7 +24,7 @@ def test_limits_are_validated():
 
 
 async def test_too_long_typed_text_gets_an_error_and_the_call_goes_on():
-    server = await start_server(max_text_chars=50)
+    server = await start_fake_agent_server(max_text_chars=50)
     try:
         async with connect(server.url("/ws?say=hello+there", "ws")) as (ws, got):
             assert await wait_for(lambda: got.of_type("ready"), 2.0)
@@ -57,7 +46,7 @@ async def test_too_long_typed_text_gets_an_error_and_the_call_goes_on():
 
 
 async def test_a_silent_ws_client_is_disconnected_with_1008():
-    server = await start_server(media_timeout_seconds=0.4)
+    server = await start_fake_agent_server(media_timeout_seconds=0.4)
     try:
         async with connect(server.url("/ws", "ws"), autoping=True) as (ws, got):
             await speak(ws, "", 0.3)  # some audio, then nothing (pings are still answered)
@@ -69,7 +58,7 @@ async def test_a_silent_ws_client_is_disconnected_with_1008():
 
 
 async def test_a_twilio_stream_that_starts_then_goes_silent_is_hung_up():
-    server = await start_server(media_timeout_seconds=0.4)
+    server = await start_fake_agent_server(media_timeout_seconds=0.4)
     try:
         async with call(server.url("/twilio", "ws")) as c:
             await c.start()
@@ -82,7 +71,7 @@ async def test_a_twilio_stream_that_starts_then_goes_silent_is_hung_up():
 
 
 async def test_media_keeps_a_call_open_past_the_media_timeout():
-    server = await start_server(media_timeout_seconds=0.5)
+    server = await start_fake_agent_server(media_timeout_seconds=0.5)
     try:
         async with call(server.url("/twilio", "ws")) as c:
             await c.start()
@@ -93,7 +82,7 @@ async def test_media_keeps_a_call_open_past_the_media_timeout():
 
 
 async def test_a_call_ends_at_the_maximum_duration():
-    server = await start_server(max_call_duration_seconds=0.6)
+    server = await start_fake_agent_server(max_call_duration_seconds=0.6)
     try:
         async with connect(server.url("/ws", "ws")) as (ws, got):
             talking = asyncio.ensure_future(speak(ws, "", 3.0))

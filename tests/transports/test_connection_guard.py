@@ -7,21 +7,14 @@ import asyncio
 
 import aiohttp
 import pytest
-from tests.transports.fake_agent import entrypoint
+from tests.transports.fake_agent import start_fake_agent_server
 
-from vocalis.job import RoomOptions, WebSocketConfig
 from vocalis.testing.raw_websocket import closed_by_server
-from vocalis.transports.server import build_server
 
 
 @pytest.fixture
 async def server():
-    options = RoomOptions(
-        transport_mode="websocket", websocket=WebSocketConfig(port=0),
-        handshake_timeout_seconds=0.5, max_connections_per_ip=8,
-    )
-    srv = build_server(entrypoint, room_options=options)
-    await srv.start()
+    srv = await start_fake_agent_server(handshake_timeout_seconds=0.5, max_connections_per_ip=8)
     yield srv
     await srv.aclose()
 

@@ -7,23 +7,18 @@ import asyncio
 import json
 
 import pytest
-from tests.transports.fake_agent import SESSIONS, entrypoint
+from tests.transports.fake_agent import SESSIONS, start_fake_agent_server
 from tests.transports.twilio_client import CALL_SID, STREAM_SID, call
 from tests.transports.ws_client import connect, wait_for
 
-from vocalis.job import RoomOptions, WebSocketConfig
 from vocalis.testing.raw_websocket import TEXT, open_websocket, read_close, send_frame
-from vocalis.transports.server import build_server
 
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
 
 
 @pytest.fixture
 async def server():
-    SESSIONS.clear()
-    options = RoomOptions(transport_mode="websocket", websocket=WebSocketConfig(port=0))
-    srv = build_server(entrypoint, room_options=options)
-    await srv.start()
+    srv = await start_fake_agent_server()
     yield srv
     await srv.aclose()
 

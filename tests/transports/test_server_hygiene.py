@@ -8,7 +8,7 @@ import re
 
 import aiohttp
 import pytest
-from tests.transports.fake_agent import entrypoint
+from tests.transports.fake_agent import entrypoint, start_fake_agent_server
 
 from vocalis.job import RoomOptions, WebSocketConfig
 from vocalis.transports.access_log import redact_secrets
@@ -19,11 +19,7 @@ TOKEN = "s3cret-token"
 
 @pytest.fixture
 async def server():
-    options = RoomOptions(
-        transport_mode="websocket", websocket=WebSocketConfig(port=0), access_token=TOKEN
-    )
-    srv = build_server(entrypoint, room_options=options)
-    await srv.start()
+    srv = await start_fake_agent_server(access_token=TOKEN)
     yield srv
     await srv.aclose()
 

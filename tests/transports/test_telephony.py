@@ -6,27 +6,25 @@ import asyncio
 
 import numpy as np
 import pytest
-from tests.transports.fake_agent import CONTEXTS, SESSIONS, build_session, entrypoint
+from tests.transports.fake_agent import (
+    CONTEXTS,
+    SESSIONS,
+    build_session,
+    entrypoint,
+    start_fake_agent_server,
+)
 from tests.transports.twilio_client import CALL_SID, STREAM_SID, call
 from tests.transports.ws_client import wait_for
 
-from vocalis.job import JobContext, RoomOptions, WebSocketConfig
+from vocalis.job import JobContext
 from vocalis.telephony import DTMFHandler
-from vocalis.transports.server import build_server
 from vocalis.transports.telephony import mulaw
 
 LONG_GREETING = "Hello and welcome to the test line, how can I help you today my friend?"
 
 
 async def start_server(agent=entrypoint, **options):
-    SESSIONS.clear()
-    CONTEXTS.clear()
-    room_options = RoomOptions(
-        transport_mode="telephony", websocket=WebSocketConfig(port=0), **options
-    )
-    server = build_server(agent, room_options=room_options)
-    await server.start()
-    return server
+    return await start_fake_agent_server(transport_mode="telephony", agent=agent, **options)
 
 
 @pytest.fixture

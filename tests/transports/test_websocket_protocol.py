@@ -7,12 +7,10 @@ import json
 
 import numpy as np
 import pytest
-from tests.transports.fake_agent import SESSIONS, entrypoint
+from tests.transports.fake_agent import start_fake_agent_server
 from tests.transports.ws_client import connect, speak, wait_for
 
-from vocalis.job import RoomOptions, WebSocketConfig
 from vocalis.transports.security import ProtocolError
-from vocalis.transports.server import build_server
 from vocalis.transports.websocket import parse_client_message
 
 LONG_GREETING = "Hello and welcome to the test line, how can I help you today my friend?"
@@ -20,10 +18,7 @@ LONG_GREETING = "Hello and welcome to the test line, how can I help you today my
 
 @pytest.fixture
 async def server():
-    SESSIONS.clear()
-    options = RoomOptions(transport_mode="websocket", websocket=WebSocketConfig(port=0))
-    srv = build_server(entrypoint, room_options=options)
-    await srv.start()
+    srv = await start_fake_agent_server()
     yield srv
     await srv.aclose()
 

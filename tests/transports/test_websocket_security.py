@@ -7,35 +7,24 @@ import json
 
 import aiohttp
 import pytest
-from tests.transports.fake_agent import CONTEXTS, SESSIONS, entrypoint
+from tests.transports.fake_agent import CONTEXTS, SESSIONS, start_fake_agent_server
 from tests.transports.ws_client import connect, speak, wait_for
 
-from vocalis.job import RoomOptions, WebSocketConfig
-from vocalis.transports.server import build_server
+from vocalis.job import RoomOptions
 
 TOKEN = "s3cret-token"
 
 
-async def start_server(**options):
-    SESSIONS.clear()
-    room_options = RoomOptions(
-        transport_mode="websocket", websocket=WebSocketConfig(port=0), **options
-    )
-    server = build_server(entrypoint, room_options=room_options)
-    await server.start()
-    return server
-
-
 @pytest.fixture
 async def server():
-    srv = await start_server(max_message_bytes=64 * 1024)
+    srv = await start_fake_agent_server(max_message_bytes=64 * 1024)
     yield srv
     await srv.aclose()
 
 
 @pytest.fixture
 async def token_server():
-    srv = await start_server(access_token=TOKEN)
+    srv = await start_fake_agent_server(access_token=TOKEN)
     yield srv
     await srv.aclose()
 
@@ -127,7 +116,7 @@ async def test_oversized_message_closes_with_1009_and_a_reason(server):
 
 
 async def test_sessions_beyond_max_sessions_are_turned_away():
-    server = await start_server(max_sessions=1)
+    server = await start_fake_agent_server(max_sessions=1)
     try:
         async with connect(server.url("/ws", "ws")) as (_, first):
             assert await wait_for(lambda: first.of_type("ready"), 2.0)

@@ -6,11 +6,8 @@ import asyncio
 
 import aiohttp
 import pytest
-from tests.transports.fake_agent import SESSIONS, entrypoint
+from tests.transports.fake_agent import SESSIONS, start_fake_agent_server
 from tests.transports.ws_client import connect, speak, wait_for
-
-from vocalis.job import RoomOptions, WebSocketConfig
-from vocalis.transports.server import build_server
 
 WORDS = ["apple", "banana", "cherry", "delta", "echo", "foxtrot", "golf", "hotel", "india",
          "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo",
@@ -19,10 +16,7 @@ WORDS = ["apple", "banana", "cherry", "delta", "echo", "foxtrot", "golf", "hotel
 
 @pytest.fixture
 async def server():
-    SESSIONS.clear()
-    options = RoomOptions(transport_mode="websocket", websocket=WebSocketConfig(port=0))
-    srv = build_server(entrypoint, room_options=options)
-    await srv.start()
+    srv = await start_fake_agent_server()
     yield srv
     await srv.aclose()
 
