@@ -2,7 +2,9 @@
 
 Audio before the first voiced block is kept only as a short pre-roll, so silence between turns
 is never decoded; trailing silence is measured so the STT can finalise on its own when nobody
-calls ``flush``. Positions are sample indexes since the stream started.
+calls ``flush``. "Voiced" means louder than the configured level and clearly above the
+background noise, which is tracked: in a noisy room the noise itself never opens an utterance,
+and a pause is still a pause. Positions are sample indexes since the stream started.
 """
 
 from __future__ import annotations
@@ -16,14 +18,42 @@ _PAUSE = 0.15
 """A quiet stretch at least this long inside an utterance is a pause between words."""
 _LATE_SPEECH = 0.6
 """At most this much audio after the last pause is speech the flush came too late for."""
+_FLOOR_WINDOW = 3.0
+"""Seconds over which the quietest block gives the background noise level."""
+_ABOVE_FLOOR_DB = 5.0
+"""A block this far above the background noise (both measured with emphasis) is sound."""
+_MAX_NOISE_GATE_DB = -33.0
+"""The noise gate (emphasised level) never rises above this: louder noise than that sounds
+like speech to an energy gate, and is let through rather than hiding the caller."""
 
 
-def block_levels_db(samples: np.ndarray, block: int) -> np.ndarray:
-    """RMS level in dBFS of each ``block``-sample piece of int16 ``samples`` (last may be short)."""
+def block_levels_db(samples: np.ndarray, block: int, *, emphasis: bool = False) -> np.ndarray:
+    """RMS level in dBFS of each ``block``-sample piece of int16 ``samples`` (last may be short).
+
+    With ``emphasis`` the level is measured after a first difference, which weighs the speech
+    band over the low rumble that dominates most background noise (and makes its level steady).
+    """
     x = samples.astype(np.float32) / 32768.0
+    if emphasis:
+        x = np.diff(x, prepend=x[:1])
     pieces = [x[i : i + block] for i in range(0, len(x), block)]
     rms = np.array([np.sqrt(np.mean(p * p)) if len(p) else 0.0 for p in pieces])
     return 20.0 * np.log10(np.maximum(rms, 1e-10))
+
+
+class NoiseFloor:
+    """The background level: the quietest 20 ms block of the last few seconds (speech always
+    has quieter moments than that within a few seconds; steady noise does not)."""
+
+    def __init__(self, blocks: int) -> None:
+        self._levels: deque[float] = deque(maxlen=blocks)
+
+    def update(self, levels_db: np.ndarray) -> None:
+        self._levels.extend(levels_db.tolist())
+
+    @property
+    def level_db(self) -> float:
+        return min(self._levels) if self._levels else float("-inf")
 
 
 class UtteranceBuffer:
@@ -33,6 +63,7 @@ class UtteranceBuffer:
         self.sample_rate = sample_rate
         self.energy_threshold_db = energy_threshold_db
         self._block = max(1, int(_BLOCK * sample_rate))
+        self._floor = NoiseFloor(round(_FLOOR_WINDOW / _BLOCK))
         self._pre_roll_samples = int(pre_roll * sample_rate)
         self._pre_roll: deque[np.ndarray] = deque()
         self._pre_roll_len = 0
@@ -49,14 +80,27 @@ class UtteranceBuffer:
         return (self.position - self.start) / self.sample_rate if self.active else 0.0
 
     @property
+    def noise_gate_db(self) -> float:
+        """The emphasised level a block must reach to stand out of the background noise."""
+        return min(self._floor.level_db + _ABOVE_FLOOR_DB, _MAX_NOISE_GATE_DB)
+
+    def _voiced_blocks(self, samples: np.ndarray, *, track_noise: bool = False) -> np.ndarray:
+        """Indexes of the blocks of ``samples`` that are sound: above the configured level and
+        clear of the background noise."""
+        emphasised = block_levels_db(samples, self._block, emphasis=True)
+        if track_noise:
+            self._floor.update(emphasised)
+        loud = block_levels_db(samples, self._block) >= self.energy_threshold_db
+        return np.flatnonzero(loud & (emphasised >= self.noise_gate_db))
+
+    @property
     def trailing_silence(self) -> float:
         """Seconds since the last voiced block of the current utterance."""
         return (self.position - self.last_voiced) / self.sample_rate if self.active else 0.0
 
     def push(self, samples: np.ndarray) -> None:
         """Add int16 samples; an utterance opens at the first voiced block."""
-        levels = block_levels_db(samples, self._block)
-        voiced = np.flatnonzero(levels >= self.energy_threshold_db)
+        voiced = self._voiced_blocks(samples, track_noise=True)
         chunk_start = self.position
         self.position += len(samples)
         if voiced.size:
@@ -118,7 +162,7 @@ class UtteranceBuffer:
         after the VAD saw the pause."""
         if self.position - self.last_voiced >= _PAUSE * self.sample_rate:
             return None
-        voiced = np.flatnonzero(block_levels_db(samples, self._block) >= self.energy_threshold_db)
+        voiced = self._voiced_blocks(samples)
         gaps = np.flatnonzero(np.diff(voiced) - 1 >= round(_PAUSE / _BLOCK))
         if not gaps.size:
             return None
