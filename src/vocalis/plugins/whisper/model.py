@@ -7,7 +7,7 @@ model name. A CTranslate2 model is thread safe, so one instance serves every ses
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,10 @@ def load_model(
     )
 
 
+WORD_ONSET_BEFORE_END = 0.05
+"""Seconds: a word that was said starts at least this long before the voiced audio ends."""
+
+
 @dataclass
 class Transcription:
     """What Whisper heard in one stretch of audio. Word times are relative to its start."""
@@ -64,3 +68,17 @@ class Transcription:
     language: str | None
     words: list[dict[str, Any]] = field(default_factory=list)
     end: float = 0.0
+
+    def said_before(self, voiced_end: float) -> Transcription:
+        """Without the last words Whisper placed where the speech had already ended (it tends
+        to finish a half sentence: "send the report to" + "you."). A word said before the end
+        of the voice begins at least ``WORD_ONSET_BEFORE_END`` earlier; at least one word stays.
+        """
+        keep = len(self.words)
+        while keep > 1 and self.words[keep - 1]["start"] >= voiced_end - WORD_ONSET_BEFORE_END:
+            keep -= 1
+        if keep == len(self.words):
+            return self
+        words = self.words[:keep]
+        return replace(self, text=" ".join(w["word"] for w in words), words=words,
+                       end=words[-1]["end"])

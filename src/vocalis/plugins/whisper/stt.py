@@ -6,6 +6,8 @@ pushes the FINAL; if nobody calls it, a FINAL also follows ``silence_timeout`` s
 energy. When the speaker pauses, the utterance is decoded ahead of time at final quality and
 pushed as a PREFLIGHT transcript (the pipeline starts the LLM on it: preemptive generation); a
 flush with no speech since then reuses that decode, so the end-of-turn wait overlaps it.
+Words Whisper places where the voice had already ended (it finishes half sentences: "send the
+report to" + "you.") are dropped from pause and final transcripts.
 
 Every decode goes through the process-wide Whisper service (``service``): one scheduler for all
 sessions, finals first, fair across calls, a newer interim replacing an older one that has not
@@ -62,6 +64,8 @@ class WhisperSTT(STT):
             ``flush`` is not called; None disables it. Default 1.0 (longer than the VAD's
             end-of-speech wait, so the pipeline's flush normally comes first).
         energy_threshold_db: RMS level (dBFS, per 20 ms) that counts as sound. Default -50.
+            In steady background noise the gate rises to stay above the noise, so pauses are
+            still heard (``utterance``).
         pre_roll: seconds of audio kept before the first voiced block. Default 0.3.
         max_utterance_duration: an utterance is finalised once this long; Whisper sees at most
             30 s at once. Default 25.0.
@@ -217,16 +221,20 @@ class WhisperSTT(STT):
             audio, priority=PAUSE, kind="pause", supersedes={"interim", "pause"},
             batch_key=self._options(self.beam_size, word_timestamps=True),
         )
+        voiced_end = (buf.last_voiced - buf.start) / self.input_sample_rate
         task = self._tasks.spawn(
-            self._pause_decode(future, buf.utterance_id, buf.start, len(audio)),
+            self._pause_decode(future, buf.utterance_id, buf.start, len(audio), voiced_end),
             name="whisper-pause",
         )
         self._pause = _PauseDecode(buf.utterance_id, buf.position, task)
 
     async def _pause_decode(
-        self, future: asyncio.Future[Transcription], uid: int, start: int, length: int
+        self, future: asyncio.Future[Transcription], uid: int, start: int, length: int,
+        voiced_end: float,
     ) -> Transcription | None:
         result = await self._result_of(future)
+        if result is not None:
+            result = result.said_before(voiced_end)
         if result is not None and result.text and uid != self._finalized:
             await self._push(SpeechEventType.PREFLIGHT, result, start, length, uid)
         return result
@@ -263,6 +271,8 @@ class WhisperSTT(STT):
                 audio, priority=FINAL, kind="final", supersedes={"interim", "pause"},
                 batch_key=self._options(self.beam_size, word_timestamps=True),
             ))
+            if result is not None:
+                result = result.said_before((last_voiced - start) / self.input_sample_rate)
         self._finalized = utterance_id
         if result is not None and result.text:
             await self._push(SpeechEventType.FINAL, result, start, len(audio), utterance_id)
