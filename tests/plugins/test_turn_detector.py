@@ -275,3 +275,35 @@ def test_custom_head_path(tmp_path):
     TurnHead(head.layers, classifier, 1.0, head.frozen_layers).save(path)
     det = TurnDetector(threshold=0.5, model_path=path)
     assert det.probability("I want to book a table for") > 0.99
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Whisper's transcripts of half sentences decoded alone at a pause (conversation benchmark).
+        "Can you tell me how to get to?",
+        "Do you have any tables available for?",
+        "How much would it cost to ship a parcel to?",
+        "Is it possible to move my appointment to?",
+    ],
+)
+def test_a_half_sentence_the_stt_punctuated_stays_unfinished(detector, text):
+    assert detector.probability(text) < 0.3
+
+
+@pytest.mark.parametrize(
+    "text", ["What is this for?", "Who am I speaking with?", "Which one do you want to go to?",
+             "Is this the one that you asked for?", "Can you turn it on?", "I need to log in."],
+)
+def test_questions_ending_on_their_preposition_and_particles_still_end_the_turn(detector, text):
+    assert detector.probability(text) >= 0.7
+
+
+def test_only_punctuation_after_a_word_that_needs_more_is_dropped():
+    from vocalis.plugins.turn_detector.dangling import drop_dangling_punctuation as drop
+
+    assert drop("Please send the report to.") == "Please send the report to"
+    assert drop("I'd like the large one and...") == "I'd like the large one and"
+    assert drop("Where are you from?") == "Where are you from?"
+    assert drop("Send it to my brother.") == "Send it to my brother."
+    assert drop("") == "" and drop("?") == "?"

