@@ -295,7 +295,7 @@ def build_pipeline(llm: LLM) -> Pipeline:
     """Local Silero VAD, Whisper tiny.en, turn detector and Piper voice around ``llm``.
 
     Tuned on ``benchmarks/conversation_quality.py`` and ``local_turn_latency.py``: the VAD ends
-    speech after 0.3 s of silence, Whisper decodes on a 0.1 s pause so the final transcript is
+    speech after 0.3 s of silence, Whisper decodes on a 0.05 s pause so the final transcript is
     ready when the VAD ends, and the turn detector chooses between a 0.3 s wait (the user is
     done) and 1.3 s (mid-sentence: people pause up to a second between words). The interruption
     classifier helps barge-in tell "wait, stop" from "mm-hmm" over the agent's voice.
@@ -307,7 +307,7 @@ def build_pipeline(llm: LLM) -> Pipeline:
     from vocalis.plugins.whisper import WhisperSTT
 
     return Pipeline(
-        stt=WhisperSTT(model="tiny.en", pause_decode_after=0.1),
+        stt=WhisperSTT(model="tiny.en", pause_decode_after=0.05),
         llm=llm,
         tts=PiperTTS(),
         vad=SileroVAD(min_silence_duration=0.3),

@@ -133,7 +133,7 @@ def build_pipeline() -> Pipeline:
     from vocalis.plugins.whisper import WhisperSTT
 
     return Pipeline(
-        stt=WhisperSTT(model="tiny.en", pause_decode_after=0.1), llm=choose_llm(),
+        stt=WhisperSTT(model="tiny.en", pause_decode_after=0.05), llm=choose_llm(),
         tts=PiperTTS(), vad=SileroVAD(min_silence_duration=0.3), turn_detector=TurnDetector(),
         eou_config=EOUConfig(min_max_speech_wait_timeout=[0.3, 0.8]),
     )
