@@ -6,8 +6,8 @@ word pieces from ``encoder``) and then through the
 detector's own fine-tuned layer and classifier (``head``, ``turn_head.npz``, trained by
 ``tools/train_turn_detector.py``), which give a calibrated probability that the turn is over.
 Both run as one ONNX Runtime graph on one thread. A speech recognizer's final "." or "?" after a
-word that cannot end a sentence is not shown to the model (``dangling``). The model loads once per process
-(``shared_model``) and is shared by every session; a call takes a few milliseconds, so the
+word that cannot end a sentence is not shown to the model (``dangling``). The model loads once
+per process (``shared_model``) and is shared by every session; a call takes a few milliseconds, so the
 engine runs it in a worker thread (``asyncio.to_thread``), never on the event loop. No PyTorch,
 nothing downloaded.
 """

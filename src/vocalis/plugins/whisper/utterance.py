@@ -36,9 +36,11 @@ def block_levels_db(samples: np.ndarray, block: int, *, emphasis: bool = False) 
     x = samples.astype(np.float32) / 32768.0
     if emphasis:
         x = np.diff(x, prepend=x[:1])
-    pieces = [x[i : i + block] for i in range(0, len(x), block)]
-    rms = np.array([np.sqrt(np.mean(p * p)) if len(p) else 0.0 for p in pieces])
-    return 20.0 * np.log10(np.maximum(rms, 1e-10))
+    if not len(x):
+        return np.zeros(0)
+    starts = np.arange(0, len(x), block)
+    power = np.add.reduceat(x * x, starts) / np.diff(starts, append=len(x))
+    return 10.0 * np.log10(np.maximum(power, 1e-20))
 
 
 class NoiseFloor:
