@@ -280,9 +280,12 @@ class SipEndpoint:
         except pj.Error:
             logger.debug("hanging up calls at shutdown failed", exc_info=True)
         self._drain_commands()
+        self._destroy()
+        # Only now, with PJSIP's media thread stopped and every PJSIP object disowned, may the
+        # Python side of calls and ports go: freed before, a port could vanish under a callback
+        # the media thread is still running (a use-after-free that crashes later, elsewhere).
         self._retired.clear()
         self._dead_ports.clear()
-        self._destroy()
 
     def _destroy(self) -> None:
         if self._ep is None:
