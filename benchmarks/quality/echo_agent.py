@@ -165,7 +165,12 @@ async def entrypoint(ctx: JobContext) -> None:
         if metrics.user_text:
             log_event(call_id, "turn_metrics", text=metrics.user_text,
                       speech_end=wall_time(metrics.user_speech_end),
-                      committed=wall_time(metrics.committed_at))
+                      vad_end=wall_time(metrics.vad_end_at),
+                      stt_final=wall_time(metrics.stt_final_at),
+                      committed=wall_time(metrics.committed_at),
+                      tts_first_audio=wall_time(metrics.tts_first_audio_at),
+                      first_audio_out=wall_time(metrics.first_audio_out_at),
+                      preemptive=metrics.preemptive)
 
     session = AgentSession(agent=Listener(call_id), pipeline=pipeline)
     await session.start(wait_for_participant=True, run_until_shutdown=True)
