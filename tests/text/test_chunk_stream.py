@@ -200,3 +200,33 @@ def test_without_sentence_end_fn_any_strong_terminator_counts_on_idle():
         return [s async for s in stream]
 
     assert run_virtual(main()) == ["Ask Dr."]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "You said: what is the weather like in Paris today?",
+            ["You said:", "what is the weather like in Paris today?"],
+        ),
+        (
+            "Of course, I can do that, and more, as well. Then we go.",
+            ["Of course,", "I can do that, and more,", "as well.", "Then we go."],
+        ),
+        ("Sure, that works. Anything else?", ["Sure, that works.", "Anything else?"]),
+    ],
+)
+async def test_first_segment_may_be_a_short_opening_clause(text, expected):
+    quick = BasicSentenceChunker(first_min_sentence_len=8)
+    assert await stream_pieces(llm_tokens(text), quick.stream()) == expected
+    # only the stream's first segment is cut early; one-shot and the default keep the rules
+    assert quick.tokenize(text) == chunker.tokenize(text)
+    assert await stream_pieces(llm_tokens(text)) == chunker.tokenize(text)
+
+
+async def test_short_opening_clause_is_emitted_as_soon_as_it_is_confirmed():
+    stream = BasicSentenceChunker(first_min_sentence_len=8).stream()
+    for piece in ["You", " said:", " what"]:
+        await stream.push_text(piece)
+    assert stream._queue.qsize() == 1
+    await stream.aclose()

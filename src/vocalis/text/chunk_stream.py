@@ -51,6 +51,9 @@ class BufferedSentenceChunkStream(SentenceChunkStream):
     counts, as in the reference. Unlike the reference, a finished sentence is released on idle
     whatever its length ("Sure." before a tool call is worth speaking), and the fallback cut for
     unterminated text keeps the last word and needs ``idle_min_chars`` before it.
+
+    ``first_tokenize_fn`` (a Vocalis addition) cuts the stream's first segment only: a chunker
+    that allows a shorter opening clause ("Sure,") there gets the first audio out sooner.
     """
 
     def __init__(
@@ -62,8 +65,11 @@ class BufferedSentenceChunkStream(SentenceChunkStream):
         idle_flush_ms: float = 150,
         idle_min_chars: int = 12,
         sentence_end_fn: Callable[[str], bool] | None = None,
+        first_tokenize_fn: Callable[[str], list[str]] | None = None,
     ) -> None:
         self._tokenize = tokenize_fn
+        self._first_tokenize = first_tokenize_fn
+        self._emitted_any = False
         self._strong = frozenset(strong_terminators)
         self._min_sentence_len = max(1, int(min_sentence_len))
         self._idle_flush_s = max(0.1, idle_flush_ms / 1000)
@@ -134,10 +140,15 @@ class BufferedSentenceChunkStream(SentenceChunkStream):
     def _emit(self, segment: str) -> None:
         sentence = segment.strip()
         if sentence:
+            self._emitted_any = True
             self._queue.put_nowait(sentence)
 
     def _emit_confirmed(self) -> None:
         """Emit every confirmed segment; the remainder stays buffered."""
+        if self._first_tokenize is not None and not self._emitted_any:
+            self._emit_first_segment(self._first_tokenize)
+            if not self._emitted_any:
+                return
         try:
             segments = self._tokenize(self._buffer)
         except Exception:
@@ -149,6 +160,17 @@ class BufferedSentenceChunkStream(SentenceChunkStream):
             for segment in segments[:-1]:
                 self._emit(segment)
             self._buffer = segments[-1]
+
+    def _emit_first_segment(self, tokenize: Callable[[str], list[str]]) -> None:
+        """Cut the opening segment by the first-segment rules; the rest stays buffered."""
+        try:
+            segments = tokenize(self._buffer)
+        except Exception:
+            logger.exception("sentence tokenizer failed on the first segment")
+            return
+        if len(segments) > 1 and segments[0].strip():
+            self._buffer = self._buffer[len(segments[0]):]
+            self._emit(segments[0])
 
     async def _stop_watchdog(self) -> None:
         task, self._idle_task = self._idle_task, None

@@ -49,6 +49,10 @@ class BasicSentenceChunker(SentenceChunker):
     ``max_sentence_len`` (a Vocalis addition, default 200 characters, None for no limit) bounds
     every segment: text that runs on without a sentence end is cut after a clause mark, else
     at a word break (see ``split_long_text``), so no TTS request grows with the input.
+
+    ``first_min_sentence_len`` (a Vocalis addition, default None: same as ``min_sentence_len``)
+    applies to a stream's first segment only: "Of course," can go to TTS alone, so the first audio
+    does not wait for the whole opening sentence.
     """
 
     def __init__(
@@ -60,9 +64,13 @@ class BasicSentenceChunker(SentenceChunker):
         weak_terminators: str = WEAK_TERMINATORS,
         abbreviations: frozenset[str] | None = None,
         max_sentence_len: int | None = DEFAULT_MAX_SENTENCE_LEN,
+        first_min_sentence_len: int | None = None,
     ) -> None:
         self._language = language or "auto"
         self._min_sentence_len = max(1, int(min_sentence_len))
+        self._first_min_sentence_len = (
+            None if first_min_sentence_len is None else max(1, int(first_min_sentence_len))
+        )
         if max_sentence_len is not None and max_sentence_len < self._min_sentence_len:
             raise ValueError(
                 f"max_sentence_len ({max_sentence_len}) must be >= min_sentence_len "
@@ -85,7 +93,9 @@ class BasicSentenceChunker(SentenceChunker):
         explicit = normalize_lang_code(language) or normalize_lang_code(self._language)
         return explicit or detect_script(text[:200])
 
-    def rules_for(self, text: str = "", *, language: str | None = None) -> SplitRules:
+    def rules_for(
+        self, text: str = "", *, language: str | None = None, min_sentence_len: int | None = None
+    ) -> SplitRules:
         """The boundary rules used for ``text`` (Greek turns ``;`` into a question mark)."""
         lang = self._resolve_language(text, language)
         strong, weak = self._strong, self._weak
@@ -95,11 +105,15 @@ class BasicSentenceChunker(SentenceChunker):
         abbreviations = (
             self._abbreviations if self._abbreviations is not None else abbreviations_for(lang)
         )
-        return SplitRules(strong, weak, self._min_sentence_len, abbreviations)
+        min_len = self._min_sentence_len if min_sentence_len is None else min_sentence_len
+        return SplitRules(strong, weak, min_len, abbreviations)
 
-    def tokenize_raw(self, text: str, *, language: str | None = None) -> list[str]:
+    def tokenize_raw(
+        self, text: str, *, language: str | None = None, min_sentence_len: int | None = None
+    ) -> list[str]:
         """Segments with their whitespace; the last one is the unconfirmed remainder."""
-        segments = split_raw(text, self.rules_for(text, language=language))
+        rules = self.rules_for(text, language=language, min_sentence_len=min_sentence_len)
+        segments = split_raw(text, rules)
         limit = self._max_sentence_len
         if limit is None or all(len(segment) <= limit for segment in segments):
             return segments
@@ -115,9 +129,16 @@ class BasicSentenceChunker(SentenceChunker):
 
     def stream(self, *, language: str | None = None) -> SentenceChunkStream:
         rules = self.rules_for(language=language)
+        first = self._first_min_sentence_len
+        first_tokenize = (
+            None
+            if first is None or first >= self._min_sentence_len
+            else partial(self.tokenize_raw, language=language, min_sentence_len=first)
+        )
         return BufferedSentenceChunkStream(
             tokenize_fn=partial(self.tokenize_raw, language=language),
             strong_terminators="".join(sorted(rules.strong)),
             min_sentence_len=self._min_sentence_len,
             sentence_end_fn=partial(self.ends_sentence, language=language),
+            first_tokenize_fn=first_tokenize,
         )
