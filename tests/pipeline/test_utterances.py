@@ -10,6 +10,7 @@ from vocalis.audio import OutputTrack
 from vocalis.llm.items import ChatRole
 from vocalis.pipeline import ReplyOptions, SessionLink, UtteranceHandle
 from vocalis.pipeline.components import Components
+from vocalis.pipeline.events import AgentText
 from vocalis.pipeline.hooks import PipelineHooks
 from vocalis.pipeline.options import DEFAULT_LLM_ERROR_MESSAGE
 from vocalis.pipeline.speaking.utterances import Utterances
@@ -36,12 +37,12 @@ class Observer:
         self.seen.append("finished")
 
 
-def _utterances(llm: FakeLLM, **options):
+def _utterances(llm: FakeLLM, *, tts: FakeTTS | None = None, chunker=None, **options):
     link = SessionLink(agent=Greeter(greeting=None))
     track = OutputTrack()
     observer = Observer()
     utterances = Utterances(
-        Components(llm=llm, tts=FakeTTS(), chunker=BasicSentenceChunker()),
+        Components(llm=llm, tts=tts or FakeTTS(), chunker=chunker or BasicSentenceChunker()),
         hooks=PipelineHooks(), link=link, tasks=TaskGroup(), observer=observer,
         options=ReplyOptions(**options),
     )
@@ -120,3 +121,25 @@ def test_an_llm_that_hangs_gets_a_spoken_apology_within_the_timeout():
     spans = record.speech_spans()
     assert spans and 3.0 <= spans[0][0] < 3.5
     assert link.agent.chat_context.messages()[-1].text_content == DEFAULT_LLM_ERROR_MESSAGE
+
+
+def test_an_opening_clause_is_synthesized_alone_and_reported_with_its_sentence():
+    reply = "Of course, I can book a table for four. Anything else?"
+
+    async def main():
+        tts = FakeTTS()
+        chunker = BasicSentenceChunker(first_min_sentence_len=8)
+        utterances, link, track, _observer = _utterances(FakeLLM([reply]), tts=tts, chunker=chunker)
+        texts: list[str] = []
+        link.bus.subscribe(AgentText, lambda event: texts.append(event.text))
+        reader = asyncio.ensure_future(LoopbackOutput(track, record=False).run(20.0))
+        handle = UtteranceHandle("utt_1")
+        await utterances.start_reply(handle)
+        await handle
+        reader.cancel()
+        return tts.texts, texts, link
+
+    synthesized, reported, link = run_virtual(main())
+    assert synthesized == ["Of course,", "I can book a table for four.", "Anything else?"]
+    assert reported == ["Of course, I can book a table for four.", "Anything else?"]
+    assert link.agent.chat_context.messages()[-1].text_content == reply

@@ -42,6 +42,10 @@ NO_CHANGE: Any = object()
 
 _COMPONENT_NAMES = ("stt", "llm", "tts", "vad", "turn_detector", "avatar", "denoise")
 
+FIRST_SEGMENT_MIN_CHARS = 8
+"""The default chunker lets a reply's opening clause ("Of course,") go to TTS alone: the first
+audio waits for a few words instead of the whole first sentence."""
+
 
 class Pipeline:
     """The components of a voice agent and the mode they make."""
@@ -145,7 +149,9 @@ class Pipeline:
             return None
         if self._chunker_override is not None:
             return self._chunker_override
-        return BasicSentenceChunker(language=language)
+        return BasicSentenceChunker(
+            language=language, first_min_sentence_len=FIRST_SEGMENT_MIN_CHARS
+        )
 
     def _make_filter(self, language: str) -> Any:
         if not self._text_filtering:

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...text import STRONG_TERMINATORS
 from ...tts import TTS, FlushMarker
 from ...utils.clock import now
 from ..hooks import PipelineHooks
@@ -81,6 +82,7 @@ class Speech:
         self._hooks = hooks
         self._on_first_audio = on_first_audio
         self._on_text = on_text
+        self._held_text = ""
         self._sentences: list[_Sentence] = []
         self._interrupted = False
         self._played_at_interrupt: int | None = None
@@ -273,34 +275,48 @@ class Speech:
         """What the TTS consumes: hooked sentences, a FlushMarker after each."""
         assert self._sink is not None
         spoken_handle: UtteranceHandle | None = None
-        while True:
-            if spoken_handle is not None:
-                # The TTS came back for more: the injected text is synthesized. Resolve its
-                # handle now, so a tool awaiting it never waits on its own reply.
-                spoken_handle._mark_done()
-                spoken_handle = None
-            item = await sentences.get()
-            if item is None:
-                break
-            raw, step, injected = item
-            text = raw
-            if injected is not None:
-                spoken_handle = injected
-                step = INJECTED_STEP
-            if not text.strip():
-                continue
-            if self._sentences and self._sentences[-1].end_sample is None:
-                self._sentences[-1].end_sample = self._sink.pushed_samples
-            self._sentences.append(_Sentence(text, step, self._sink.pushed_samples))
-            if self._on_text is not None:
-                self._on_text(text)
-            if self.tts_request_at is None:
-                self.tts_request_at = now()
-            if injected is None and await self._play_prerendered(text):
-                continue
-            yield await self._hooks.rewrite("tts", text)
-            yield FlushMarker()
+        try:
+            while True:
+                if spoken_handle is not None:
+                    # The TTS came back for more: the injected text is synthesized. Resolve its
+                    # handle now, so a tool awaiting it never waits on its own reply.
+                    spoken_handle._mark_done()
+                    spoken_handle = None
+                item = await sentences.get()
+                if item is None:
+                    break
+                raw, step, injected = item
+                text = raw
+                if injected is not None:
+                    spoken_handle = injected
+                    step = INJECTED_STEP
+                if not text.strip():
+                    continue
+                if self._sentences and self._sentences[-1].end_sample is None:
+                    self._sentences[-1].end_sample = self._sink.pushed_samples
+                self._sentences.append(_Sentence(text, step, self._sink.pushed_samples))
+                self._report_text(text, opening=len(self._sentences) == 1 and injected is None)
+                if self.tts_request_at is None:
+                    self.tts_request_at = now()
+                if injected is None and await self._play_prerendered(text):
+                    continue
+                yield await self._hooks.rewrite("tts", text)
+                yield FlushMarker()
+        finally:
+            self._report_text("", final=True)
         self._release_injected(interrupted=False)
+
+    def _report_text(self, text: str, *, opening: bool = False, final: bool = False) -> None:
+        """``AgentText`` per sentence: an opening clause the TTS got on its own ("Of course,")
+        is reported with the rest of its sentence."""
+        if self._on_text is None:
+            return
+        text = f"{self._held_text} {text}".strip() if self._held_text else text
+        self._held_text = ""
+        if opening and not final and text[-1:] not in STRONG_TERMINATORS:
+            self._held_text = text
+        elif text:
+            self._on_text(text)
 
     async def _play_prerendered(self, text: str) -> bool:
         """Play the first sentence from its prerendered audio, when that is what it says."""

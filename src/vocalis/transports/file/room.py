@@ -72,6 +72,7 @@ class FileRoom(RoomConnection):
         self._t0 = 0.0
         self._agent_state = "idle"
         self._last_busy = 0.0
+        self._reply_open = False
         self._written = False
 
     async def connect(self) -> None:
@@ -134,15 +135,26 @@ class FileRoom(RoomConnection):
             self._agent_state = str(payload.get("state", ""))
             if self._agent_state in BUSY_STATES:
                 self._last_busy = now()
+            else:
+                self._reply_open = False
         elif name == "user_transcript" and payload.get("is_final"):
+            self._reply_open = False
             self.result.turns.append({"role": "user", "text": payload.get("text", ""),
                                       "time": self._elapsed()})
         elif name == "agent_text":
-            self.result.turns.append({"role": "agent", "text": payload.get("text", ""),
-                                      "time": self._elapsed()})
+            self._add_agent_text(str(payload.get("text", "")))
         elif name == "interrupted":
+            self._reply_open = False
             self.result.turns.append({"role": "event", "text": "interrupted",
                                       "time": self._elapsed()})
+
+    def _add_agent_text(self, text: str) -> None:
+        """One agent turn per reply: the segments spoken in one go are joined."""
+        if self._reply_open and self.result.turns and self.result.turns[-1]["role"] == "agent":
+            self.result.turns[-1]["text"] += " " + text
+            return
+        self._reply_open = True
+        self.result.turns.append({"role": "agent", "text": text, "time": self._elapsed()})
 
     async def _close_transport(self, reason: str) -> None:
         if self._written:
