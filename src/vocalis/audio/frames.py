@@ -158,6 +158,14 @@ def is_silent(pcm: BytesLike, threshold_dbfs: float = -60.0) -> bool:
     return rms_dbfs(pcm) < threshold_dbfs
 
 
+def leading_quiet_samples(pcm: BytesLike, threshold_dbfs: float) -> int:
+    """Samples before the first one whose magnitude reaches ``threshold_dbfs`` (all if none)."""
+    data = pcm_to_array(trim_partial_sample(pcm) if len(pcm) % 2 else pcm)
+    threshold = 32768.0 * 10.0 ** (threshold_dbfs / 20.0)
+    loud = np.flatnonzero(np.abs(data.astype(np.int32)) >= threshold)
+    return int(loud[0]) if loud.size else int(data.size)
+
+
 @lru_cache(maxsize=32)
 def silence(size_bytes: int) -> bytes:
     """A shared, immutable block of zero PCM of ``size_bytes`` bytes."""

@@ -4,7 +4,8 @@ Each utterance gets its own sink (``TTS.synthesize_into(sink, ...)``): it resamp
 PCM once to the output track's rate, counts what the utterance pushed (to know later what the
 user heard), and forwards only while open, so late audio of an interrupted utterance never
 reaches the user. Forwarding waits when the track is full: a fast TTS is held back instead of
-queueing minutes of audio.
+queueing minutes of audio. A synthesized reply starts with the voice: the near-silence a voice
+model opens with (Piper: 30–60 ms) is trimmed, within a bound, so it does not delay the answer.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ...audio import StreamResampler
+from ...audio import StreamResampler, leading_quiet_samples
+from ...audio.output_track import AUDIBLE_DBFS
 from ...utils.clock import now
+
+LEADING_TRIM_PAD_MS = 5
+"""Quiet kept before the voice starts, so its onset is not clipped."""
 
 
 class UtteranceAudioSink:
@@ -26,10 +31,14 @@ class UtteranceAudioSink:
         source_rate: int,
         *,
         on_first_audio: Callable[[float], None] | None = None,
+        max_leading_trim_ms: float = 0,
     ) -> None:
         self._track = track
         self.source_rate = source_rate
         self._resampler = StreamResampler(source_rate, track.sample_rate)
+        self._trim_left = int(track.sample_rate * max(0.0, max_leading_trim_ms) / 1000)
+        self._trim_pad = int(track.sample_rate * LEADING_TRIM_PAD_MS / 1000)
+        self._held = b""
         self._open = True
         self._on_first_audio = on_first_audio
         self.pushed_samples = 0
@@ -61,7 +70,23 @@ class UtteranceAudioSink:
         if self._open:
             await self._forward(self._resampler.flush())
 
+    def _trim_leading_quiet(self, pcm: bytes) -> bytes:
+        """Drop the quiet before the first audible sample, at most ``max_leading_trim_ms``."""
+        pcm, self._held = self._held + pcm, b""
+        total = len(pcm) // 2
+        quiet = leading_quiet_samples(pcm, AUDIBLE_DBFS)
+        keep = min(self._trim_pad, total)
+        if quiet >= total and total - keep <= self._trim_left:
+            self._trim_left -= total - keep
+            self._held = pcm[len(pcm) - keep * 2 :]
+            return b""
+        cut = min(max(0, quiet - self._trim_pad), self._trim_left)
+        self._trim_left = 0
+        return pcm[cut * 2 :]
+
     async def _forward(self, pcm: bytes) -> None:
+        if pcm and self._trim_left > 0:
+            pcm = self._trim_leading_quiet(pcm)
         if not pcm:
             return
         if self.first_audio_at is None:

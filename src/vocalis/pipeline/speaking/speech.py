@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger("vocalis.pipeline.speech")
 
 
+MAX_LEADING_TRIM_MS = 150
+"""At most this much quiet is trimmed from the start of a synthesized reply (never from
+pre-rendered audio, which plays as given)."""
+
 INJECTED_STEP = -1
 """Step number of text spoken inside an utterance by ``inject`` (recorded by its caller)."""
 
@@ -119,7 +123,7 @@ class Speech:
             await self._consume_without_audio(stream)
             return self._result()
         assert self._tts is not None
-        self._open_output(self._tts.sample_rate)
+        self._open_output(self._tts.sample_rate, max_leading_trim_ms=MAX_LEADING_TRIM_MS)
         sentences: asyncio.Queue[tuple[str, int, UtteranceHandle | None] | None] = asyncio.Queue()
         self._queue = sentences
         pump = asyncio.ensure_future(self._pump_sentences(stream, sentences))
@@ -152,8 +156,13 @@ class Speech:
         await self._finish_playout()
         return self._result()
 
-    def _open_output(self, source_rate: int) -> UtteranceAudioSink:
-        self._sink = UtteranceAudioSink(self._track, source_rate, on_first_audio=self._first_audio)
+    def _open_output(self, source_rate: int, max_leading_trim_ms: float = 0) -> UtteranceAudioSink:
+        self._sink = UtteranceAudioSink(
+            self._track,
+            source_rate,
+            on_first_audio=self._first_audio,
+            max_leading_trim_ms=max_leading_trim_ms,
+        )
         self._track.on_last_audio_byte(self._on_last_audio)
         return self._sink
 
