@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from vocalis import EOUConfig, InterruptConfig, Pipeline, PipelineMode, RealtimeConfig, RealtimeMode
@@ -59,6 +61,16 @@ def test_end_of_turn_delay_strategies():
     assert adaptive.delay(1.0) == 0.5
     assert adaptive.delay(0.25) == pytest.approx(1.25)
     assert adaptive.delay(-3) == 1.5
+
+
+def test_a_short_overlap_of_function_words_alone_does_not_interrupt():
+    hybrid = InterruptionStrategy(InterruptConfig(), has_stt=True, has_vad=True)
+    # what Whisper tiny.en makes of an espeak "mm-hmm" over the agent, now and then
+    hum = Overlap(0.6, "And then...", 0.8, final=True, paused=True)
+    assert hybrid.decide(hum) is InterruptDecision.BACKCHANNEL
+    assert hybrid.decide(replace(hum, text="I have a question")) is InterruptDecision.INTERRUPT
+    # a long overlap is a turn whatever its words
+    assert hybrid.decide(replace(hum, seconds=1.2)) is InterruptDecision.INTERRUPT
 
 
 def test_interruption_strategy_by_mode():

@@ -37,6 +37,15 @@ INTERRUPTION_CUES = frozenset(
 )
 """Words that open a real interruption ("wait", "stop", "hold on", "actually, no")."""
 
+FUNCTION_WORDS = frozenset(
+    {
+        "and", "then", "so", "but", "or", "the", "a", "an", "to", "of", "in", "on", "at", "it",
+        "is", "that", "this", "i", "you", "we", "he", "she", "they", "me", "my", "well", "like",
+        "just", "now", "um", "uh", "er",
+    }
+)
+"""Words that carry nothing alone: a weak STT's "and then" over a hum is made only of these."""
+
 
 def count_words(text: str) -> int:
     """Words in a transcript."""
@@ -100,7 +109,8 @@ class InterruptionStrategy:
     HYBRID, beyond the reference: a word that opens an interruption ("wait", "stop",
     "actually") interrupts at once, even as interim text. Other words decide once final, or
     as interim text once the overlap lasts ``short_overlap`` seconds; a short overlap needs at
-    least ``short_overlap_words`` of them heard with ``short_overlap_confidence``.
+    least ``short_overlap_words`` of them heard with ``short_overlap_confidence``, one of them
+    more than a function word ("and then" alone is what a weak STT makes of a hum).
     A weak STT turns "mm-hmm" into "and then" or "done", at low confidence; that must not cut the
     agent off. With an audio classifier, a confident "interruption" (``interrupt_threshold``)
     holds the agent's voice at once, and an overlap it never scored above ``veto_threshold`` is
@@ -176,6 +186,7 @@ class InterruptionStrategy:
         return (
             words >= max(self.short_overlap_words, self.config.interrupt_min_words)
             and overlap.confidence >= self.short_overlap_confidence
+            and any(w not in FUNCTION_WORDS for w in _words(overlap.text))
         )
 
     @staticmethod
