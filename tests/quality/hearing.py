@@ -38,6 +38,8 @@ SETTLE = 15.0
 """At most this long after the last sentence for every sentence to reach the LLM (a loaded
 machine commits turns seconds late; the wait ends as soon as they are all there)."""
 MAX_WER = 0.05
+QUIET = 3.0
+"""Seconds without a new turn after which the sentences are taken as all heard."""
 
 
 @dataclass
@@ -96,12 +98,17 @@ async def _say_all(mic: Microphone, clips: list[Clip]) -> None:
 
 
 async def _wait_for_turns(log: Path, call_id: str, deadline: float) -> None:
-    """Until as many turns as sentences, or nearly as many words, reached the LLM."""
+    """Until nearly every word reached the LLM, or as many turns as sentences and none new for
+    ``QUIET`` seconds (a sentence the caller paused in arrives as two turns: the second half
+    must not be left out because the first half completed the count)."""
     words = sum(len(text.split()) for _, text in MATERIAL)
+    count, changed = 0, time.time()
     while time.time() < deadline:
         turns = llm_turns(read_log(log, call_id))
+        if len(turns) != count:
+            count, changed = len(turns), time.time()
         heard = sum(len(t.text.split()) for t in turns)
-        if len(turns) >= len(MATERIAL) or heard >= 0.9 * words:
+        if heard >= 0.9 * words or (count >= len(MATERIAL) and time.time() - changed >= QUIET):
             return
         await asyncio.sleep(0.2)
 

@@ -6,7 +6,16 @@ import pytest
 from tests.scenarios.agents import Greeter
 
 from vocalis import EOU, ChatRole, EOUConfig
-from vocalis.testing import FakeLLM, FakeResponse, FakeTTS, ScriptedCall, UserScript, run_virtual
+from vocalis.pipeline.turns.orchestrator import FINAL_TRANSCRIPT_MAX_WAIT
+from vocalis.testing import (
+    FakeLLM,
+    FakeResponse,
+    FakeSTT,
+    FakeTTS,
+    ScriptedCall,
+    UserScript,
+    run_virtual,
+)
 
 
 class ScriptedEOU(EOU):
@@ -171,3 +180,34 @@ def test_preemptive_speech_is_thrown_away_when_the_user_goes_on():
     record = run_virtual(ScriptedCall(Greeter(greeting=None), user, llm=llm, tts=tts).run(until=8.0))
     assert record.assistant_texts() == ["About What time do you open on sunday."]
     assert not record.metrics.turns[-1].preemptive
+
+
+SENTENCE = "My name is Alice and I live in Berlin"
+
+
+def _late_final_call(final_delay: float):
+    """A local STT under load: its flush returns with the final ``final_delay`` s late."""
+    user = UserScript().says(SENTENCE, at=1.0, duration=2.5)
+    stt = FakeSTT(user, final_delay=final_delay, final_in_flush=True)
+    llm = FakeLLM(default="Nice to meet you.")
+    record = run_virtual(ScriptedCall(Greeter(greeting=None), user, llm=llm, stt=stt)
+                         .run(until=16.0))
+    return record, llm
+
+
+def test_a_late_final_is_waited_for_instead_of_answering_half_the_sentence():
+    """The interim ("My name is Alice and I") must not be committed while the STT is still
+    decoding, with the late final then answered as a second turn."""
+    record, llm = _late_final_call(final_delay=3.0)
+    assert record.user_texts() == [SENTENCE]
+    assert len(llm.requests) == 1
+
+
+def test_the_wait_for_a_final_is_bounded():
+    """A decode that never ends: the interim stands in once the longest wait is over."""
+    record, _ = _late_final_call(final_delay=30.0)
+    texts = record.user_texts()
+    assert texts and SENTENCE.startswith(texts[0])
+    turn = record.metrics.turns[0]
+    waited = turn.committed_at - turn.user_speech_end
+    assert FINAL_TRANSCRIPT_MAX_WAIT - 0.1 <= waited <= FINAL_TRANSCRIPT_MAX_WAIT + 1.0

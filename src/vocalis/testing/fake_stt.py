@@ -15,7 +15,8 @@ class FakeSTT(STT):
     """Transcribes a ``UserScript``: interim words while the user speaks, the full text as the
     final transcript ``final_delay`` seconds after ``flush()`` (or ``auto_final_after`` seconds
     after the utterance ends when nobody flushes), and a PREFLIGHT at the end of utterances
-    marked ``preflight=True``.
+    marked ``preflight=True``. With ``final_in_flush`` the final is pushed before ``flush()``
+    returns, as a local decoder does (a cloud stream sends it later).
     """
 
     def __init__(
@@ -28,6 +29,7 @@ class FakeSTT(STT):
         auto_final_after: float = 0.6,
         confidence: float = 0.95,
         fail_after: float | None = None,
+        final_in_flush: bool = False,
     ) -> None:
         super().__init__(forward_interim_transcripts=True)
         self.input_sample_rate = sample_rate
@@ -37,6 +39,7 @@ class FakeSTT(STT):
         self.auto_final_after = auto_final_after
         self.confidence = confidence
         self.fail_after = fail_after
+        self.final_in_flush = final_in_flush
         self.position = 0.0
         self.transcripts: list[STTResponse] = []
         self._finalized: set[int] = set()
@@ -80,6 +83,9 @@ class FakeSTT(STT):
             if index in self._finalized or u.start >= self.position - _EPSILON:
                 continue  # not heard yet (starting right at the current position: no audio of it)
             self._finalized.add(index)
+            if self.final_in_flush:
+                await self._delayed_final(u)
+                continue
             task = asyncio.ensure_future(self._delayed_final(u))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

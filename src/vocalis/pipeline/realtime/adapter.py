@@ -131,6 +131,9 @@ class RealtimeAdapter:
     def end_of_speech(self) -> None:
         """The model finalizes its own transcripts."""
 
+    async def transcripts_settled(self) -> None:
+        """Nothing is asked of the model, so nothing is pending."""
+
     async def _send_audio(self, pcm: bytes, arrived_at: float) -> None:
         await self.model.handle_audio_input(pcm)
         self._audio_sent_s += len(pcm) / 2 / self.model.input_sample_rate

@@ -11,6 +11,7 @@ the user's state.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any, Literal, Protocol
 
@@ -48,6 +49,10 @@ logger = logging.getLogger("vocalis.pipeline.orchestrator")
 FINAL_TRANSCRIPT_TIMEOUT = 1.5
 """Seconds after the end of speech to wait for the STT's final transcript of words it has
 already shown as interim results, before the interim text is taken as final."""
+FINAL_TRANSCRIPT_MAX_WAIT = 6.0
+"""While the STT is still working on that final (a local decoder under load: its flush has not
+returned), the wait goes on up to this long: taking the interim then would commit half the
+sentence and answer the late final as a turn of its own."""
 
 TurnOwner = Literal["local", "model"]
 """Who decides the end of the user's turn: our VAD, STT and turn detector, or a realtime model."""
@@ -322,7 +327,7 @@ class Orchestrator:
             if self._draft.interim:
                 # Words are still being transcribed: their final transcript restarts this task.
                 # Should it never come, the interim text stands in for it.
-                await asyncio.sleep(FINAL_TRANSCRIPT_TIMEOUT)
+                await self._wait_for_final()
                 self._draft.promote_interim(now())
             probability = await self._eou_probability()
             delay = self.end_of_turn.delay(probability)
@@ -336,6 +341,15 @@ class Orchestrator:
             raise
         except Exception as exc:
             self.link.report_error("turn", exc)
+
+    async def _wait_for_final(self) -> None:
+        """``FINAL_TRANSCRIPT_TIMEOUT``, longer while the listener's STT is still producing the
+        final (up to ``FINAL_TRANSCRIPT_MAX_WAIT`` in all)."""
+        await asyncio.sleep(FINAL_TRANSCRIPT_TIMEOUT)
+        if self.listener is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.listener.transcripts_settled(),
+                                       FINAL_TRANSCRIPT_MAX_WAIT - FINAL_TRANSCRIPT_TIMEOUT)
 
     async def _eou_probability(self, text: str | None = None) -> float | None:
         """The turn detector's probability that ``text`` (default: the turn so far) is done."""

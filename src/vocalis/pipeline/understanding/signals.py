@@ -39,5 +39,8 @@ class Listener(Protocol):
     def end_of_speech(self) -> None:
         """The user's turn may be over: ask for final transcripts of what was heard."""
 
+    async def transcripts_settled(self) -> None:
+        """Return once the final transcripts asked for are in (or will not come)."""
+
     async def aclose(self) -> None:
         """Stop every task of the source."""

@@ -8,6 +8,7 @@ end placed at the arrival time of the last voiced sample), STT results become ``
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from ...denoise import Denoise
@@ -55,6 +56,9 @@ class SpeechInput:
         self._on_drop = on_drop
         self._tasks = TaskGroup("vocalis.input", on_error=on_error)
         self._muted = False
+        self._flushes_pending = 0
+        self._settled = asyncio.Event()
+        self._settled.set()
         self.stt: STT | None = None
         self.vad: VAD | None = None
         self.denoise: Denoise | None = None
@@ -87,6 +91,7 @@ class SpeechInput:
                 "stt", self._feed_stt, rate, STT_BACKLOG_SECONDS, quality="HQ") if hears else None)
             if stt is not None:
                 stt.on_stt_transcript(self._on_transcript)
+            self._flush_done(all_of_them=True)  # the old stage's pending flushes never run
         if denoise is not self.denoise:
             self.denoise = denoise
             self._swap("_denoise_stage", self._new_stage(
@@ -122,7 +127,19 @@ class SpeechInput:
         """Ask the STT for the final transcript once it has consumed everything heard so far."""
         stage = self._stt_stage
         if stage is not None:
+            self._flushes_pending += 1
+            self._settled.clear()
             stage.push_marker(self._flush_stt)
+
+    async def transcripts_settled(self) -> None:
+        """Return once every final transcript asked for (``end_of_speech``) was delivered, or
+        the STT's flush returned without one (a local decoder's flush awaits its decode)."""
+        await self._settled.wait()
+
+    def _flush_done(self, *, all_of_them: bool = False) -> None:
+        self._flushes_pending = 0 if all_of_them else max(0, self._flushes_pending - 1)
+        if not self._flushes_pending:
+            self._settled.set()
 
     def _fan_out(self, chunk: InputChunk) -> None:
         for stage in (self._vad_stage, self._stt_stage):
@@ -156,11 +173,14 @@ class SpeechInput:
             await self.stt.process_audio(pcm)
 
     async def _flush_stt(self) -> None:
-        hooked = self._stt_hook()
-        if hooked is not None:
-            await hooked.drained()
-        if self.stt is not None:
-            await self.stt.flush()
+        try:
+            hooked = self._stt_hook()
+            if hooked is not None:
+                await hooked.drained()
+            if self.stt is not None:
+                await self.stt.flush()
+        finally:
+            self._flush_done()
 
     # ---- results -----------------------------------------------------------------------------
 
