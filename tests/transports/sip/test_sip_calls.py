@@ -70,11 +70,13 @@ def light_session(ctx: JobContext, **kwargs: Any) -> AgentSession:
     return AgentSession(Desk(), pipeline, **kwargs)
 
 
-async def until(check: Callable[[], Any], timeout: float = 15.0) -> Any:
+async def until(check: Callable[[], Any], timeout: float = 15.0,
+                state: Callable[[], Any] | None = None) -> Any:
+    """Wait for ``check()`` to hold; on timeout the failure shows ``state()`` (what did happen)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not (value := check()):
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition never held")
+            raise AssertionError(f"condition never held; {state() if state else ''}")
         await asyncio.sleep(0.05)
     return value
 
@@ -111,7 +113,8 @@ async def test_inbound_call_carries_real_speech_both_ways(phones: Any, tmp_path:
         caller = await phones("caller", source=source)
         await caller.command("dial", service.address)
         room: SipCallRoom = await until(lambda: next(iter(service.rooms), None))
-        await until(lambda: heard and len(answered) >= 2, timeout=40)  # greeting, then answer
+        await until(lambda: heard and len(answered) >= 2, timeout=40,  # greeting, then answer
+                    state=lambda: f"heard {heard}, {len(answered)} replies synthesized")
         await caller.command("hangup")
         await until(lambda: room.closed.is_set())
         assert room.codec.upper() == "PCMU" and room.close_reason == "call_ended"

@@ -109,7 +109,7 @@ async def test_warm_transfer_briefs_the_supervisor_then_bridges_the_caller(
         caller = await phones("caller", source=tone_wav(
             tmp_path / "caller.wav", CALLER_TONE, [(1.0, 2.5), (10.0, 60.0)]))
         await caller.command("dial", service.address)
-        await until(lambda: results, timeout=40)
+        await until(lambda: results, timeout=40, state=lambda: f"phases so far: {phases}")
         result = results[0]
         assert result.success, result
         assert result.phase is WarmTransferPhase.TRANSFER_COMPLETE
