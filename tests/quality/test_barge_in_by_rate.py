@@ -1,7 +1,8 @@
-"""Speaking over the agent at 8 kHz (``/twilio``, mu-law) and 48 kHz (WebRTC, Opus), for real.
+"""Speaking over the agent at 8 kHz (``/twilio``, mu-law), 16 kHz (``/ws``) and 48 kHz (WebRTC,
+Opus), for real.
 
 The caller asks for a story (Piper's voice); while the agent tells it, the caller either says
-backchannels ("mm-hmm", "yeah", in Piper and espeak-ng voices), which must not stop it, or
+backchannels ("mm-hmm", "uh-huh", in espeak-ng voices), which must not stop it, or
 "wait, stop, I have a different question", which must stop it and reach the LLM as the offline
 decode hears it.
 """
@@ -29,13 +30,14 @@ from .requirements import skip_without_real_speech
 skip_without_real_speech()
 
 BACKCHANNELS = Step("story", "Tell me a story.", "piper-joe", overlay_kind="backchannel")
-BACKCHANNEL_VOICES = (("Mm-hmm.", "espeak-gb-f"), ("Mm-hmm.", "espeak-us"))
+BACKCHANNEL_VOICES = (("Mm-hmm.", "espeak-gb-f"), ("Mm-hmm.", "espeak-us"), ("Uh-huh.", "espeak-us"))
 """Whisper tiny.en hears espeak's "mm-hmm" as "and then" or "and mm" even offline: only a
-decision that does not rest on the transcript alone lets it pass."""
+decision that does not rest on the transcript alone lets it pass. Its quick interim spells
+espeak's "uh-huh" out while the final decode hears nothing: the interim must not become a turn."""
 INTERRUPTION = Step("story", "Please tell me a story.", "piper-joe",
                     overlay=("Wait, stop, I have a different question.",),
                     overlay_kind="interruption")
-PATHS = {"twilio": 8000, "webrtc": 48000}
+PATHS = {"twilio": 8000, "ws": 16000, "webrtc": 48000}
 REPLY_TIMEOUT = 12.0
 """Generous: these tests judge what happens, not how fast (the benchmark measures that)."""
 CONCURRENT_CALLS = 2

@@ -11,6 +11,7 @@ from vocalis import Agent, ChatRole, InterruptConfig, function_tool
 from vocalis.testing import (
     FakeLLM,
     FakeResponse,
+    FakeSTT,
     FakeToolCall,
     ScriptedCall,
     UserScript,
@@ -216,3 +217,19 @@ def test_a_tool_awaiting_its_say_is_released_when_the_reply_is_interrupted():
     outputs = [i for i in record.chat_context.items if i.type == "function_call_output"]
     assert [(o.call_id, o.output) for o in outputs] == [("l1", "found")]
     assert record.assistant_texts()[-1] == "Okay."
+
+
+def test_a_backchannel_the_final_decode_drops_does_not_become_a_turn():
+    """Whisper's quick interim spells a hum out ("uh huh") and its final decode hears nothing:
+    the interim over the agent must not be promoted to a user turn once the wait for the final
+    is over."""
+    user = UserScript().says("When are you open", at=1.0).says(
+        "uh huh", at=3.5, duration=0.8, final_text="")
+    stt = FakeSTT(user)
+    llm = FakeLLM([FakeResponse(LONG)])
+    record = run_virtual(ScriptedCall(Greeter(greeting=None), user, llm=llm, stt=stt)
+                         .run(until=20.0))
+    assert record.metrics.interruptions == 0
+    assert record.user_texts() == ["When are you open"]
+    assert record.assistant_texts() == [LONG]
+    assert len(llm.requests) == 1

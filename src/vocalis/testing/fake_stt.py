@@ -93,7 +93,11 @@ class FakeSTT(STT):
     async def _delayed_final(self, u: Utterance) -> None:
         if self.final_delay > 0:
             await asyncio.sleep(self.final_delay)
-        await self._send(SpeechEventType.FINAL, u.text, u)
+        await self._send_final(u)
+
+    async def _send_final(self, u: Utterance) -> None:
+        if u.final:  # a final decode that heard nothing sends no FINAL, as local decoders do
+            await self._send(SpeechEventType.FINAL, u.final, u)
 
     async def _finalize_before(self, current: Utterance) -> None:
         """A new utterance is being heard: earlier ones get their final transcript first."""
@@ -105,8 +109,7 @@ class FakeSTT(STT):
 
     async def _finalize(self, index: int) -> None:
         self._finalized.add(index)
-        u = self.script.utterances[index]
-        await self._send(SpeechEventType.FINAL, u.text, u)
+        await self._send_final(self.script.utterances[index])
 
     async def _send(self, kind: SpeechEventType, text: str, u: Utterance) -> None:
         response = STTResponse(

@@ -19,6 +19,13 @@ class Utterance:
     start: float
     duration: float
     preflight: bool = False
+    final_text: str | None = None
+    """What the final transcript says, when it differs from the interim words (``""``: the
+    final decode hears nothing, as Whisper's may on a hum its quick interim spelled out)."""
+
+    @property
+    def final(self) -> str:
+        return self.text if self.final_text is None else self.final_text
 
     @property
     def end(self) -> float:
@@ -35,12 +42,14 @@ class UserScript:
     utterances: list[Utterance] = field(default_factory=list)
 
     def says(
-        self, text: str, *, at: float, duration: float | None = None, preflight: bool = False
+        self, text: str, *, at: float, duration: float | None = None, preflight: bool = False,
+        final_text: str | None = None,
     ) -> UserScript:
-        """The user says ``text`` starting at ``at`` (duration defaults to 0.3 s a word)."""
+        """The user says ``text`` starting at ``at`` (duration defaults to 0.3 s a word);
+        ``final_text`` is what the STT's final makes of it, if not ``text``."""
         if duration is None:
             duration = max(0.4, SECONDS_PER_WORD * len(text.split()))
-        self.utterances.append(Utterance(text, at, duration, preflight))
+        self.utterances.append(Utterance(text, at, duration, preflight, final_text))
         self.utterances.sort(key=lambda u: u.start)
         return self
 

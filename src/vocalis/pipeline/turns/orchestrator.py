@@ -232,9 +232,11 @@ class Orchestrator:
         if kind is SpeechEventType.START:
             self._activity()
         elif kind is SpeechEventType.INTERIM:
-            self._draft.interim = text
             self.link.publish(UserTranscript(text, False, confidence))
-            await self.barge_in.words(text, confidence, final=False)
+            # Over the agent, words belong to the user's turn only once the barge-in takes them
+            # as an interruption: a backchannel's interim must never be promoted to a turn.
+            starts_turn = await self.barge_in.words(text, confidence, final=False)
+            self._draft.interim = text if starts_turn else ""
         elif kind is SpeechEventType.PREFLIGHT:
             await self._preflight(text)
         elif kind is SpeechEventType.FINAL:
