@@ -9,7 +9,8 @@ per throughput setting (decodes per second with batches and worker threads on th
 Settings: ``faster-whisper beam 5`` is the plugin's old final decode (``WhisperModel.
 transcribe``, beam 5, temperature fallback, word timestamps); the ``decoder`` rows are
 ``vocalis.plugins.whisper.decoder.WhisperDecoder`` (one pass, no fallback), with Whisper's
-30-second encoder window (``full``) or one trimmed to the utterance (``trimmed``).
+30-second encoder window (``full``) or one fitted to the utterance (``fitted``), whose decoder
+reads 30, 10 (the default) or 6 seconds of encoded audio (``context``).
 """
 
 from __future__ import annotations
@@ -119,8 +120,8 @@ def decode_settings(model):
             return " ".join(s.text.strip() for s in segments)
         return run
 
-    def decoder(fitted: bool, beam: int, words: bool, margin: float = 1.0):
-        dec = WhisperDecoder(model, fitted_window=fitted, margin=margin)
+    def decoder(fitted: bool, beam: int, words: bool, context: float = 10.0):
+        dec = WhisperDecoder(model, fitted_window=fitted, context=context)
         opts = DecodeOptions(beam_size=beam, word_timestamps=words)
         return lambda audio: dec.decode([audio], opts)[0].text
 
@@ -128,8 +129,11 @@ def decode_settings(model):
         "faster-whisper beam 5 (old final)": faster_whisper(5),
         "decoder full window, beam 5": decoder(False, 5, True),
         "decoder full window, greedy": decoder(False, 1, True),
-        "decoder fitted window, beam 5": decoder(True, 5, True),
-        "decoder fitted window, greedy": decoder(True, 1, True),
+        "decoder fitted window, 30 s context, beam 5": decoder(True, 5, True, 30.0),
+        "decoder fitted window, 30 s context, greedy": decoder(True, 1, True, 30.0),
+        "decoder fitted window, 10 s context, beam 5": decoder(True, 5, True),
+        "decoder fitted window, 10 s context, greedy": decoder(True, 1, True),
+        "decoder fitted window, 6 s context, beam 5": decoder(True, 5, True, 6.0),
     }
 
 

@@ -1,5 +1,6 @@
-"""WhisperDecoder: the fitted encoder window hears what the full window hears, batches decode
-like single utterances, word times fall inside the speech, silence stays silent."""
+"""WhisperDecoder: the fitted encoder window hears what the full window hears, an utterance
+longer than the decoder's context is heard whole, batches decode like single utterances, word
+times fall inside the speech, silence stays silent."""
 
 from __future__ import annotations
 
@@ -56,3 +57,20 @@ def test_silence_and_noise_give_no_text(model):
     assert [r.text for r in results] == ["", ""]
     with pytest.raises(ValueError):
         WhisperDecoder(model, margin=-1)
+    for context in (0.0, 31.0):
+        with pytest.raises(ValueError):
+            WhisperDecoder(model, context=context)
+
+
+def test_an_utterance_longer_than_the_context_is_heard_whole(model, speech_clips, wer):
+    """The decoder reads at least the whole utterance, whatever its ``context``."""
+    clips = list(speech_clips)[:4]
+    audio = np.concatenate([as_float(c.pcm16k, lead=0.3, tail=0.5) for c in clips])
+    assert len(audio) / 16000 > 6.0
+    text = " ".join(c.text for c in clips)
+    options = DecodeOptions(beam_size=1, word_timestamps=True)
+    short, full = WhisperDecoder(model, context=2.0), WhisperDecoder(model, context=30.0)
+    a, b = short.decode([audio], options)[0], full.decode([audio], options)[0]
+    assert wer(text, a.text) <= 0.2, a.text
+    assert wer(b.text, a.text) <= 0.15, (a.text, b.text)
+    assert a.words[-1]["end"] > len(audio) / 16000 - 2.0

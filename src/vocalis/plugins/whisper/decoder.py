@@ -7,9 +7,12 @@ a bounded cost).
 Whisper always decodes a 30-second window, and encoding that window is most of a decode's cost
 even for a two-second question. With ``fitted_window`` (the default) the encoder runs only on the
 utterance plus ``margin`` seconds of silence, and the rest of the window is filled with the
-encoding of silence, computed once: the decoder still sees the 30-second context it was trained
-on, a decode costs about a quarter, and the word error rate on the measured speech stays the
-same (``benchmarks/whisper_decode.py``). Trimming the window without the fill costs accuracy.
+encoding of silence, computed once: a decode costs about a quarter, and the word error rate on
+the measured speech stays the same (``benchmarks/whisper_decode.py``). Trimming the window
+without the fill costs accuracy. The decoder then attends to ``context`` seconds of that
+encoding (the utterance and silence after it, as whisper.cpp's ``audio_ctx`` does) rather than
+all 30: every generated token's cross-attention reads a third as much, a decode takes about a
+fifth less time, and the word error rate stays the same.
 Blocking: call it from a worker thread. A CTranslate2 model is thread safe.
 """
 
@@ -27,6 +30,9 @@ from .model import Transcription
 SAMPLE_RATE = 16000
 HOP = 160  # samples per feature frame
 MAX_WINDOW_SECONDS = 30.0
+ENCODED_FRAMES_PER_SECOND = 50
+DEFAULT_CONTEXT_SECONDS = 10.0
+"""Seconds of encoded audio the decoder reads with a fitted window (at least the utterance)."""
 TOKENS_PER_SECOND = 12  # generous: English speech runs at about four tokens a second
 MIN_NEW_TOKENS = 24
 
@@ -52,12 +58,16 @@ class DecodeOptions:
 class WhisperDecoder:
     """Decodes batches of float32 16 kHz utterances with a faster-whisper ``WhisperModel``."""
 
-    def __init__(self, model: Any, *, fitted_window: bool = True, margin: float = 1.0) -> None:
-        if margin < 0:
-            raise ValueError("margin must be >= 0")
+    def __init__(
+        self, model: Any, *, fitted_window: bool = True, margin: float = 1.0,
+        context: float = DEFAULT_CONTEXT_SECONDS,
+    ) -> None:
+        if margin < 0 or not 0 < context <= MAX_WINDOW_SECONDS:
+            raise ValueError(f"need margin >= 0 and context in (0, {MAX_WINDOW_SECONDS:g}] seconds")
         self.model = model
         self.fitted_window = fitted_window
         self.margin = margin
+        self.context = context
         self._tokenizers: dict[str | None, Any] = {}
         self._suppress: list[int] | None = None
         self._silence: np.ndarray | None = None
@@ -98,7 +108,9 @@ class WhisperDecoder:
         return out
 
     def _encode(self, audios: list[np.ndarray]) -> Any:
-        """The encoder output of each audio over a 30-second window, as one batch."""
+        """The encoder output of each audio, as one batch: Whisper's whole 30-second window, or
+        with a fitted window the utterance's encoding followed by silence's, ``context``
+        seconds in all (more when the utterance is longer)."""
         import ctranslate2
 
         full = int(MAX_WINDOW_SECONDS * SAMPLE_RATE)
@@ -110,9 +122,9 @@ class WhisperDecoder:
         encoded = self.model.model.encode(ctranslate2.StorageView.from_array(features))
         if window == full:
             return encoded
-        silence = self._silence_encoding()
-        filled = np.repeat(silence, len(audios), axis=0)
         part = np.asarray(encoded)
+        frames = max(part.shape[1], round(self.context * ENCODED_FRAMES_PER_SECOND))
+        filled = np.repeat(self._silence_encoding()[:, :frames], len(audios), axis=0)
         filled[:, : part.shape[1]] = part
         return ctranslate2.StorageView.from_array(filled)
 

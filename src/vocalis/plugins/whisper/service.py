@@ -19,7 +19,7 @@ import numpy as np
 
 from ...utils.inference_scheduler import InferenceScheduler
 from ...utils.model_cache import shared_model
-from .decoder import DecodeOptions, WhisperDecoder
+from .decoder import DEFAULT_CONTEXT_SECONDS, DecodeOptions, WhisperDecoder
 from .model import Transcription, load_model
 
 FINAL, PAUSE, INTERIM = 0, 1, 2
@@ -32,7 +32,8 @@ class WhisperSettings:
 
     ``workers`` decoding threads (0: one per core) each use ``cpu_threads`` CTranslate2 threads
     (0: the cores divided among the workers); ``max_batch`` decodes of equal kind may share one
-    model call; ``fitted_window`` encodes only the utterance (see ``decoder``). The defaults
+    model call; ``fitted_window`` encodes only the utterance and ``context`` is how many seconds
+    of encoded audio the decoder then reads (see ``decoder``). The defaults
     are the most decodes per CPU second measured on a 2-core machine
     (``benchmarks/whisper_decode.py``): one single-threaded worker per core, batches of up to 4.
     """
@@ -44,6 +45,7 @@ class WhisperSettings:
     workers: int = 0
     max_batch: int = 4
     fitted_window: bool = True
+    context: float = DEFAULT_CONTEXT_SECONDS
 
     def resolved(self) -> WhisperSettings:
         """These settings with the automatic thread counts filled in."""
@@ -51,7 +53,7 @@ class WhisperSettings:
         workers = self.workers or cores
         threads = self.cpu_threads or max(1, cores // workers)
         return WhisperSettings(self.model, self.device, self.compute_type, threads, workers,
-                               self.max_batch, self.fitted_window)
+                               self.max_batch, self.fitted_window, self.context)
 
 
 class WhisperService:
@@ -61,7 +63,8 @@ class WhisperService:
         self.settings = settings
         model = load_model(settings.model, settings.device, settings.compute_type,
                            settings.cpu_threads, settings.workers)
-        self.decoder = WhisperDecoder(model, fitted_window=settings.fitted_window)
+        self.decoder = WhisperDecoder(model, fitted_window=settings.fitted_window,
+                                      context=settings.context)
         self.decoder.decode([np.zeros(16000, dtype=np.float32)], DecodeOptions())  # warm up
         self.scheduler: InferenceScheduler[np.ndarray, Transcription] = InferenceScheduler(
             self._run, workers=settings.workers, max_batch=settings.max_batch,
