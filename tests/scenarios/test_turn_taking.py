@@ -6,6 +6,7 @@ import pytest
 from tests.scenarios.agents import Greeter
 
 from vocalis import EOU, ChatRole, EOUConfig
+from vocalis.pipeline.turns.end_of_turn import EndOfTurnDelay
 from vocalis.pipeline.turns.orchestrator import FINAL_TRANSCRIPT_MAX_WAIT
 from vocalis.testing import (
     FakeLLM,
@@ -62,6 +63,48 @@ def test_end_of_utterance_delay_follows_mode_and_probability(mode, probability, 
     # The delay counts from the last voiced audio; 20 ms frames and the 50 ms STT final add
     # at most one frame.
     assert expected <= delay <= expected + 0.03
+
+
+@pytest.mark.parametrize(
+    ("mode", "probability", "ending_confidence", "expected"),
+    [
+        ("DEFAULT", 0.9, 0.3, 1.5),
+        ("DEFAULT", 0.9, 0.5, 0.5),
+        ("DEFAULT", None, 0.3, 1.5),
+        ("DEFAULT", None, None, 0.5),
+        ("ADAPTIVE", 1.0, 0.25, 1.0),
+        ("ADAPTIVE", 1.0, None, 0.5),
+    ],
+)
+def test_a_doubtful_last_word_is_not_trusted_to_end_the_turn(
+    mode, probability, ending_confidence, expected
+):
+    """The user sounds done in every case; only the STT's doubt about the last word differs."""
+    def delay(floor: float) -> float:
+        config = EOUConfig(mode=mode, min_max_speech_wait_timeout=[0.5, 1.5],
+                           min_ending_confidence=floor)
+        return EndOfTurnDelay(config).delay(probability, ending_confidence)
+
+    assert delay(0.5) == pytest.approx(expected)
+    assert delay(0.0) == pytest.approx(0.5)  # off by default: the turn detector decides
+    with pytest.raises(ValueError):
+        EOUConfig(min_ending_confidence=1.5)
+
+
+@pytest.mark.parametrize(("floor", "turns"), [(0.0, 2), (0.5, 1)])
+def test_a_half_sentence_the_stt_is_unsure_of_waits_for_the_rest(floor, turns):
+    """Whisper hears "We need a taxi for", cut by a 0.8 s pause, as "We need a taxi call.", and
+    the turn detector calls that finished; its doubt about "call" keeps the turn open."""
+    user = UserScript().says("We need a taxi call.", at=1.0, duration=1.2,
+                             ending_confidence=0.2).says("for three people", at=3.0)
+    llm = FakeLLM(default="Done.")
+    call = ScriptedCall(
+        Greeter(greeting=None), user, llm=llm, turn_detector=ScriptedEOU(0.95),
+        eou_config=EOUConfig(min_max_speech_wait_timeout=[0.3, 1.3], min_ending_confidence=floor),
+    )
+    record = run_virtual(call.run(until=8.0))
+    assert len(record.user_texts()) == turns
+    assert record.user_texts()[0].startswith("We need a taxi call.")
 
 
 def test_user_continuing_within_the_wait_makes_one_turn():

@@ -22,12 +22,19 @@ class EOUConfig:
     turn detector says the user is done (or when there is no turn detector) and ``max`` when it
     says they are not. ADAPTIVE interpolates: ``min + (max - min) * (1 - p)``. The wait counts
     from the end of the user's speech, so the VAD's own silence window is not added on top.
+
+    ``min_ending_confidence`` (beyond the reference; 0, off, by default): a turn whose last word
+    the STT heard with less confidence than this is not trusted to be finished, whatever the
+    turn detector says. A weak STT decodes the first half of a sentence, cut by a pause, into a
+    whole one ("We need a taxi for" heard as "We need a taxi call."), and its last word is then
+    the one it is least sure of. Needs an STT that scores words (Whisper, Deepgram).
     """
 
     mode: EOUMode = "DEFAULT"
     min_max_speech_wait_timeout: list[float] | tuple[float, float] = field(
         default_factory=lambda: [0.5, 0.8]
     )
+    min_ending_confidence: float = 0.0
 
     def __post_init__(self) -> None:
         if self.mode not in ("DEFAULT", "ADAPTIVE"):
@@ -40,6 +47,8 @@ class EOUConfig:
             raise ValueError("min_max_speech_wait_timeout values must be numbers")
         if low < 0 or high < 0 or low > high:
             raise ValueError("min_max_speech_wait_timeout must satisfy 0 <= min <= max")
+        if not 0.0 <= self.min_ending_confidence <= 1.0:
+            raise ValueError("min_ending_confidence must be between 0 and 1")
 
     @property
     def min_delay(self) -> float:

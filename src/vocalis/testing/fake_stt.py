@@ -121,11 +121,22 @@ class FakeSTT(STT):
                 start_time=u.start,
                 end_time=u.end,
                 duration=u.duration,
+                words=self._words(text, u),
             ),
         )
         self.transcripts.append(response)
         if self._transcript_callback is not None:
             await self._transcript_callback(response)
+
+    def _words(self, text: str, u: Utterance) -> list[dict[str, Any]]:
+        """The words spread evenly over the utterance, the last one as sure as the script says."""
+        words = text.split()
+        step = u.duration / max(1, len(words))
+        out = [{"word": w, "start": u.start + i * step, "end": u.start + (i + 1) * step,
+                "confidence": self.confidence} for i, w in enumerate(words)]
+        if out and u.ending_confidence is not None:
+            out[-1]["confidence"] = u.ending_confidence
+        return out
 
     async def aclose(self) -> None:
         for task in list(self._tasks):

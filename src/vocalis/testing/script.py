@@ -23,6 +23,9 @@ class Utterance:
     """What the final transcript says, when it differs from the interim words (``""``: the
     final decode hears nothing, as Whisper's may on a hum its quick interim spelled out)."""
 
+    ending_confidence: float | None = None
+    """The STT's confidence in the last word (default: the FakeSTT's confidence)."""
+
     @property
     def final(self) -> str:
         return self.text if self.final_text is None else self.final_text
@@ -43,13 +46,15 @@ class UserScript:
 
     def says(
         self, text: str, *, at: float, duration: float | None = None, preflight: bool = False,
-        final_text: str | None = None,
+        final_text: str | None = None, ending_confidence: float | None = None,
     ) -> UserScript:
         """The user says ``text`` starting at ``at`` (duration defaults to 0.3 s a word);
-        ``final_text`` is what the STT's final makes of it, if not ``text``."""
+        ``final_text`` is what the STT's final makes of it, if not ``text``, and
+        ``ending_confidence`` how sure the STT is of its last word."""
         if duration is None:
             duration = max(0.4, SECONDS_PER_WORD * len(text.split()))
-        self.utterances.append(Utterance(text, at, duration, preflight, final_text))
+        self.utterances.append(
+            Utterance(text, at, duration, preflight, final_text, ending_confidence))
         self.utterances.sort(key=lambda u: u.start)
         return self
 

@@ -228,7 +228,10 @@ class Orchestrator:
             self.listener.end_of_speech()
         self._schedule_commit()
 
-    async def user_words(self, kind: SpeechEventType, text: str, confidence: float) -> None:
+    async def user_words(
+        self, kind: SpeechEventType, text: str, confidence: float,
+        ending_confidence: float | None = None,
+    ) -> None:
         if kind is SpeechEventType.START:
             self._activity()
         elif kind is SpeechEventType.INTERIM:
@@ -240,9 +243,11 @@ class Orchestrator:
         elif kind is SpeechEventType.PREFLIGHT:
             await self._preflight(text)
         elif kind is SpeechEventType.FINAL:
-            await self._final(text, confidence)
+            await self._final(text, confidence, ending_confidence)
 
-    async def _final(self, text: str, confidence: float) -> None:
+    async def _final(
+        self, text: str, confidence: float, ending_confidence: float | None = None
+    ) -> None:
         text = await self.hooks.rewrite("stt", text)
         if not text:
             self._draft.interim = ""
@@ -260,7 +265,7 @@ class Orchestrator:
         if agent_has_the_floor and not await self.barge_in.words(text, confidence, final=True):
             self._draft.interim = ""
             return
-        self._draft.add_final(text, confidence, now())
+        self._draft.add_final(text, confidence, now(), ending_confidence)
         self._schedule_commit()
 
     async def _heard_by_model(self, text: str, confidence: float) -> None:
@@ -332,7 +337,7 @@ class Orchestrator:
                 await self._wait_for_final()
                 self._draft.promote_interim(now())
             probability = await self._eou_probability()
-            delay = self.end_of_turn.delay(probability)
+            delay = self.end_of_turn.delay(probability, self._draft.ending_confidence)
             speech_end = self._draft.speech_end_at or now()
             await sleep_until(speech_end + delay)
             if self._user_speaking or not self._draft.parts:

@@ -17,6 +17,8 @@ class UserTurnDraft:
     vad_end_at: float | None = None
     """When the VAD decided the speech had ended (``speech_end_at`` + its silence window)."""
     stt_final_at: float | None = None
+    ending_confidence: float | None = None
+    """The STT's confidence in the last word of the latest final part (None: not scored)."""
 
     @property
     def text(self) -> str:
@@ -30,11 +32,14 @@ class UserTurnDraft:
     def confidence(self) -> float | None:
         return sum(self.confidences) / len(self.confidences) if self.confidences else None
 
-    def add_final(self, text: str, confidence: float, at: float) -> None:
+    def add_final(
+        self, text: str, confidence: float, at: float, ending_confidence: float | None = None
+    ) -> None:
         self.parts.append(text)
         self.confidences.append(confidence)
         self.interim = ""
         self.stt_final_at = at
+        self.ending_confidence = ending_confidence
 
     def promote_interim(self, at: float) -> None:
         """The final transcript never came: the interim text stands in for it."""
@@ -45,4 +50,5 @@ class UserTurnDraft:
         """The text and confidence of the turn; the draft starts over (timing is kept)."""
         text, confidence = self.text, self.confidence
         self.parts, self.confidences = [], []
+        self.ending_confidence = None
         return text, confidence

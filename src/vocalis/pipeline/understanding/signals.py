@@ -23,8 +23,12 @@ class UnderstandingSignals(Protocol):
     async def user_speech_ended(self, speech_end_at: float) -> None:
         """The user's voice stopped; ``speech_end_at`` is when its last sample arrived."""
 
-    async def user_words(self, kind: SpeechEventType, text: str, confidence: float) -> None:
-        """A transcript: INTERIM, PREFLIGHT or FINAL."""
+    async def user_words(
+        self, kind: SpeechEventType, text: str, confidence: float,
+        ending_confidence: float | None = None,
+    ) -> None:
+        """A transcript: INTERIM, PREFLIGHT or FINAL; ``ending_confidence`` is the STT's
+        confidence in its last word, when the STT scores words."""
 
 
 class Listener(Protocol):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from ...denoise import Denoise
 from ...interruption import InterruptionDetector
@@ -210,7 +211,8 @@ class SpeechInput:
 
     async def _on_transcript(self, response: STTResponse) -> None:
         text = (response.data.text or "").strip()
-        await self._signals.user_words(response.event_type, text, response.data.confidence)
+        await self._signals.user_words(response.event_type, text, response.data.confidence,
+                                       _last_word_confidence(response.data.words))
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -222,3 +224,11 @@ class SpeechInput:
             if stage is not None:
                 await stage.aclose()
         await self._tasks.aclose()
+
+
+def _last_word_confidence(words: list[dict[str, Any]] | None) -> float | None:
+    """The confidence the STT gave the transcript's last word, if it scores words."""
+    if not words:
+        return None
+    value = words[-1].get("confidence")
+    return float(value) if isinstance(value, (int, float)) else None
