@@ -297,8 +297,11 @@ def build_pipeline(llm: LLM) -> Pipeline:
     Tuned on ``benchmarks/conversation_quality.py`` and ``local_turn_latency.py``: the VAD ends
     speech after 0.3 s of silence, Whisper decodes on a 0.05 s pause so the final transcript is
     ready when the VAD ends, and the turn detector chooses between a 0.3 s wait (the user is
-    done) and 1.3 s (mid-sentence: people pause up to a second between words). The interruption
-    classifier helps barge-in tell "wait, stop" from "mm-hmm" over the agent's voice.
+    done) and 1.3 s (mid-sentence: people pause up to a second between words). A turn whose
+    last word Whisper heard with less than 0.5 confidence waits the 1.3 s: that is how the
+    first half of a sentence misheard as a whole one ("We need a taxi call.") usually looks.
+    The interruption classifier helps barge-in tell "wait, stop" from "mm-hmm" over the agent's
+    voice.
     """
     from vocalis.plugins.interruption import LocalInterruptionDetector
     from vocalis.plugins.piper import PiperTTS
@@ -313,7 +316,7 @@ def build_pipeline(llm: LLM) -> Pipeline:
         vad=SileroVAD(min_silence_duration=0.3),
         turn_detector=TurnDetector(),
         interruption_detector=LocalInterruptionDetector(),
-        eou_config=EOUConfig(min_max_speech_wait_timeout=[0.3, 1.3]),
+        eou_config=EOUConfig(min_max_speech_wait_timeout=[0.3, 1.3], min_ending_confidence=0.3),
     )
 
 
