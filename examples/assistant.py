@@ -298,7 +298,7 @@ def build_pipeline(llm: LLM) -> Pipeline:
     speech after 0.3 s of silence, Whisper decodes on a 0.05 s pause so the final transcript is
     ready when the VAD ends, and the turn detector chooses between a 0.3 s wait (the user is
     done) and 1.3 s (mid-sentence: people pause up to a second between words). A turn whose
-    last word Whisper heard with less than 0.5 confidence waits the 1.3 s: that is how the
+    last word Whisper heard with less than 0.3 confidence waits the 1.3 s: that is how the
     first half of a sentence misheard as a whole one ("We need a taxi call.") usually looks.
     The interruption classifier helps barge-in tell "wait, stop" from "mm-hmm" over the agent's
     voice.

@@ -83,10 +83,13 @@ def test_a_doubtful_last_word_is_not_trusted_to_end_the_turn(
     def delay(floor: float) -> float:
         config = EOUConfig(mode=mode, min_max_speech_wait_timeout=[0.5, 1.5],
                            min_ending_confidence=floor)
-        return EndOfTurnDelay(config).delay(probability, ending_confidence)
+        end_of_turn = EndOfTurnDelay(config)
+        return end_of_turn.delay(end_of_turn.trusted(probability, ending_confidence))
 
     assert delay(0.5) == pytest.approx(expected)
     assert delay(0.0) == pytest.approx(0.5)  # off by default: the turn detector decides
+    off = EndOfTurnDelay(EOUConfig(mode=mode))
+    assert off.trusted(probability, -0.2) == probability  # a custom STT's odd score: ignored
     with pytest.raises(ValueError):
         EOUConfig(min_ending_confidence=1.5)
 

@@ -21,21 +21,24 @@ class EndOfTurnDelay:
         self.config = config
         self.threshold = threshold
 
-    def delay(self, probability: float | None, ending_confidence: float | None = None) -> float:
-        """Seconds to wait, given the turn detector's probability (None: no detector) and the
-        STT's confidence in the turn's last word (None: not scored)."""
+    def delay(self, probability: float | None) -> float:
+        """Seconds to wait, given the turn detector's probability (None: no detector)."""
         low, high = self.config.min_delay, self.config.max_delay
-        trust = self._trust(ending_confidence)
-        if probability is None and trust == 1.0:
+        if probability is None:
             return low
-        p = min(1.0, max(0.0, 1.0 if probability is None else probability)) * trust
+        p = min(1.0, max(0.0, probability))
         if self.config.mode == "ADAPTIVE":
             return low + (high - low) * (1.0 - p)
-        return low if p >= self.threshold and trust == 1.0 else high
+        return low if p >= self.threshold else high
 
-    def _trust(self, ending_confidence: float | None) -> float:
-        """1.0 unless the STT doubted the last word; then its confidence over the floor."""
+    def trusted(self, probability: float | None, ending_confidence: float | None) -> float | None:
+        """The probability to wait by: the detector's, unless the STT's confidence in the turn's
+        last word (None: not scored) is below the floor; then 0 in DEFAULT mode, and scaled
+        down by that doubt in ADAPTIVE mode."""
         floor = self.config.min_ending_confidence
-        if ending_confidence is None or ending_confidence >= floor:
-            return 1.0
-        return max(0.0, ending_confidence) / floor
+        if floor <= 0 or ending_confidence is None or ending_confidence >= floor:
+            return probability
+        if self.config.mode != "ADAPTIVE":
+            return 0.0
+        p = 1.0 if probability is None else min(1.0, max(0.0, probability))
+        return p * max(0.0, ending_confidence) / floor
