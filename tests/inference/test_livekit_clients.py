@@ -137,7 +137,9 @@ async def test_stt_gateway_error_retries_then_surfaces_a_typed_error(
             await asyncio.sleep(0.01)
     (error,) = got.errors
     assert isinstance(error, APIStatusError) and error.status_code == 503
-    assert len(lk.of("/stt")) == FAST.max_retry + 1
+    # Retried max_retry times, then surfaced; audio that kept coming meanwhile may already have
+    # opened the next stream (the session goes on after an error).
+    assert FAST.max_retry + 1 <= len(lk.of("/stt")) <= FAST.max_retry + 2
     await stt.aclose()
 
 

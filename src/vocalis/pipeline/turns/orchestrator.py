@@ -109,8 +109,6 @@ class Orchestrator:
         self.end_of_turn = self._end_of_turn_delay()
         self.listener: Listener | None = None
         self._draft = UserTurnDraft()
-        self._overheard: tuple[str, AgentUtterance] | None = None
-        """An interim heard over the agent that did not (yet) interrupt it, and that utterance."""
         self._user_speaking = False
         self._commit_task: asyncio.Task[None] | None = None
         self._preemptive: PreemptiveGeneration | None = None
@@ -226,17 +224,9 @@ class Orchestrator:
             if self.utterances.current is None:
                 self.link.set_agent_state(AgentState.THINKING)
             return
-        self._adopt_overheard()
         if self.listener is not None:
             self.listener.end_of_speech()
         self._schedule_commit()
-
-    def _adopt_overheard(self) -> None:
-        """Words heard over an utterance that this overlap went on to interrupt are the user's
-        turn after all (a FINAL, if one comes, replaces them)."""
-        overheard, self._overheard = self._overheard, None
-        if overheard is not None and overheard[1].handle.interrupted and not self._draft.interim:
-            self._draft.interim = overheard[0]
 
     async def user_words(
         self, kind: SpeechEventType, text: str, confidence: float,
@@ -247,12 +237,9 @@ class Orchestrator:
         elif kind is SpeechEventType.INTERIM:
             self.link.publish(UserTranscript(text, False, confidence))
             # Over the agent, words belong to the user's turn only once the barge-in takes them
-            # as an interruption: a backchannel's interim must never be promoted to a turn. The
-            # words are kept aside in case the overlap stops the agent later (by its duration).
-            speaking = self.utterances.current
+            # as an interruption: a backchannel's interim must never be promoted to a turn.
             starts_turn = await self.barge_in.words(text, confidence, final=False)
             self._draft.interim = text if starts_turn else ""
-            self._overheard = None if starts_turn or speaking is None else (text, speaking)
         elif kind is SpeechEventType.PREFLIGHT:
             await self._preflight(text)
         elif kind is SpeechEventType.FINAL:
