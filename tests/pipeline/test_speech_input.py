@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import numpy as np
+
 from vocalis.pipeline.understanding.speech_input import SpeechInput
 from vocalis.pipeline.understanding.stage import InputChunk
 from vocalis.stt import STT, SpeechData, SpeechEventType, STTResponse
@@ -133,6 +135,7 @@ def test_a_transcript_carries_the_confidence_of_its_last_word() -> None:
              {"word": "call.", "confidence": 0.15}],
             [],  # an STT that does not score words
             [{"word": "yes"}],
+            [{"word": "no", "confidence": np.float32(0.25)}],  # numpy scores count too
         ])
         signals = RecordingSignals()
         errors: list[BaseException] = []
@@ -141,8 +144,9 @@ def test_a_transcript_carries_the_confidence_of_its_last_word() -> None:
                              on_drop=lambda stage, seconds: None)
         speech.push_audio(InputChunk(bytes(640), 16000, 0.0))
         speech.end_of_speech()
-        await asyncio.wait_for(_until(lambda: len(signals.words) == 3), 1.0)
-        assert signals.words == [("a taxi call.", 0.15), ("hello", None), ("yes", None)]
+        await asyncio.wait_for(_until(lambda: len(signals.words) == 4), 1.0)
+        assert signals.words == [("a taxi call.", 0.15), ("hello", None), ("yes", None),
+                                 ("no", 0.25)]
         await speech.aclose()
         assert errors == []
 

@@ -9,6 +9,7 @@ end placed at the arrival time of the last voiced sample), STT results become ``
 from __future__ import annotations
 
 import asyncio
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -231,4 +232,4 @@ def _last_word_confidence(words: list[dict[str, Any]] | None) -> float | None:
     if not words:
         return None
     value = words[-1].get("confidence")
-    return float(value) if isinstance(value, (int, float)) else None
+    return float(value) if isinstance(value, numbers.Real) else None

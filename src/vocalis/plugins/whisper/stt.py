@@ -25,7 +25,7 @@ import numpy as np
 from ...stt import STT, SpeechData, SpeechEventType, STTError, STTResponse
 from ...utils.inference_scheduler import Dropped, InferenceStream
 from ...utils.tasks import TaskGroup
-from .decoder import DEFAULT_CONTEXT_SECONDS, DecodeOptions
+from .decoder import DEFAULT_CONTEXT_SECONDS, MAX_WINDOW_SECONDS, DecodeOptions
 from .model import Transcription
 from .service import FINAL, INTERIM, PAUSE, WhisperSettings, whisper_service
 from .utterance import UtteranceBuffer
@@ -114,7 +114,7 @@ class WhisperSTT(STT):
             raise ValueError("beam sizes must be >= 1")
         if not 0 < max_utterance_duration <= 30:
             raise ValueError("max_utterance_duration must be in (0, 30] seconds")
-        if not 0 < decoder_context <= 30:
+        if not 0 < decoder_context <= MAX_WINDOW_SECONDS:
             raise ValueError("decoder_context must be in (0, 30] seconds")
         if cpu_threads < 0 or num_workers < 0 or max_batch < 1 or interim_max_wait <= 0:
             raise ValueError("need cpu_threads, num_workers >= 0, max_batch >= 1 and "
