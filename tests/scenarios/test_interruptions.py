@@ -234,3 +234,18 @@ def test_a_backchannel_the_final_decode_drops_does_not_become_a_turn():
     assert record.assistant_texts() == [LONG]
     assert len(llm.requests) == 1
 
+
+def test_words_over_the_agent_count_once_their_overlap_stops_it():
+    """The only interim came before the overlap was long enough to interrupt, and the final
+    decode heard nothing: once the overlap's duration stops the agent, those words are the
+    user's turn, not lost."""
+    user = UserScript().says("When are you open", at=1.0).says(
+        "book a table", at=4.0, duration=0.8, final_text="")
+    stt = FakeSTT(user, interim_interval=0.4)
+    llm = FakeLLM([FakeResponse(LONG), FakeResponse("For how many?")])
+    config = InterruptConfig(resume_on_false_interrupt=False)
+    call = ScriptedCall(Greeter(greeting=None), user, llm=llm, stt=stt, interrupt_config=config)
+    record = run_virtual(call.run(until=12.0))
+    assert record.metrics.interruptions == 1
+    texts = record.user_texts()
+    assert len(texts) == 2 and "book a table".startswith(texts[1]), texts

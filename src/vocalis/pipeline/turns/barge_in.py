@@ -122,6 +122,10 @@ class BargeIn:
             return True
         return False
 
+    def is_backchannel(self, text: str) -> bool:
+        """Listener feedback ("mm-hmm", "uh-huh") that is never the user's turn by itself."""
+        return self.strategy.backchannel.is_backchannel(text)
+
     async def audio_verdict(self, event: OverlappingSpeechEvent) -> None:
         """The audio classifier decided on the overlap: an interruption (hold the agent's voice
         as soon as the strategy trusts it), or at its end not one (its peak then vetoes what

@@ -236,10 +236,12 @@ class Orchestrator:
             self._activity()
         elif kind is SpeechEventType.INTERIM:
             self.link.publish(UserTranscript(text, False, confidence))
-            # Over the agent, words belong to the user's turn only once the barge-in takes them
-            # as an interruption: a backchannel's interim must never be promoted to a turn.
+            # A backchannel's interim over the agent is not a draft of the user's turn: should its
+            # final decode hear nothing, it must not be promoted to one. Other words over the
+            # agent stay, so an interruption whose final never comes keeps what was said.
             starts_turn = await self.barge_in.words(text, confidence, final=False)
-            self._draft.interim = text if starts_turn else ""
+            backchannel = not starts_turn and self.barge_in.is_backchannel(text)
+            self._draft.interim = "" if backchannel else text
         elif kind is SpeechEventType.PREFLIGHT:
             await self._preflight(text)
         elif kind is SpeechEventType.FINAL:
