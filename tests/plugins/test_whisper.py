@@ -130,6 +130,20 @@ async def test_final_follows_silence_when_nobody_flushes(speech_clips, make_sile
     await stt.aclose()
 
 
+async def test_a_flush_returns_after_the_final_the_silence_timeout_started(
+    speech_clips, make_silence
+):
+    # The pipeline reads a flush's return as "every final is in" and otherwise takes the
+    # interim text for what was said: the final still being decoded then came in as more words.
+    stt = WhisperSTT(interim_interval=None, pause_decode_after=None, silence_timeout=0.6)
+    rec = Recorder(stt)
+    await feed(stt, np.concatenate([speech_clips[0].pcm16k, make_silence(0.7)]))
+    await stt.flush()
+    finals = rec.of(SpeechEventType.FINAL)
+    assert len(finals) == 1 and "sunny" in finals[0].data.text.lower()
+    await stt.aclose()
+
+
 async def test_silence_produces_no_transcript(make_silence):
     stt = WhisperSTT()
     rec = Recorder(stt)

@@ -138,6 +138,7 @@ class WhisperSTT(STT):
         self._utterance_language: str | None = language
         self._pause: _PauseDecode | None = None
         self._finalized = 0  # id of the last utterance whose FINAL was decided
+        self._finishing: set[asyncio.Task[None]] = set()  # FINALs the STT started by itself
         self._tasks = TaskGroup("whisper-stt")
 
     async def prewarm(self) -> None:
@@ -179,7 +180,9 @@ class WhisperSTT(STT):
             taken = buf.take()
             if taken is not None:
                 pause, self._pause = self._pause, None
-                self._tasks.spawn(self._finish(*taken, pause), name="whisper-final")
+                task = self._tasks.spawn(self._finish(*taken, pause), name="whisper-final")
+                self._finishing.add(task)
+                task.add_done_callback(self._finishing.discard)
         elif self._pause_decode_due():
             self._start_pause_decode()
         elif self._interim_due():
@@ -248,7 +251,12 @@ class WhisperSTT(STT):
 
     async def flush(self) -> None:
         """Push the FINAL transcript of the buffered utterance now and start a new one (words
-        begun after its last pause, while the caller still speaks, stay for the next one)."""
+        begun after its last pause, while the caller still speaks, stay for the next one).
+
+        Returns once every FINAL of the audio heard so far was pushed, including one the STT
+        started by itself (silence timeout, maximum duration): a caller that then reads the
+        interim text as what was said would otherwise get those words twice."""
+        await self._finished()
         taken = self._buffer.take(split_late=True)
         if taken is not None:
             pause, self._pause = self._pause, None
@@ -257,10 +265,16 @@ class WhisperSTT(STT):
 
     async def finish(self) -> None:
         """End of input: the FINAL transcript of everything buffered."""
+        await self._finished()
         taken = self._buffer.take()
         if taken is not None:
             pause, self._pause = self._pause, None
             await self._finish(*taken, pause)
+
+    async def _finished(self) -> None:
+        """Wait for the FINALs the STT started by itself that are still being decoded."""
+        if self._finishing:
+            await asyncio.wait(set(self._finishing))
 
     async def _finish(
         self, audio: np.ndarray, start: int, utterance_id: int, last_voiced: int,
