@@ -74,3 +74,23 @@ def test_an_utterance_longer_than_the_context_is_heard_whole(model, speech_clips
     assert wer(text, a.text) <= 0.2, a.text
     assert wer(b.text, a.text) <= 0.15, (a.text, b.text)
     assert a.words[-1]["end"] > len(audio) / 16000 - 2.0
+
+
+def test_a_sentence_the_decoder_says_twice_in_a_row_is_kept_once(model):
+    from vocalis.plugins.whisper.decoder import without_repeated_ending
+
+    tokenizer = WhisperDecoder(model)._tokenizer("en")
+
+    def collapsed(text: str) -> str:
+        tokens = tokenizer.encode(" " + text)
+        return tokenizer.decode(without_repeated_ending(tokens, tokenizer)).strip()
+
+    # What tiny.en gave for a noisy phone line's "How much does a ticket to New York cost?"
+    loop = "How much does the ticket need? How much does the ticket need?"
+    assert collapsed(loop) == "How much does the ticket need?"
+    assert collapsed("Is it open? " + loop + " How much does the ticket need?") == (
+        "Is it open? How much does the ticket need?")
+    # Repeats that people say stay: digits, short words, a phrase that is not a sentence.
+    for said in ("My PIN is five five five five five five.", "Yes. Yes.", "No, no, no.",
+                 "I said the blue one the blue one", "Call me today. Call me tomorrow."):
+        assert collapsed(said) == said

@@ -35,6 +35,9 @@ DEFAULT_CONTEXT_SECONDS = 10.0
 """Seconds of encoded audio the decoder reads with a fitted window (at least the utterance)."""
 TOKENS_PER_SECOND = 12  # generous: English speech runs at about four tokens a second
 MIN_NEW_TOKENS = 24
+MIN_REPEATED_WORDS = 3
+"""A sentence of at least this many words said again right after itself is a decoding loop."""
+SENTENCE_END = ".?!"
 
 #: Whisper's rule for "this is silence": both conditions together...
 NO_SPEECH_PROB = 0.6
@@ -95,8 +98,8 @@ class WhisperDecoder:
             suppress_blank=True,
             suppress_tokens=self._suppressed_tokens(tokenizers[0]),
         )
-        texts = [[t for t in r.sequences_ids[0] if t < tok.eot] for r, tok in
-                 zip(results, tokenizers, strict=True)]
+        texts = [without_repeated_ending([t for t in r.sequences_ids[0] if t < tok.eot], tok)
+                 for r, tok in zip(results, tokenizers, strict=True)]
         words: list[list[dict[str, Any]]] = [[] for _ in audios]
         if options.word_timestamps:
             words = self._word_times(encoded, tokenizers, texts, frames)
@@ -205,6 +208,27 @@ class WhisperDecoder:
         end = words[-1]["end"] if words else frames * HOP / SAMPLE_RATE
         return Transcription(text=text, confidence=confidence, language=language, words=words,
                              end=end)
+
+
+def without_repeated_ending(tokens: list[int], tokenizer: Any) -> list[int]:
+    """``tokens`` with one copy of a sentence the decoder said two or more times in a row at the
+    end. In one pass with no fallback Whisper sometimes loops on noisy audio ("How much does
+    the ticket need? How much does the ticket need?"); its compression-ratio rule misses a
+    short loop. A repeated unit must be a sentence of ``MIN_REPEATED_WORDS`` words or more, so
+    repeated digits ("five five five five") are kept."""
+    n = len(tokens)
+    for period in range(1, n // 2 + 1):
+        unit = tokens[n - period:]
+        if tokens[n - 2 * period: n - period] != unit:
+            continue
+        text = tokenizer.decode(unit).strip()
+        if text[-1:] not in SENTENCE_END or len(text.split()) < MIN_REPEATED_WORDS:
+            continue
+        start = n - 2 * period
+        while start >= period and tokens[start - period: start] == unit:
+            start -= period
+        return tokens[: start + period]
+    return tokens
 
 
 def _words(tokenizer: Any, tokens: list[int], alignment: Any, tokens_per_second: float
