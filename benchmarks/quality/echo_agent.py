@@ -11,7 +11,8 @@ nothing at all: for tests that only check what the agent heard. With a ``vocalis
 instead (``gateway_pipeline``).
 
 Every committed user turn (the text the LLM receives), its turn metrics (when the user's
-speech ended, when the turn was committed) and every interruption is appended as a JSON line
+speech ended, when the turn was committed, the turn detector's probability and the wait it
+chose) and every interruption is appended as a JSON line
 to the file named by ``VOCALIS_QUALITY_LOG`` (nothing is written without it), tagged with the
 connection's ``call_id`` (a query parameter on ``/ws`` and ``/offer``, a custom parameter on
 ``/twilio``, the input file's path in file mode) and wall-clock times.
@@ -170,7 +171,8 @@ async def entrypoint(ctx: JobContext) -> None:
                       committed=wall_time(metrics.committed_at),
                       tts_first_audio=wall_time(metrics.tts_first_audio_at),
                       first_audio_out=wall_time(metrics.first_audio_out_at),
-                      preemptive=metrics.preemptive)
+                      preemptive=metrics.preemptive,
+                      eou_probability=metrics.eou_probability, eou_delay=metrics.eou_delay_s)
 
     session = AgentSession(agent=Listener(call_id), pipeline=pipeline)
     await session.start(wait_for_participant=True, run_until_shutdown=True)
