@@ -240,7 +240,8 @@ def _score_backchannel(result: UtteranceResult, u: Utterance, record: CallRecord
 def _score_interruption(result: UtteranceResult, u: Utterance, record: CallRecord,
                         turns: list[LLMTurn], audible: list[float],
                         chunk: dict[float, float]) -> None:
-    result.over_agent = _agent_talking(audible, u.onset)
+    result.over_agent = _agent_talking(audible, u.onset) and not _answer_ended_before(
+        audible, u.voiced_start)
     signal = next((t for t in record.interrupts if t >= u.onset), None)
     silence = _silence_after(audible, chunk, u.voiced_start + MIN_REACTION)
     result.interrupted = signal is not None and signal <= u.voiced_end + STOP_LIMIT
@@ -251,6 +252,17 @@ def _score_interruption(result: UtteranceResult, u: Utterance, record: CallRecor
     result.stop_ms = round((stop - u.voiced_start) * 1000, 1)
     answer = min((t.wall for t in turns), default=stop + RESUME_WITHIN)
     result.resumed = any(stop + STOP_GAP <= t < answer for t in audible)
+
+
+def _answer_ended_before(audible: list[float], at: float) -> bool:
+    """Whether the agent's answer had ended by itself before ``at``: its last audio before then
+    was followed by ``OVER_AGENT_WINDOW`` of silence (a short answer to a misheard trigger; the
+    next audio is the answer to what the caller says now, and its end is no stop)."""
+    last = max((t for t in audible if t <= at), default=None)
+    if last is None:
+        return True
+    following = min((t for t in audible if t > last), default=None)
+    return following is None or following - last >= OVER_AGENT_WINDOW
 
 
 def _silence_after(audible: list[float], chunk: dict[float, float], start: float) -> float | None:

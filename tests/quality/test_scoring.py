@@ -124,3 +124,16 @@ def test_a_gap_before_the_caller_could_be_heard_is_not_a_stop() -> None:
     result = score.utterances[1]
     assert result.stop_ms == pytest.approx(1500, abs=25)
     assert not result.resumed
+
+
+def test_an_interruption_after_the_answer_ended_is_not_a_barge_in() -> None:
+    # The trigger was misheard, so the answer was short and over before the caller said "stop":
+    # the end of the answer to "Wait, stop" is not the agent stopping for it.
+    story = said("trigger", "Tell me a story", 0.5, 1.5)
+    stop = said("interruption", "Wait, stop, I have a question", 4.0, 6.0)
+    turns = [LLMTurn(1.9, "Tell me a", 1.5), LLMTurn(6.4, "I have a question", 6.0)]
+    agent = agent_speaks((2.0, 3.6), (6.5, 8.5))
+    score = score_call(record([story, stop], agent, turns), {})
+    result = score.utterances[1]
+    assert not result.over_agent
+    assert turn_figures(score.utterances)["barge_in_stop_ms"]["of"] == 0
