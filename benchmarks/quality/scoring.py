@@ -240,11 +240,13 @@ def _score_backchannel(result: UtteranceResult, u: Utterance, record: CallRecord
 def _score_interruption(result: UtteranceResult, u: Utterance, record: CallRecord,
                         turns: list[LLMTurn], audible: list[float],
                         chunk: dict[float, float]) -> None:
-    result.over_agent = _agent_talking(audible, u.onset) and not _answer_ended_before(
-        audible, u.voiced_start)
     signal = next((t for t in record.interrupts if t >= u.onset), None)
-    silence = _silence_after(audible, chunk, u.voiced_start + MIN_REACTION)
     result.interrupted = signal is not None and signal <= u.voiced_end + STOP_LIMIT
+    # An answer that was stopped was playing; one that had ended by itself before the caller
+    # started (a misheard trigger gets a short answer) leaves nothing to stop.
+    result.over_agent = _agent_talking(audible, u.onset) and (
+        result.interrupted or not _answer_ended_before(audible, chunk, u.voiced_start))
+    silence = _silence_after(audible, chunk, u.voiced_start + MIN_REACTION)
     stops = [t for t in (signal, silence) if t is not None and t <= u.voiced_end + STOP_LIMIT]
     if not stops or not (result.interrupted or result.llm_turns):
         return
@@ -254,15 +256,16 @@ def _score_interruption(result: UtteranceResult, u: Utterance, record: CallRecor
     result.resumed = any(stop + STOP_GAP <= t < answer for t in audible)
 
 
-def _answer_ended_before(audible: list[float], at: float) -> bool:
+def _answer_ended_before(audible: list[float], chunk: dict[float, float], at: float) -> bool:
     """Whether the agent's answer had ended by itself before ``at``: its last audio before then
     was followed by ``OVER_AGENT_WINDOW`` of silence (a short answer to a misheard trigger; the
     next audio is the answer to what the caller says now, and its end is no stop)."""
     last = max((t for t in audible if t <= at), default=None)
     if last is None:
         return True
+    end = last + chunk.get(last, 0.02)
     following = min((t for t in audible if t > last), default=None)
-    return following is None or following - last >= OVER_AGENT_WINDOW
+    return following is None or following - end >= OVER_AGENT_WINDOW
 
 
 def _silence_after(audible: list[float], chunk: dict[float, float], start: float) -> float | None:

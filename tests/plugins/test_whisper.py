@@ -137,10 +137,22 @@ async def test_a_flush_returns_after_the_final_the_silence_timeout_started(
     # interim text for what was said: the final still being decoded then came in as more words.
     stt = WhisperSTT(interim_interval=None, pause_decode_after=None, silence_timeout=0.6)
     rec = Recorder(stt)
-    await feed(stt, np.concatenate([speech_clips[0].pcm16k, make_silence(0.7)]))
+    await stt.prewarm()
+    decodes: list[str] = []
+    stream = stt._stream
+    real_submit = stream.submit
+
+    def counting_submit(audio, **kwargs):
+        decodes.append(kwargs["kind"])
+        return real_submit(audio, **kwargs)
+
+    stream.submit = counting_submit
+    await feed(stt, np.concatenate([speech_clips[0].pcm16k, make_silence(0.8)]))
+    assert decodes == ["final"]  # the silence timeout started the final, not the flush
     await stt.flush()
     finals = rec.of(SpeechEventType.FINAL)
     assert len(finals) == 1 and "sunny" in finals[0].data.text.lower()
+    assert decodes == ["final"]
     await stt.aclose()
 
 

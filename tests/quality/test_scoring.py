@@ -137,3 +137,14 @@ def test_an_interruption_after_the_answer_ended_is_not_a_barge_in() -> None:
     result = score.utterances[1]
     assert not result.over_agent
     assert turn_figures(score.utterances)["barge_in_stop_ms"]["of"] == 0
+
+
+def test_an_answer_stopped_in_a_pause_between_its_phrases_is_a_barge_in() -> None:
+    story = said("trigger", "Tell me a story", 0.5, 1.5)
+    stop = said("interruption", "Wait, stop", 4.0, 5.0)
+    turns = [LLMTurn(1.9, "Tell me a story", 1.5), LLMTurn(5.4, "Wait, stop", 5.0)]
+    agent = agent_speaks((2.0, 3.8), (6.0, 7.0))  # the caller starts in a pause; it never resumes
+    score = score_call(record([story, stop], agent, turns, interrupts=[4.4]), {})
+    result = score.utterances[1]
+    assert result.over_agent and result.interrupted
+    assert result.stop_ms == pytest.approx(400, abs=25)

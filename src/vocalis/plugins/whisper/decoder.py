@@ -36,7 +36,8 @@ DEFAULT_CONTEXT_SECONDS = 10.0
 TOKENS_PER_SECOND = 12  # generous: English speech runs at about four tokens a second
 MIN_NEW_TOKENS = 24
 MIN_REPEATED_WORDS = 3
-"""A sentence of at least this many words said again right after itself is a decoding loop."""
+"""A sentence of at least this many different words said again right after itself is a
+decoding loop."""
 SENTENCE_END = ".?!"
 
 #: Whisper's rule for "this is silence": both conditions together...
@@ -211,24 +212,37 @@ class WhisperDecoder:
 
 
 def without_repeated_ending(tokens: list[int], tokenizer: Any) -> list[int]:
-    """``tokens`` with one copy of a sentence the decoder said two or more times in a row at the
-    end. In one pass with no fallback Whisper sometimes loops on noisy audio ("How much does
-    the ticket need? How much does the ticket need?"); its compression-ratio rule misses a
-    short loop. A repeated unit must be a sentence of ``MIN_REPEATED_WORDS`` words or more, so
-    repeated digits ("five five five five") are kept."""
+    """``tokens`` up to the first copy of a sentence the decoder then said again and again to
+    the end (the last copy may be cut short by the length limit).
+
+    In one pass with no fallback Whisper sometimes loops on noisy audio ("How much does the
+    ticket need? How much does the ticket need?"); its compression-ratio rule misses a short
+    loop. The repeated unit must be a whole sentence (it starts the transcript or follows a
+    ". ? !" and ends with one) of ``MIN_REPEATED_WORDS`` different words or more, repeated at
+    least once in full: repeated digits or words ("Five five five. Five five five.", "No, no,
+    no.") are kept.
+    """
     n = len(tokens)
-    for period in range(1, n // 2 + 1):
-        unit = tokens[n - period:]
-        if tokens[n - 2 * period: n - period] != unit:
-            continue
-        text = tokenizer.decode(unit).strip()
-        if text[-1:] not in SENTENCE_END or len(text.split()) < MIN_REPEATED_WORDS:
-            continue
-        start = n - 2 * period
-        while start >= period and tokens[start - period: start] == unit:
-            start -= period
-        return tokens[: start + period]
+    for start in _sentence_starts(tokens, tokenizer):
+        for period in range(1, (n - start) // 2 + 1):
+            unit = tokens[start: start + period]
+            if any(tokens[i] != unit[(i - start) % period] for i in range(start + period, n)):
+                continue
+            text = tokenizer.decode(unit).strip()
+            words = {w.strip(",.?!").lower() for w in text.split()}
+            if text and text[-1] in SENTENCE_END and len(words) >= MIN_REPEATED_WORDS:
+                return tokens[: start + period]
     return tokens
+
+
+def _sentence_starts(tokens: list[int], tokenizer: Any) -> list[int]:
+    """Indexes of the tokens that begin a sentence: the first, and each after a ". ? !"."""
+    starts = [0]
+    for i, token in enumerate(tokens[:-1]):
+        text = tokenizer.decode([token]).strip()
+        if text and text[-1] in SENTENCE_END:
+            starts.append(i + 1)
+    return starts
 
 
 def _words(tokenizer: Any, tokens: list[int], alignment: Any, tokens_per_second: float

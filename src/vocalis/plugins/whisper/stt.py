@@ -256,25 +256,29 @@ class WhisperSTT(STT):
         Returns once every FINAL of the audio heard so far was pushed, including one the STT
         started by itself (silence timeout, maximum duration): a caller that then reads the
         interim text as what was said would otherwise get those words twice."""
-        await self._finished()
         taken = self._buffer.take(split_late=True)
+        pause = None
         if taken is not None:
             pause, self._pause = self._pause, None
             self._since_interim = 0  # the buffer may already hold the next utterance's start
+        await self._finished()
+        if taken is not None:
             await self._finish(*taken, pause)
 
     async def finish(self) -> None:
         """End of input: the FINAL transcript of everything buffered."""
-        await self._finished()
         taken = self._buffer.take()
+        pause = None
         if taken is not None:
             pause, self._pause = self._pause, None
+        await self._finished()
+        if taken is not None:
             await self._finish(*taken, pause)
 
     async def _finished(self) -> None:
         """Wait for the FINALs the STT started by itself that are still being decoded."""
         if self._finishing:
-            await asyncio.wait(set(self._finishing))
+            await asyncio.wait(self._finishing)
 
     async def _finish(
         self, audio: np.ndarray, start: int, utterance_id: int, last_voiced: int,
