@@ -235,6 +235,24 @@ def test_a_backchannel_the_final_decode_drops_does_not_become_a_turn():
     assert len(llm.requests) == 1
 
 
+def test_an_agent_held_by_a_backchannel_the_final_drops_resumes_at_once():
+    """The overlap lasted long enough to hold the agent; its only words were the interim "uh
+    huh" and the final decode heard nothing. Once the STT has settled, nothing more is coming:
+    the agent goes on at once instead of after the false-interruption pause (2 s, plus as
+    long again waiting for a final)."""
+    user = UserScript().says("When are you open", at=1.0).says(
+        "uh huh", at=3.5, duration=0.8, final_text="")
+    stt = FakeSTT(user, interim_interval=0.3)
+    llm = FakeLLM([FakeResponse(LONG)])
+    record = run_virtual(ScriptedCall(Greeter(greeting=None), user, llm=llm, stt=stt)
+                         .run(until=20.0))
+    assert not record.output.speaking_at(4.2)  # held while the caller hums
+    assert _spoken_between(record, 4.3, 5.0)  # and going on within a moment of its end
+    assert record.metrics.interruptions == 0
+    assert record.user_texts() == ["When are you open"]
+    assert record.assistant_texts() == [LONG]
+
+
 def test_words_over_the_agent_count_once_their_overlap_stops_it():
     """The only interim came before the overlap was long enough to interrupt, and the final
     decode heard nothing: once the overlap's duration stops the agent, those words are the

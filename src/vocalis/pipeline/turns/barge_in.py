@@ -151,6 +151,22 @@ class BargeIn:
         if decision in (InterruptDecision.INTERRUPT, InterruptDecision.PAUSE):
             await self._apply(utterance, decision)
 
+    @property
+    def holds_agent(self) -> bool:
+        """Whether the agent's current utterance is paused by an overlap."""
+        return self._is_paused(self.utterances.current)
+
+    def transcripts_settled(self) -> None:
+        """The STT delivered all it will for the user's last speech. If what it heard over the
+        paused agent was only listener feedback and no final came (a local decoder's final may
+        hear nothing in an "uh-huh" its quick interim spelled out), resume now rather than
+        after the whole false-interruption pause."""
+        overlap = self._overlap
+        if self._user_speaking or overlap is None or not overlap.text or overlap.final:
+            return
+        if self.is_backchannel(overlap.text):
+            self.resume_if_paused()
+
     def resume_if_paused(self) -> None:
         """No real words followed the pause (nothing, or only a backchannel): resume now."""
         utterance = self.utterances.current

@@ -226,7 +226,19 @@ class Orchestrator:
             return
         if self.listener is not None:
             self.listener.end_of_speech()
+            if self.barge_in.holds_agent:
+                self._tasks.spawn(self._settle_barge_in(self.listener),
+                                  name="vocalis.barge_in.settled")
         self._schedule_commit()
+
+    async def _settle_barge_in(self, listener: Listener) -> None:
+        """Tell barge-in once the STT has delivered what it will for the speech that just ended
+        (within ``FINAL_TRANSCRIPT_MAX_WAIT``)."""
+        try:
+            await asyncio.wait_for(listener.transcripts_settled(), FINAL_TRANSCRIPT_MAX_WAIT)
+        except TimeoutError:
+            return
+        self.barge_in.transcripts_settled()
 
     async def user_words(
         self, kind: SpeechEventType, text: str, confidence: float,
