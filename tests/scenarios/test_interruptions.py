@@ -59,6 +59,25 @@ def test_cough_pauses_then_resumes_without_losing_the_reply():
     assert record.user_texts() == ["When are you open"]
 
 
+def test_after_a_cough_a_local_decoder_heard_nothing_in_the_agent_goes_on_at_once():
+    """A local decoder pushes its final before its flush returns: once it has settled with no
+    words, none are coming, so the held agent resumes then. A cloud stream's final may still be
+    on its way, so there the agent keeps the false-interruption pause (2 s)."""
+    resumed = {}
+    for final_in_flush in (True, False):
+        user = UserScript().says("When are you open", at=1.0).coughs(at=3.5, duration=0.7)
+        stt = FakeSTT(user, final_in_flush=final_in_flush)
+        llm = FakeLLM([FakeResponse(LONG)])
+        record = run_virtual(ScriptedCall(Greeter(greeting=None), user, llm=llm, stt=stt)
+                             .run(until=16.0))
+        assert record.metrics.false_interruptions == 1
+        assert record.assistant_texts() == [LONG]
+        assert not record.output.speaking_at(4.1)
+        resumed[final_in_flush] = record.agent_speech()[1][0]
+    assert 4.2 < resumed[True] < 4.8  # the cough ended at 4.2
+    assert resumed[False] > 6.0
+
+
 def test_cough_with_resume_disabled_is_a_real_interruption():
     user = UserScript().says("When are you open", at=1.0).coughs(at=3.5, duration=0.7)
     llm = FakeLLM([FakeResponse(LONG)])

@@ -81,6 +81,9 @@ class STT(EventEmitter[Literal["error"]], ABC):
 
     #: Sample rate (Hz) of the PCM the plugin wants; the pipeline resamples to it.
     input_sample_rate: int = 16000
+    #: True when ``flush()`` returns only after it pushed the final transcript of the flushed
+    #: audio, or found there is none (a local decoder); a cloud stream's final comes later.
+    final_in_flush: bool = False
 
     def __init__(self, forward_interim_transcripts: bool = False) -> None:
         super().__init__()

@@ -134,6 +134,11 @@ class RealtimeAdapter:
     async def transcripts_settled(self) -> None:
         """Nothing is asked of the model, so nothing is pending."""
 
+    @property
+    def final_in_flush(self) -> bool:
+        """The model's transcripts come when it likes."""
+        return False
+
     async def _send_audio(self, pcm: bytes, arrived_at: float) -> None:
         await self.model.handle_audio_input(pcm)
         self._audio_sent_s += len(pcm) / 2 / self.model.input_sample_rate

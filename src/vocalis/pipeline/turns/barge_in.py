@@ -156,15 +156,16 @@ class BargeIn:
         """Whether the agent's current utterance is paused by an overlap."""
         return self._is_paused(self.utterances.current)
 
-    def transcripts_settled(self) -> None:
-        """The STT delivered all it will for the user's last speech. If what it heard over the
-        paused agent was only listener feedback and no final came (a local decoder's final may
-        hear nothing in an "uh-huh" its quick interim spelled out), resume now rather than
-        after the whole false-interruption pause."""
+    def transcripts_settled(self, *, complete: bool) -> None:
+        """The STT's transcripts of the user's last speech are in as far as it can tell
+        (``complete``: its finals come with its flush, so none is still on its way). If all it
+        heard over the paused agent is listener feedback, or (``complete``) nothing at all, and
+        no final came (a local decoder's final may hear nothing in a hum), resume now rather
+        than after the whole false-interruption pause."""
         overlap = self._overlap
-        if self._user_speaking or overlap is None or not overlap.text or overlap.final:
+        if self._user_speaking or overlap is None or overlap.final:
             return
-        if self.is_backchannel(overlap.text):
+        if (overlap.text and self.is_backchannel(overlap.text)) or (complete and not overlap.text):
             self.resume_if_paused()
 
     def resume_if_paused(self) -> None:

@@ -238,7 +238,7 @@ class Orchestrator:
             await asyncio.wait_for(listener.transcripts_settled(), FINAL_TRANSCRIPT_MAX_WAIT)
         except TimeoutError:
             return
-        self.barge_in.transcripts_settled()
+        self.barge_in.transcripts_settled(complete=listener.final_in_flush)
 
     async def user_words(
         self, kind: SpeechEventType, text: str, confidence: float,

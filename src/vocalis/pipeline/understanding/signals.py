@@ -46,5 +46,10 @@ class Listener(Protocol):
     async def transcripts_settled(self) -> None:
         """Return once the final transcripts asked for are in (or will not come)."""
 
+    @property
+    def final_in_flush(self) -> bool:
+        """Whether, once settled, the STT has said all it will: no final is still on its way
+        (its flush pushes them), so speech it gave no words to had none."""
+
     async def aclose(self) -> None:
         """Stop every task of the source."""

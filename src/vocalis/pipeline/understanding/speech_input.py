@@ -138,6 +138,12 @@ class SpeechInput:
         the STT's flush returned without one (a local decoder's flush awaits its decode)."""
         await self._settled.wait()
 
+    @property
+    def final_in_flush(self) -> bool:
+        """Whether the STT pushes its finals before its flush returns (a local decoder), so a
+        settled wait means every final is in. Not so behind an ``stt`` stream hook."""
+        return self.stt is not None and self._stt_hook() is None and self.stt.final_in_flush
+
     def _flush_done(self, *, all_of_them: bool = False) -> None:
         self._flushes_pending = 0 if all_of_them else max(0, self._flushes_pending - 1)
         if not self._flushes_pending:

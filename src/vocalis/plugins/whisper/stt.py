@@ -87,6 +87,7 @@ class WhisperSTT(STT):
     """
 
     input_sample_rate = 16000
+    final_in_flush = True
 
     def __init__(
         self,
