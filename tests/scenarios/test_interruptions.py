@@ -256,12 +256,12 @@ def test_a_backchannel_the_final_decode_drops_does_not_become_a_turn():
 
 def test_an_agent_held_by_a_backchannel_the_final_drops_resumes_at_once():
     """The overlap lasted long enough to hold the agent; its only words were the interim "uh
-    huh" and the final decode heard nothing. Once the STT has settled, nothing more is coming:
-    the agent goes on at once instead of after the false-interruption pause (2 s, plus as
-    long again waiting for a final)."""
+    huh" and a local decoder's final heard nothing. Once its flush has returned, nothing more
+    is coming: the agent goes on at once instead of after the false-interruption pause (2 s,
+    plus as long again waiting for a final)."""
     user = UserScript().says("When are you open", at=1.0).says(
         "uh huh", at=3.5, duration=0.8, final_text="")
-    stt = FakeSTT(user, interim_interval=0.3)
+    stt = FakeSTT(user, interim_interval=0.3, final_in_flush=True)
     llm = FakeLLM([FakeResponse(LONG)])
     record = run_virtual(ScriptedCall(Greeter(greeting=None), user, llm=llm, stt=stt)
                          .run(until=20.0))
@@ -270,6 +270,20 @@ def test_an_agent_held_by_a_backchannel_the_final_drops_resumes_at_once():
     assert record.metrics.interruptions == 0
     assert record.user_texts() == ["When are you open"]
     assert record.assistant_texts() == [LONG]
+
+
+def test_a_cloud_final_that_turns_a_hum_into_words_still_stops_the_agent():
+    """A cloud stream's final comes after its flush returns and may hold more than the interim
+    did ("uh huh" → "uh huh wait stop"): the held agent waits for it and then stops."""
+    user = UserScript().says("When are you open", at=1.0).says(
+        "uh huh", at=3.5, duration=0.8, final_text="uh huh wait stop")
+    stt = FakeSTT(user, interim_interval=0.3, final_delay=0.3)
+    llm = FakeLLM([FakeResponse(LONG), FakeResponse("Sure, what is it?")])
+    record = run_virtual(ScriptedCall(Greeter(greeting=None), user, llm=llm, stt=stt)
+                         .run(until=12.0))
+    assert record.metrics.interruptions == 1
+    assert record.metrics.false_interruptions == 0
+    assert not _spoken_between(record, 4.2, 4.8)  # held until the final, never resumed
 
 
 def test_words_over_the_agent_count_once_their_overlap_stops_it():

@@ -188,3 +188,10 @@ def test_recent_audio_keeps_whole_chunks_up_to_the_limit():
     assert len(buffer) == 8
     buffer.clear()
     assert buffer.chunks() == []
+
+
+def test_finals_come_with_the_flush_only_when_every_provider_pushes_them_so():
+    local_a, local_b, cloud = FakeSTT("a"), FakeSTT("b"), FakeSTT("cloud")
+    local_a.final_in_flush = local_b.final_in_flush = True
+    assert FallbackSTT([local_a, local_b]).final_in_flush
+    assert not FallbackSTT([local_a, cloud]).final_in_flush

@@ -85,6 +85,7 @@ class FallbackSTT(STT):
         self.providers: list[STT] = self._fallback.providers
         self.failover: ProviderFailover[STT] = self._fallback.failover
         self.input_sample_rate = self.providers[0].input_sample_rate
+        self.final_in_flush = all(p.final_in_flush for p in self.providers)
         if any(p.input_sample_rate != self.input_sample_rate for p in self.providers):
             logger.warning("FallbackSTT providers want different sample rates; all get %d Hz",
                            self.input_sample_rate)

@@ -156,16 +156,17 @@ class BargeIn:
         """Whether the agent's current utterance is paused by an overlap."""
         return self._is_paused(self.utterances.current)
 
-    def transcripts_settled(self, *, complete: bool) -> None:
-        """The STT's transcripts of the user's last speech are in as far as it can tell
-        (``complete``: its finals come with its flush, so none is still on its way). If all it
-        heard over the paused agent is listener feedback, or (``complete``) nothing at all, and
-        no final came (a local decoder's final may hear nothing in a hum), resume now rather
-        than after the whole false-interruption pause."""
+    def finals_in(self) -> None:
+        """Every final transcript of the user's last speech is in (the STT pushes them before
+        its flush returns). If none came and all the STT heard over the paused agent was
+        nothing or listener feedback (a local decoder's final may hear nothing in a hum its
+        interim spelled out), resume now rather than after the whole false-interruption
+        pause. A cloud stream's final may still be on its way when its flush returns: it never
+        gets here."""
         overlap = self._overlap
         if self._user_speaking or overlap is None or overlap.final:
             return
-        if (overlap.text and self.is_backchannel(overlap.text)) or (complete and not overlap.text):
+        if not overlap.text or self.is_backchannel(overlap.text):
             self.resume_if_paused()
 
     def resume_if_paused(self) -> None:

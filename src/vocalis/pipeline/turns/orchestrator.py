@@ -111,6 +111,7 @@ class Orchestrator:
         self._draft = UserTurnDraft()
         self._user_speaking = False
         self._commit_task: asyncio.Task[None] | None = None
+        self._settle_task: asyncio.Task[None] | None = None
         self._preemptive: PreemptiveGeneration | None = None
         self._model_turn: TurnMetrics | None = None
         self._dropping: set[str] = set()
@@ -205,6 +206,7 @@ class Orchestrator:
         self.link.set_user_state(UserState.SPEAKING)
         self._activity()
         _cancel(self._commit_task)
+        _cancel(self._settle_task)
         self.barge_in.speech_started(started_at)
         current = self.utterances.current
         if current is None or current.finished:
@@ -226,19 +228,21 @@ class Orchestrator:
             return
         if self.listener is not None:
             self.listener.end_of_speech()
-            if self.barge_in.holds_agent:
-                self._tasks.spawn(self._settle_barge_in(self.listener),
-                                  name="vocalis.barge_in.settled")
+            if self.barge_in.holds_agent and self.listener.final_in_flush:
+                _cancel(self._settle_task)
+                self._settle_task = self._tasks.spawn(self._finals_in(self.listener),
+                                                      name="vocalis.barge_in.finals")
         self._schedule_commit()
 
-    async def _settle_barge_in(self, listener: Listener) -> None:
-        """Tell barge-in once the STT has delivered what it will for the speech that just ended
-        (within ``FINAL_TRANSCRIPT_MAX_WAIT``)."""
+    async def _finals_in(self, listener: Listener) -> None:
+        """Tell barge-in once every final of the speech that just ended is in: the listener's
+        STT pushes them before its flush returns (within ``FINAL_TRANSCRIPT_MAX_WAIT``)."""
         try:
             await asyncio.wait_for(listener.transcripts_settled(), FINAL_TRANSCRIPT_MAX_WAIT)
         except TimeoutError:
             return
-        self.barge_in.transcripts_settled(complete=listener.final_in_flush)
+        self._settle_task = None
+        self.barge_in.finals_in()
 
     async def user_words(
         self, kind: SpeechEventType, text: str, confidence: float,
