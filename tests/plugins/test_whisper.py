@@ -42,6 +42,21 @@ async def feed(stt: WhisperSTT, pcm: np.ndarray, frame: int = 320) -> None:
         await asyncio.sleep(0)
 
 
+async def decodes_of(stt: WhisperSTT) -> list[str]:
+    """The kinds of the decodes ``stt`` asks its shared service for, from now on, in order."""
+    await stt.prewarm()
+    decodes: list[str] = []
+    stream = stt._stream
+    real_submit = stream.submit
+
+    def counting_submit(audio, **kwargs):
+        decodes.append(kwargs["kind"])
+        return real_submit(audio, **kwargs)
+
+    stream.submit = counting_submit
+    return decodes
+
+
 def test_bundled_tiny_en_needs_no_download():
     assert resolve_model("tiny.en").endswith("model")
     assert resolve_model("base.en") == "base.en"  # other sizes keep the download path
@@ -95,16 +110,7 @@ async def test_interim_results_arrive_before_the_final(speech_clips, make_silenc
 async def test_flush_after_a_pause_reuses_the_pause_decode(speech_clips, make_silence):
     stt = WhisperSTT(interim_interval=None, pause_decode_after=0.2)
     rec = Recorder(stt)
-    await stt.prewarm()
-    decodes: list[str] = []
-    stream = stt._stream
-    real_submit = stream.submit
-
-    def counting_submit(audio, **kwargs):
-        decodes.append(kwargs["kind"])
-        return real_submit(audio, **kwargs)
-
-    stream.submit = counting_submit
+    decodes = await decodes_of(stt)
     # Speech, then the 0.4 s of silence the VAD waits before it ends the turn.
     await feed(stt, np.concatenate([speech_clips[2].pcm16k, make_silence(0.4)]))
     await stt.flush()
@@ -137,16 +143,7 @@ async def test_a_flush_returns_after_the_final_the_silence_timeout_started(
     # interim text for what was said: the final still being decoded then came in as more words.
     stt = WhisperSTT(interim_interval=None, pause_decode_after=None, silence_timeout=0.6)
     rec = Recorder(stt)
-    await stt.prewarm()
-    decodes: list[str] = []
-    stream = stt._stream
-    real_submit = stream.submit
-
-    def counting_submit(audio, **kwargs):
-        decodes.append(kwargs["kind"])
-        return real_submit(audio, **kwargs)
-
-    stream.submit = counting_submit
+    decodes = await decodes_of(stt)
     await feed(stt, np.concatenate([speech_clips[0].pcm16k, make_silence(0.8)]))
     assert decodes == ["final"]  # the silence timeout started the final, not the flush
     await stt.flush()

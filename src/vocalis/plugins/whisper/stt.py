@@ -258,28 +258,24 @@ class WhisperSTT(STT):
         started by itself (silence timeout, maximum duration): a caller that then reads the
         interim text as what was said would otherwise get those words twice."""
         taken = self._buffer.take(split_late=True)
-        pause = None
         if taken is not None:
-            pause, self._pause = self._pause, None
             self._since_interim = 0  # the buffer may already hold the next utterance's start
-        await self._finished()
-        if taken is not None:
-            await self._finish(*taken, pause)
+        await self._final_of(taken)
 
     async def finish(self) -> None:
         """End of input: the FINAL transcript of everything buffered."""
-        taken = self._buffer.take()
+        await self._final_of(self._buffer.take())
+
+    async def _final_of(self, taken: tuple[np.ndarray, int, int, int] | None) -> None:
+        """Push the FINAL of ``taken`` (an utterance just taken from the buffer, if any), after
+        the FINALs the STT started by itself that are still being decoded."""
         pause = None
         if taken is not None:
             pause, self._pause = self._pause, None
-        await self._finished()
-        if taken is not None:
-            await self._finish(*taken, pause)
-
-    async def _finished(self) -> None:
-        """Wait for the FINALs the STT started by itself that are still being decoded."""
         if self._finishing:
             await asyncio.wait(self._finishing)
+        if taken is not None:
+            await self._finish(*taken, pause)
 
     async def _finish(
         self, audio: np.ndarray, start: int, utterance_id: int, last_voiced: int,
